@@ -1,0 +1,70 @@
+"""Collectors: one module per measurement source, all behind one small interface.
+
+A collector is a module-level function ``collect(project: Project, settings: Settings)
+-> CollectorResult``. It never raises for problems in the learner's code (those become
+:class:`~practicegrade.model.Finding` entries and ``unmeasured`` reasons); it raises
+:class:`~practicegrade.errors.PracticegradeError` only for problems the user must fix
+in their setup. Collectors run concurrently (threads; the heavy work is in
+subprocesses), except benchmarks, which run alone afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from practicegrade.model import CollectorResult
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """What to measure, as discovered (:mod:`practicegrade.discover`) or configured.
+
+    Paths are relative to ``root``, POSIX style, sorted.
+    """
+
+    root: Path
+    source_dirs: tuple[str, ...]
+    """Folders (or ``.`` for a flat layout) whose code is graded for complexity and lint."""
+    source_files: tuple[str, ...]
+    """Every ``.py`` file under the source folders, minus tests and excludes."""
+    test_paths: tuple[str, ...]
+    """What pytest is pointed at (folders or files); empty means no tests were found."""
+    packages: tuple[str, ...]
+    """Top-level import names of the code (coverage ``source``)."""
+    import_roots: tuple[str, ...]
+    """Folders to put on ``sys.path`` so the code imports (``src`` for a src layout)."""
+    python: str
+    """Interpreter that runs the learner's tests and benchmarks."""
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkSpec:
+    name: str
+    call: str
+    """``module:function`` timed with no arguments, or with the value ``setup`` returns."""
+    setup: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Knobs a collector may read; everything else it needs is on the Project."""
+
+    jobs: int = 2
+    test_timeout_s: float = 600.0
+    benchmarks: tuple[BenchmarkSpec, ...] = ()
+    scratch: Path = Path(".")
+    """A private temporary folder for this run (data files, plugin shims)."""
+    cache_dir: Path | None = None
+    blob_shas: Mapping[str, str] = field(default_factory=dict)
+    """Source file -> git blob SHA, when known (the incremental cache keys on it)."""
+
+
+class Collector(Protocol):
+    def __call__(self, project: Project, settings: Settings, /) -> CollectorResult: ...
+
+
+ProgressCallback = Callable[[str, str], None]
+"""``progress(collector_name, event)`` with event ``"start"`` or ``"done"``."""

@@ -1,0 +1,353 @@
+"""Typed data that flows between practicegrade's stages.
+
+Everything here is a frozen dataclass: collectors produce them, the rubric and
+feedback stages transform them, renderers read them. Nothing in this module does
+I/O. ``report.json`` is :func:`practicegrade.serialize.to_jsonable` of a
+:class:`Report`, and :func:`practicegrade.serialize.from_jsonable` reads it back.
+
+Strings that come from the learner's repository (paths, function and test names,
+tool messages) are plain ``str`` fields; in prose that mixes our words with theirs
+they are wrapped in :class:`Code` so that every renderer escapes them the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+SCHEMA_VERSION = 1
+
+Category = Literal["praise", "observed", "suggestion", "blocker"]
+CriterionStatus = Literal["met", "progressing", "gap"]
+MilestoneStatus = Literal["met", "on-track", "at-risk", "overdue"]
+TestOutcome = Literal["passed", "failed", "error", "skipped"]
+Verdict = Literal["pass", "fail", "warn"]
+"""``fail``: a gate failed and gates are blocking; ``warn``: a gate failed, advisory."""
+
+
+# --------------------------------------------------------------------------- text
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A learner-controlled string inside our prose; always rendered escaped."""
+
+    text: str
+
+
+Text = tuple[str | Code, ...]
+"""A sentence: trusted literal parts (``str``) and learner-controlled parts (``Code``)."""
+
+
+def plain(text: Text) -> str:
+    """The sentence as unescaped plain text (terminal output, logs)."""
+    return "".join(part.text if isinstance(part, Code) else part for part in text)
+
+
+# --------------------------------------------------------------------------- findings
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Something the tools hit that is not a metric: a syntax error, a timeout, ...
+
+    ``kind`` is a stable slug (``syntax-error``, ``unreadable-file``,
+    ``collection-error``, ``timeout``, ``no-tests``, ``tool-missing``, ...).
+    """
+
+    kind: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    collector: str | None = None
+
+
+# --------------------------------------------------------------------------- complexity
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionComplexity:
+    """One block as ``radon cc`` reports it (function, method or class)."""
+
+    file: str
+    name: str
+    """Qualified as radon prints it: ``func``, ``Class``, ``Class.method``."""
+    kind: Literal["function", "method", "class"]
+    line: int
+    endline: int
+    cc: int
+    rank: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileComplexity:
+    """Per-file maintainability (``radon mi``) and raw size (``radon raw``)."""
+
+    file: str
+    mi: float
+    mi_rank: str
+    loc: int
+    sloc: int
+    lloc: int
+    comments: int
+    blank: int
+    functions: int
+
+
+@dataclass(frozen=True, slots=True)
+class ComplexityDetails:
+    functions: tuple[FunctionComplexity, ...] = ()
+    files: tuple[FileComplexity, ...] = ()
+
+
+# --------------------------------------------------------------------------- lint
+
+
+@dataclass(frozen=True, slots=True)
+class LintMessage:
+    """One pylint message, as ``pylint --output-format=json2`` reports it."""
+
+    path: str
+    line: int
+    column: int
+    symbol: str
+    msg_id: str
+    category: Literal["fatal", "error", "warning", "refactor", "convention", "info"]
+    message: str
+    obj: str = ""
+    end_line: int | None = None
+    end_column: int | None = None
+    fingerprint: str = ""
+    """Stable across line shifts: see :mod:`practicegrade.compare`."""
+
+
+@dataclass(frozen=True, slots=True)
+class LintDetails:
+    messages: tuple[LintMessage, ...] = ()
+    statements: int = 0
+    rcfile: str | None = None
+    """The learner's pylint configuration that was honoured, if any."""
+
+
+# --------------------------------------------------------------------------- tests
+
+
+@dataclass(frozen=True, slots=True)
+class TestCase:
+    nodeid: str
+    outcome: TestOutcome
+    duration_s: float
+    message: str | None = None
+    """Failure or skip reason, capped in length; never a full traceback."""
+    __test__ = False  # not a pytest test class
+
+
+@dataclass(frozen=True, slots=True)
+class FileCoverage:
+    file: str
+    statements: int
+    covered_lines: int
+    missing_lines: tuple[int, ...]
+    excluded_lines: int
+    branches: int
+    covered_branches: int
+    partial_branches: tuple[tuple[int, int], ...]
+    """``(from_line, to_line)`` arcs never taken from a partially covered branch."""
+    line_pct: float
+    branch_pct: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class TestDetails:
+    cases: tuple[TestCase, ...] = ()
+    coverage: tuple[FileCoverage, ...] = ()
+    timed_out: bool = False
+    interpreter: str = ""
+    coverage_settings: Mapping[str, object] = field(default_factory=dict)
+    """What coverage.py was told to measure (ours, not the learner's rcfile)."""
+    pragma_no_cover: int = 0
+    __test__ = False
+
+
+# --------------------------------------------------------------------------- benchmarks
+
+
+@dataclass(frozen=True, slots=True)
+class BenchResult:
+    name: str
+    median_s: float
+    iqr_s: float
+    samples: tuple[float, ...]
+    loops: int
+    source: Literal["config", "pytest-benchmark"] = "config"
+    ratio_vs_base: float | None = None
+    ratio_ci: tuple[float, float] | None = None
+    p_value: float | None = None
+    change: Literal["regression", "improvement", "inconclusive"] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BenchDetails:
+    results: tuple[BenchResult, ...] = ()
+
+
+Details = ComplexityDetails | LintDetails | TestDetails | BenchDetails
+
+
+# --------------------------------------------------------------------------- collection
+
+
+@dataclass(frozen=True, slots=True)
+class CollectorResult:
+    """What one collector measured. Metrics absent here are listed in ``unmeasured``."""
+
+    name: str
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    unmeasured: Mapping[str, str] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
+    tool_versions: Mapping[str, str] = field(default_factory=dict)
+    duration_s: float = 0.0
+    details: Details | None = None
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionResult:
+    metric: str
+    target: str | None
+    """The expression as written, e.g. ``">= 85"``."""
+    gate: str | None
+    value: float | None
+    """``None`` when the metric was not measured."""
+    status: CriterionStatus
+    gate_failed: bool
+    distance: float
+    """Normalised distance to target, 0 (met) .. 1 (far); 1 when unmeasured."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompetencyResult:
+    id: str
+    title: str
+    why: str
+    status: CriterionStatus
+    criteria: tuple[CriterionResult, ...]
+    distance: float
+    """Weighted mean of the criteria distances: the gap analysis ranks on this."""
+    weight: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneResult:
+    id: str
+    title: str
+    due: str
+    """ISO date."""
+    status: MilestoneStatus
+    requires: tuple[str, ...]
+    days_left: int
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    verdict: Verdict
+    competencies: tuple[CompetencyResult, ...] = ()
+    milestones: tuple[MilestoneResult, ...] = ()
+    gaps: tuple[str, ...] = ()
+    """Competency ids that hold the mentee back most, worst first (at most three)."""
+    gates_mode: Literal["blocking", "advisory"] = "blocking"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    metric: str | None = None
+    value: float | None = None
+    delta: float | None = None
+    file: str | None = None
+    line: int | None = None
+    function: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackItem:
+    category: Category
+    competency: str | None
+    text: Text
+    evidence: Evidence = Evidence()
+    next_step: Text | None = None
+    """Suggestions only: one concrete step sized for a learner."""
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+@dataclass(frozen=True, slots=True)
+class ComplexityChange:
+    file: str
+    name: str
+    before: int | None
+    after: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PatchFile:
+    file: str
+    changed_lines: int
+    uncovered_lines: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Head against base: what this change did."""
+
+    base_ref: str
+    base_commit: str
+    base_metrics: Mapping[str, float]
+    deltas: Mapping[str, float]
+    new_lint: tuple[LintMessage, ...] = ()
+    fixed_lint: tuple[LintMessage, ...] = ()
+    complexity_changes: tuple[ComplexityChange, ...] = ()
+    files_changed: tuple[str, ...] = ()
+    patch: tuple[PatchFile, ...] = ()
+
+
+# --------------------------------------------------------------------------- report
+
+
+@dataclass(frozen=True, slots=True)
+class RepoInfo:
+    root: str
+    commit: str | None = None
+    tree: str | None = None
+    branch: str | None = None
+    dirty: bool = False
+    source: tuple[str, ...] = ()
+    tests: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The source of truth; every artifact is rendered from it."""
+
+    tool_version: str
+    generated_at: str
+    """ISO 8601 UTC timestamp, passed in (never read inside pure code)."""
+    repo: RepoInfo
+    metrics: Mapping[str, float]
+    unmeasured: Mapping[str, str] = field(default_factory=dict)
+    tools: Mapping[str, str] = field(default_factory=dict)
+    config_file: str | None = None
+    """``None`` means the embedded default model applied."""
+    complexity: ComplexityDetails | None = None
+    lint: LintDetails | None = None
+    tests: TestDetails | None = None
+    bench: BenchDetails | None = None
+    findings: tuple[Finding, ...] = ()
+    timings: Mapping[str, float] = field(default_factory=dict)
+    comparison: Comparison | None = None
+    evaluation: Evaluation | None = None
+    feedback: tuple[FeedbackItem, ...] = ()
+    schema: int = SCHEMA_VERSION

@@ -1,0 +1,219 @@
+"""The one subprocess seam: every external program practicegrade runs goes through :func:`run`.
+
+Why one seam: the learner's code is untrusted, and a test that hangs, forks a child that
+holds our pipe, or prints gigabytes must never hang or flood us. So every call here
+
+* takes an argv list (never a shell) and a timeout;
+* runs in its own session, so on timeout the *whole process group* is killed
+  (SIGTERM, a grace period, then SIGKILL), and any process left in the group after the
+  leader exits is killed too;
+* reads output incrementally and keeps only the last ``output_cap`` bytes of each stream;
+* optionally applies resource limits in the child (set by a tiny launcher that then
+  ``exec``s the real program, because ``preexec_fn`` is unsafe in threaded programs);
+* gets an explicit environment: :func:`clean_env` builds an allow-listed one without
+  tokens or secrets.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from practicegrade.errors import ToolError
+
+DEFAULT_OUTPUT_CAP = 1 << 20
+KILL_GRACE_S = 5.0
+
+_ENV_ALLOW = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SYSTEMROOT", "VIRTUAL_ENV")
+_ENV_SECRET_MARKERS = ("TOKEN", "SECRET", "PASSWORD", "CREDENTIAL", "API_KEY", "PRIVATE")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Resource limits for an untrusted child (``None`` leaves a limit as it is)."""
+
+    cpu_s: int | None = None
+    address_space_bytes: int | None = None
+    processes: int | None = None
+    file_size_bytes: int | None = None
+    core_bytes: int | None = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Completed:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    timed_out: bool
+    duration_s: float
+    truncated: bool = False
+    """True when more output arrived than ``output_cap`` kept."""
+
+
+_LAUNCHER = """
+import os, resource, sys
+names = ("RLIMIT_CPU", "RLIMIT_AS", "RLIMIT_NPROC", "RLIMIT_FSIZE", "RLIMIT_CORE")
+for name, value in zip(names, sys.argv[1:6]):
+    if value != "-":
+        limit = int(value)
+        soft, hard = resource.getrlimit(getattr(resource, name))
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        try:
+            resource.setrlimit(getattr(resource, name), (limit, hard))
+        except (ValueError, OSError):
+            pass
+os.execvp(sys.argv[6], sys.argv[6:])
+"""
+
+
+def clean_env(extra: Mapping[str, str] | None = None, *, home: str | None = None) -> dict[str, str]:
+    """An allow-listed environment for a child: no tokens, no SSH agent, no CI secrets.
+
+    ``home`` replaces ``HOME`` (give untrusted code an empty temporary one).
+    """
+    env = {k: v for k, v in os.environ.items() if k in _ENV_ALLOW}
+    if home is not None:
+        env["HOME"] = home
+    elif "HOME" in os.environ:
+        env["HOME"] = os.environ["HOME"]
+    for key, value in (extra or {}).items():
+        env[key] = value
+    return {
+        k: v
+        for k, v in env.items()
+        if k in (extra or {}) or not any(m in k.upper() for m in _ENV_SECRET_MARKERS)
+    }
+
+
+def _limited_argv(argv: Sequence[str], limits: Limits) -> list[str]:
+    values = (
+        limits.cpu_s,
+        limits.address_space_bytes,
+        limits.processes,
+        limits.file_size_bytes,
+        limits.core_bytes,
+    )
+    return [
+        sys.executable,
+        "-I",
+        "-S",
+        "-c",
+        _LAUNCHER,
+        *("-" if v is None else str(v) for v in values),
+        *argv,
+    ]
+
+
+class _Tail:
+    """Drains a pipe in a thread, keeping the last ``cap`` bytes."""
+
+    def __init__(self, stream: object, cap: int) -> None:
+        self._fd = stream.fileno()  # type: ignore[attr-defined]
+        self._cap = cap
+        self.data = bytearray()
+        self.truncated = False
+        self.thread = threading.Thread(target=self._drain, daemon=True)
+        self.thread.start()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self._fd, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.data += chunk
+            if len(self.data) > self._cap:
+                del self.data[: len(self.data) - self._cap]
+                self.truncated = True
+
+    def text(self) -> str:
+        return bytes(self.data).decode("utf-8", errors="replace")
+
+
+def _kill_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+    stdin: bytes | None = None,
+    limits: Limits | None = None,
+    output_cap: int = DEFAULT_OUTPUT_CAP,
+    kill_grace_s: float = KILL_GRACE_S,
+) -> Completed:
+    """Run ``argv`` and return what happened; never raises for a non-zero exit.
+
+    Raises :class:`ToolError` only when the program cannot be started at all.
+    On timeout the process group gets SIGTERM, ``kill_grace_s`` to finish (coverage.py
+    saves its data on SIGTERM), then SIGKILL; ``timed_out`` is set.
+    """
+    real_argv = list(argv) if limits is None else _limited_argv(argv, limits)
+    started = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            real_argv,
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise ToolError(f"cannot run {argv[0]!r}: {exc.strerror or exc}") from exc
+    out = _Tail(proc.stdout, output_cap)
+    err = _Tail(proc.stderr, output_cap)
+    if stdin is not None and proc.stdin is not None:
+        _feed(proc.stdin, stdin)
+    timed_out = False
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        _kill_group(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=kill_grace_s)
+        except subprocess.TimeoutExpired:
+            pass
+    # Whatever is left in the group (a forked child holding our pipe) goes now.
+    _kill_group(proc.pid, signal.SIGKILL)
+    proc.wait()
+    for tail in (out, err):
+        tail.thread.join(timeout=5)
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
+    return Completed(
+        argv=tuple(argv),
+        returncode=proc.returncode,
+        stdout=out.text(),
+        stderr=err.text(),
+        timed_out=timed_out,
+        duration_s=time.monotonic() - started,
+        truncated=out.truncated or err.truncated,
+    )
+
+
+def _feed(pipe: object, data: bytes) -> None:
+    try:
+        pipe.write(data)  # type: ignore[attr-defined]
+        pipe.close()  # type: ignore[attr-defined]
+    except (BrokenPipeError, OSError):
+        pass
