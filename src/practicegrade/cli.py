@@ -209,13 +209,12 @@ def init(role: str, force: bool, path: Path) -> None:
 
 
 @main.command()
-@click.option("--keep", is_flag=True, help="Keep the sample repo and print where it is.")
 @error_boundary
-def demo(keep: bool) -> None:
+def demo() -> None:
     """Build a sample mentee repo in a temp dir and run the whole loop on it."""
     from practicegrade.demo import run_demo  # noqa: PLC0415
 
-    sys.exit(run_demo(keep=keep, echo=click.echo))
+    sys.exit(run_demo(echo=click.echo))
 
 
 def _register_optional() -> None:
