@@ -1,0 +1,74 @@
+"""Source and test folders are found for the layouts learners actually use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from practicegrade.discover import choose_python, discover, is_test_file
+from tests.helpers.repos import SAMPLE_PROJECT, write_files
+
+
+def test_src_layout_named_in_pyproject(tmp_path: Path) -> None:
+    write_files(tmp_path, SAMPLE_PROJECT)
+    project = discover(tmp_path)
+    assert project.source_dirs == ("src/calc",)
+    assert project.source_files == ("src/calc/__init__.py", "src/calc/ops.py")
+    assert project.test_paths == ("tests",)
+    assert project.packages == ("calc",)
+    assert project.import_roots == ("src",)
+
+
+def test_flat_package_with_test_folder(tmp_path: Path) -> None:
+    write_files(tmp_path, {"shop/__init__.py": "", "shop/cart.py": "X = 1\n", "test/test_cart.py": "", "setup.py": ""})
+    project = discover(tmp_path)
+    assert project.source_dirs == ("shop",)
+    assert project.packages == ("shop",)
+    assert project.test_paths == ("test",)
+    assert project.import_roots == (".",)
+
+
+def test_single_modules_with_tests_beside_them(tmp_path: Path) -> None:
+    write_files(tmp_path, {"fizzbuzz.py": "", "test_fizzbuzz.py": "", "conftest.py": "", "setup.py": ""})
+    project = discover(tmp_path)
+    assert project.source_files == ("fizzbuzz.py",)
+    assert project.packages == ("fizzbuzz",)
+    assert project.test_paths == ("test_fizzbuzz.py",)
+
+
+def test_tool_folders_are_skipped(tmp_path: Path) -> None:
+    write_files(tmp_path, {"app/__init__.py": "", "app/.venv/lib/x.py": "", "app/build/y.py": "", "app/core.py": ""})
+    assert discover(tmp_path).source_files == ("app/__init__.py", "app/core.py")
+
+
+def test_config_source_tests_and_exclude_win(tmp_path: Path) -> None:
+    write_files(tmp_path, {"lib/a.py": "", "lib/migrations/m1.py": "", "checks/test_a.py": "", "other/b.py": ""})
+    project = discover(tmp_path, source=["lib"], tests=["checks"], exclude=["**/migrations/**"])
+    assert project.source_files == ("lib/a.py",)
+    assert project.test_paths == ("checks",)
+
+
+def test_no_python_at_all(tmp_path: Path) -> None:
+    write_files(tmp_path, {"README.md": "hi"})
+    project = discover(tmp_path)
+    assert project.source_files == () and project.test_paths == ()
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [("tests/helpers.py", True), ("pkg/test_x.py", True), ("pkg/x_test.py", True), ("pkg/testing.py", False), ("conftest.py", True)],
+)
+def test_is_test_file(path: str, expected: bool) -> None:
+    assert is_test_file(path) is expected
+
+
+def test_choose_python_prefers_explicit_then_virtualenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    exe = venv / "bin" / "python"
+    exe.write_text("#!/bin/sh\n")
+    exe.chmod(0o755)
+    monkeypatch.setenv("VIRTUAL_ENV", str(venv))
+    assert choose_python(tmp_path, "/usr/bin/python3") == "/usr/bin/python3"
+    assert choose_python(tmp_path) == str(exe)

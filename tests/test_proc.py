@@ -1,0 +1,110 @@
+"""The subprocess seam: timeouts kill the whole group, output is capped, env is clean."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import pytest
+
+from practicegrade import proc
+from practicegrade.errors import ToolError
+
+PY = sys.executable
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0); look at its state.
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return handle.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_run_captures_output_and_exit_code() -> None:
+    done = proc.run([PY, "-c", "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"], timeout=30)
+    assert (done.returncode, done.stdout.strip(), done.stderr.strip()) == (3, "out", "err")
+    assert not done.timed_out
+
+
+def test_missing_program_is_a_tool_error() -> None:
+    with pytest.raises(ToolError, match="cannot run"):
+        proc.run(["/nonexistent/program"], timeout=5)
+
+
+def test_timeout_kills_a_grandchild_that_holds_the_pipe(tmp_path) -> None:
+    pidfile = tmp_path / "child.pid"
+    script = (
+        "import subprocess, sys, time\n"
+        f"p = subprocess.Popen(['sleep', '1000'])\n"
+        f"open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
+        "print('started', flush=True)\n"
+        "while True: time.sleep(1)\n"
+    )
+    started = time.monotonic()
+    done = proc.run([PY, "-c", script], timeout=1.5, kill_grace_s=0.5)
+    assert done.timed_out
+    assert "started" in done.stdout
+    assert time.monotonic() - started < 10
+    assert not _alive(int(pidfile.read_text()))
+
+
+def test_background_child_is_killed_after_the_leader_exits(tmp_path) -> None:
+    """``sleep 1000 &`` holding stdout must not hang us, and must not survive us."""
+    pidfile = tmp_path / "bg.pid"
+    script = (
+        "import subprocess\n"
+        "p = subprocess.Popen(['sleep', '1000'])\n"
+        f"open({str(pidfile)!r}, 'w').write(str(p.pid))\n"
+    )
+    started = time.monotonic()
+    done = proc.run([PY, "-c", script], timeout=30)
+    assert done.returncode == 0 and not done.timed_out
+    assert time.monotonic() - started < 10
+    assert not _alive(int(pidfile.read_text()))
+
+
+def test_output_is_capped_to_the_tail() -> None:
+    script = "import sys\nfor i in range(200000): sys.stdout.write(f'line {i}\\n')\n"
+    done = proc.run([PY, "-c", script], timeout=30, output_cap=4096)
+    assert done.truncated
+    assert len(done.stdout.encode()) <= 4096
+    assert done.stdout.rstrip().endswith("line 199999")
+
+
+def test_limits_apply_in_the_child() -> None:
+    script = "import resource; print(resource.getrlimit(resource.RLIMIT_FSIZE)[0], resource.getrlimit(resource.RLIMIT_CORE)[0])"
+    done = proc.run([PY, "-c", script], timeout=30, limits=proc.Limits(file_size_bytes=1 << 20))
+    assert done.stdout.split() == [str(1 << 20), "0"]
+
+
+def test_file_size_limit_stops_a_disk_filler(tmp_path) -> None:
+    target = tmp_path / "big"
+    script = f"f = open({str(target)!r}, 'wb')\nfor _ in range(100): f.write(b'x' * (1 << 20)); f.flush()\n"
+    done = proc.run([PY, "-c", script], timeout=30, limits=proc.Limits(file_size_bytes=1 << 20))
+    assert done.returncode != 0
+    assert target.stat().st_size <= 1 << 20
+
+
+def test_stdin_is_fed() -> None:
+    done = proc.run([PY, "-c", "import sys; print(sys.stdin.read().upper())"], timeout=30, stdin=b"abc")
+    assert done.stdout.strip() == "ABC"
+
+
+def test_clean_env_drops_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_secret")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    monkeypatch.setenv("SSH_AUTH_SOCK", "/tmp/agent")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    env = proc.clean_env({"COVERAGE_RCFILE": "/x"}, home="/tmp/empty-home")
+    assert "GITHUB_TOKEN" not in env and "AWS_SECRET_ACCESS_KEY" not in env
+    assert "SSH_AUTH_SOCK" not in env
+    assert env["HOME"] == "/tmp/empty-home"
+    assert env["COVERAGE_RCFILE"] == "/x"
+    assert env["LANG"] == "C.UTF-8"
