@@ -1,0 +1,187 @@
+"""md_code / md_fence / term_safe: the rules of security-reliability.md §2, proven through cmark-gfm."""
+
+from __future__ import annotations
+
+import string
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from practicegrade.model import Code
+from practicegrade.render.escape import (
+    md_code,
+    md_fence,
+    neutralise,
+    render_text_md,
+    safe_token,
+    term_safe,
+    truncate,
+)
+
+from .gfm import render
+
+MARKER = "<!-- practicegrade:v1 -->"
+
+
+def one_row_table(cell: str) -> str:
+    return f"| a | b | c |\n|---|---|---|\n| x | {cell} | z |\n"
+
+
+def shown(s: str, limit: int = 120) -> str:
+    """What a reader must see for ``s``: neutralised, cut, and nothing else."""
+    return truncate(neutralise(s), limit)
+
+
+# --------------------------------------------------------------------------- md_code rules
+
+
+def test_controls_become_spaces_so_a_row_stays_one_row() -> None:
+    assert md_code("a\r\nb\tc\x00d\x1be\x85f") == "`a  b c d e f`"
+
+
+def test_bidi_and_zero_width_are_shown_escaped() -> None:
+    assert md_code("evil\u202etxt.py") == "`evil\\u202etxt.py`"
+    assert md_code("a\u200bb\u2066c\ufeff") == "`a\\u200bb\\u2066c\\ufeff`"
+
+
+def test_html_comment_opener_is_defused() -> None:
+    out = md_code(MARKER)
+    assert "<!--" not in out
+    assert out == "`<\u200b!-- practicegrade:v1 -->`"
+
+
+def test_truncation_uses_an_ellipsis_and_respects_the_limit() -> None:
+    out = md_code("x" * 500, limit=10)
+    assert out == "`xxxxxxxxx…`"
+    assert md_code("short", limit=10) == "`short`"
+
+
+def test_pipes_are_escaped_only_in_tables() -> None:
+    assert md_code("a|b") == "`a\\|b`"
+    assert md_code("a|b", table=False) == "`a|b`"
+
+
+def test_fence_is_longer_than_any_backtick_run_and_padded() -> None:
+    assert md_code("a ``` b") == "````a ``` b````"
+    assert md_code("`x") == "`` `x ``"
+    assert md_code("x ") == "` x  `"
+    assert md_code("```") == "```` ``` ````"
+
+
+def test_empty_is_shown_as_such() -> None:
+    assert md_code("") == "(empty)"
+    assert md_code("\u200b") == "`\\u200b`"
+
+
+# --------------------------------------------------------------------------- through cmark-gfm
+
+
+def test_hostile_cells_keep_the_column_count_and_render_literally() -> None:
+    for s in ("a|b.py", "a\\|b", "a\\\\|b", "|||", "\\", "x\\", "`|`", "<td>x</td>"):
+        doc = render(one_row_table(md_code(s)))
+        (table,) = doc.tables
+        assert [len(r) for r in table.rows] == [3], s
+        assert table.rows[0][1] == s, s
+
+
+def test_html_in_a_code_span_is_text_not_an_element() -> None:
+    s = "</details><h1>✅</h1><img src=x onerror=alert(1)>[x](javascript:alert(1))"
+    doc = render(f"- {md_code(s, limit=500, table=False)}\n")
+    assert doc.tags() == {"ul", "li", "code"}
+    assert "".join(t for t, stack in doc.texts if "code" in stack) == s
+    assert not [t for t, stack in doc.texts if "code" not in stack and t.strip()]
+
+
+def test_mentions_and_references_stay_inside_code() -> None:
+    for s in ("test_@octocat_@org/team", "#1", "org/repo#2", "deadbeef" * 5, "www.example.com"):
+        doc = render(f"see {md_code(s)} now\n")
+        assert "a" not in doc.tags()
+        assert all("code" in stack for _, stack in doc.texts_containing(s.split("/")[0][:5]))
+
+
+def test_md_fence_cannot_be_closed_from_inside() -> None:
+    text = "before\n```\n# heading?\n````\n</details>\n<!-- hide\nafter"
+    doc = render(md_fence(text) + "\n\nvisible\n")
+    assert doc.count("pre") == 1
+    assert doc.tags() == {"pre", "code", "p"}
+    assert doc.comments == []
+    assert doc.texts_containing("visible")[0][1] == ("p",)
+    code = "".join(t for t, stack in doc.texts if "code" in stack)
+    assert "# heading?" in code and "</details>" in code
+    assert "<\u200b!-- hide" in code
+
+
+def test_md_fence_normalises_line_ends_and_cuts_long_text() -> None:
+    out = md_fence("a\r\nb\rc\x1b[2Jd\u202e", limit=1000)
+    assert out == "```text\na\nb\nc [2Jd\\u202e\n```"
+    long = md_fence("x" * 50, limit=10)
+    assert "xxxxxxxxxx\n… (40 more characters not shown)" in long
+    assert md_fence("") == "```text\n(empty)\n```"
+
+
+def test_render_text_md_escapes_only_learner_parts() -> None:
+    text = ("Cover ", Code("a|b`c"), " **now**.")
+    assert render_text_md(text) == "Cover ``a|b`c`` **now**."
+    assert render_text_md(text, table=True) == "Cover ``a\\|b`c`` **now**."
+
+
+# --------------------------------------------------------------------------- terminal and tokens
+
+
+def test_term_safe_strips_escape_sequences_and_controls() -> None:
+    s = "\x1b[31mred\x1b[0m \x1b]0;pwned\x07title \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ a\rb\nc\x9bd\u202e"
+    out = term_safe(s)
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    assert all(ord(c) >= 32 and not 0x7F <= ord(c) < 0xA0 for c in out)
+    assert out == "red title link a b c d\\u202e"
+
+
+def test_safe_token_keeps_only_allowed_characters() -> None:
+    assert safe_token("job 42; rm -rf /") == "job42rm-rf"
+    assert safe_token("4.1.4 <!-- x") == "4.1.4--x"
+    assert safe_token("2026-01-15<b>", allowed="0-9-") == "2026-01-15"
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200), st.integers(min_value=1, max_value=200))
+def test_md_code_never_changes_a_tables_column_count(s: str, limit: int) -> None:
+    doc = render(one_row_table(md_code(s, limit=limit)))
+    (table,) = doc.tables
+    assert len(table.header) == 3
+    assert [len(r) for r in table.rows] == [3]
+    expected = shown(s, limit)
+    cell = table.rows[0][1]
+    if not expected:
+        assert cell == "(empty)"
+    elif expected.strip(" "):
+        assert cell == expected
+    assert "<!--" not in md_code(s, limit=limit)
+    assert not doc.comments
+
+
+_TRICKY = st.sampled_from(["`", "|", "\\", "<", "!", "-", "\n", "\r", " ", "\u202e", "#", "@", "*", "_", "[", "]"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_TRICKY, st.sampled_from(list(string.ascii_letters))), max_size=60).map("".join))
+def test_md_code_renders_exactly_the_neutralised_text(s: str) -> None:
+    doc = render(f"x {md_code(s, table=False)} y\n")
+    expected = shown(s)
+    code = [t for t, stack in doc.texts if "code" in stack]
+    if not expected:
+        assert not code
+    elif expected.strip(" "):
+        assert "".join(code) == expected
+    assert doc.tags() <= {"p", "code"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_md_fence_is_always_one_code_block(s: str) -> None:
+    doc = render(md_fence(s) + "\n\nafter\n")
+    assert doc.count("pre") == 1
+    assert doc.tags() <= {"pre", "code", "p"}
+    assert doc.texts_containing("after")[-1][1] == ("p",)
