@@ -36,11 +36,20 @@ def compare_golden(name: str, actual: str) -> None:
     if expected == actual:
         return
     saved = _save_actual(name, actual)
-    diff = "".join(difflib.unified_diff(
-        expected.splitlines(keepends=True), actual.splitlines(keepends=True),
-        fromfile=f"golden/{name}", tofile=f"actual/{name}", n=2))
-    pytest.fail(f"{name} differs from its golden file (actual saved to {saved}; "
-                f"{UPDATE_ENV}=1 updates it):\n{diff}", pytrace=False)
+    diff = "".join(
+        difflib.unified_diff(
+            expected.splitlines(keepends=True),
+            actual.splitlines(keepends=True),
+            fromfile=f"golden/{name}",
+            tofile=f"actual/{name}",
+            n=2,
+        )
+    )
+    pytest.fail(
+        f"{name} differs from its golden file (actual saved to {saved}; "
+        f"{UPDATE_ENV}=1 updates it):\n{diff}",
+        pytrace=False,
+    )
 
 
 def _save_actual(name: str, actual: str) -> Path:

@@ -1,4 +1,4 @@
-"""md_code / md_fence / term_safe: the rules of security-reliability.md §2, proven through cmark-gfm."""
+"""md_code, md_fence, term_safe: security-reliability.md §2, proven through cmark-gfm."""
 
 from __future__ import annotations
 
@@ -107,7 +107,8 @@ def test_md_fence_cannot_be_closed_from_inside() -> None:
     assert doc.comments == []
     assert doc.texts_containing("visible")[0][1] == ("p",)
     code = "".join(t for t, stack in doc.texts if "code" in stack)
-    assert "# heading?" in code and "</details>" in code
+    assert "# heading?" in code
+    assert "</details>" in code
     assert "<\u200b!-- hide" in code
 
 
@@ -129,9 +130,12 @@ def test_render_text_md_escapes_only_learner_parts() -> None:
 
 
 def test_term_safe_strips_escape_sequences_and_controls() -> None:
-    s = "\x1b[31mred\x1b[0m \x1b]0;pwned\x07title \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ a\rb\nc\x9bd\u202e"
+    s = (
+        "\x1b[31mred\x1b[0m \x1b]0;pwned\x07title "
+        "\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\ a\rb\nc\x9bd\u202e"
+    )
     out = term_safe(s)
-    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    assert not set(out) & {"\x1b", "\x07", "\x9b"}
     assert all(ord(c) >= 32 and not 0x7F <= ord(c) < 0xA0 for c in out)
     assert out == "red title link a b c d\\u202e"
 
@@ -162,11 +166,12 @@ def test_md_code_never_changes_a_tables_column_count(s: str, limit: int) -> None
     assert not doc.comments
 
 
-_TRICKY = st.sampled_from(["`", "|", "\\", "<", "!", "-", "\n", "\r", " ", "\u202e", "#", "@", "*", "_", "[", "]"])
+_TRICKY = st.sampled_from(list("`|\\<!-\n\r \u202e#@*_[]"))
+_LETTERS = st.sampled_from(list(string.ascii_letters))
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(_TRICKY, st.sampled_from(list(string.ascii_letters))), max_size=60).map("".join))
+@given(st.lists(st.one_of(_TRICKY, _LETTERS), max_size=60).map("".join))
 def test_md_code_renders_exactly_the_neutralised_text(s: str) -> None:
     doc = render(f"x {md_code(s, table=False)} y\n")
     expected = shown(s)
