@@ -1,0 +1,241 @@
+"""Pure evaluation of metrics against the competence model: statuses, gates, gaps, milestones.
+
+No I/O and no clock: ``today`` is passed in. The rules, as a mentor would read them:
+
+Criterion (boundary rounding and distance: :mod:`practicegrade.expr`). Its goal is the
+``target``, or the ``gate`` when it has no target.
+
+- ``met``: the goal is satisfied (and no gate failed).
+- ``gap``: the gate failed; or the metric was not measured; or the value is far from
+  the goal (distance >= :data:`FAR`) and did not move towards it since the base.
+- ``progressing``: anything else (the floor holds, the goal is not reached yet).
+
+An **unmeasured** metric (absent, or not a finite number) is a ``gap`` at distance 1
+but does **not** fail a gate: a tool we could not run (``--no-tests``, a crash, a
+timeout) must never look like a failing mentee. "No tests at all" is not unmeasured:
+the test collector measures ``tests.passed = 0``, which the built-in roles gate with
+``tests.passed >= 1`` and the default model flags as a gap.
+
+Competency: ``met`` when every criterion is met, ``gap`` when any is a gap, else
+``progressing``; its distance is the weight-averaged criteria distance.
+
+Gaps: the competencies not met, those with a failed gate first, then by distance times
+competency weight (largest first), then model order; the first three are the ones that
+hold the mentee back most.
+
+Verdict: any failed gate gives ``fail`` with ``gates: blocking``, ``warn`` with
+``gates: advisory``; otherwise ``pass``.
+
+Milestone: ``met`` when every required competency is met and every extra criterion is
+met; otherwise ``overdue`` after its due date; ``at-risk`` when it is due within one
+check-in period (``cadence.checkin_every_days``) or when its progress (the share of its
+criteria at target) trails the time elapsed, taking the review period
+(``cadence.review_every_days``) before the due date as the time to reach it;
+else ``on-track``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Literal
+
+from practicegrade import expr
+from practicegrade.config import Cadence, Competency, Config, Criterion, Milestone, metric_info
+from practicegrade.model import (
+    CompetencyResult,
+    CriterionResult,
+    CriterionStatus,
+    Evaluation,
+    MilestoneResult,
+    MilestoneStatus,
+    Verdict,
+)
+
+FAR = 0.5
+"""Distance from which an unmet criterion counts as a gap (unless it is improving)."""
+MAX_GAPS = 3
+_IMPROVED_BY = 1e-9
+
+
+@lru_cache(maxsize=512)
+def _parse(text: str) -> expr.Expr:
+    return expr.parse(text)
+
+
+def value_of(metrics: Mapping[str, float], key: str) -> float | None:
+    """The metric as a finite float, or ``None`` when it is absent or unusable."""
+    raw = metrics.get(key)
+    if raw is None or isinstance(raw, bool):
+        return None
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def assess(criterion: Criterion, value: float | None, base: float | None = None) -> CriterionResult:
+    """One criterion against one measured ``value`` (``base``: the same metric at the base)."""
+    target = _parse(criterion.target) if criterion.target is not None else None
+    gate = _parse(criterion.gate) if criterion.gate is not None else None
+    goal = target or gate
+
+    def result(status: CriterionStatus, gate_failed: bool, distance: float) -> CriterionResult:
+        return CriterionResult(
+            metric=criterion.metric,
+            target=criterion.target,
+            gate=criterion.gate,
+            value=value,
+            status=status,
+            gate_failed=gate_failed,
+            distance=distance,
+        )
+
+    if goal is None:  # a criterion built in code with neither; nothing to hold it to
+        return result("met", False, 0.0)
+    if value is None:
+        return result("gap", False, 1.0)
+    gate_failed = gate is not None and not expr.satisfied(gate, value)
+    distance = expr.distance(goal, value)
+    if gate_failed:
+        return result("gap", True, distance)
+    if distance == 0.0:
+        return result("met", False, 0.0)
+    improving = base is not None and distance < expr.distance(goal, base) - _IMPROVED_BY
+    status: CriterionStatus = "gap" if distance >= FAR and not improving else "progressing"
+    return result(status, False, distance)
+
+
+def _weighted(pairs: Sequence[tuple[float, float]]) -> float:
+    total = sum(weight for _, weight in pairs)
+    if total <= 0:
+        return 0.0
+    return min(1.0, max(0.0, sum(d * w for d, w in pairs) / total))
+
+
+def assess_competency(
+    competency: Competency,
+    metrics: Mapping[str, float],
+    base_metrics: Mapping[str, float] | None = None,
+) -> CompetencyResult:
+    """Every criterion of ``competency``, its status and weighted distance."""
+    base = base_metrics or {}
+    results = tuple(
+        assess(c, value_of(metrics, c.metric), value_of(base, c.metric))
+        for c in competency.criteria
+    )
+    statuses = {r.status for r in results}
+    status: CriterionStatus = (
+        "gap" if "gap" in statuses else "progressing" if "progressing" in statuses else "met"
+    )
+    distance = _weighted(
+        [(r.distance, c.weight) for r, c in zip(results, competency.criteria, strict=True)]
+    )
+    return CompetencyResult(
+        id=competency.id,
+        title=competency.title,
+        why=competency.why,
+        status=status,
+        criteria=results,
+        distance=distance,
+        weight=competency.weight,
+    )
+
+
+def rank_gaps(results: Sequence[CompetencyResult], limit: int = MAX_GAPS) -> tuple[str, ...]:
+    """Ids of the competencies not met, the most limiting first (module docstring)."""
+    order = {r.id: i for i, r in enumerate(results)}
+    unmet = [r for r in results if r.status != "met"]
+    unmet.sort(
+        key=lambda r: (
+            not any(c.gate_failed for c in r.criteria),
+            -(r.distance * r.weight),
+            order[r.id],
+        )
+    )
+    return tuple(r.id for r in unmet[:limit])
+
+
+def _verdict(results: Sequence[CompetencyResult], mode: Literal["blocking", "advisory"]) -> Verdict:
+    if not any(c.gate_failed for r in results for c in r.criteria):
+        return "pass"
+    return "fail" if mode == "blocking" else "warn"
+
+
+def assess_milestone(
+    milestone: Milestone,
+    competencies: Mapping[str, CompetencyResult],
+    metrics: Mapping[str, float],
+    cadence: Cadence,
+    today: dt.date,
+) -> MilestoneResult:
+    """Where ``milestone`` stands on ``today`` (module docstring)."""
+    checks: list[bool] = []
+    for cid in milestone.requires:
+        found = competencies.get(cid)
+        if found is None:
+            checks.append(False)
+        else:
+            checks.extend(c.status == "met" for c in found.criteria)
+    checks.extend(
+        assess(c, value_of(metrics, c.metric)).status == "met" for c in milestone.criteria
+    )
+    days_left = (milestone.due - today).days
+    progress = sum(checks) / len(checks) if checks else 1.0
+    elapsed = min(1.0, max(0.0, 1.0 - days_left / max(1, cadence.review_every_days)))
+    status: MilestoneStatus
+    if all(checks):
+        status = "met"
+    elif days_left < 0:
+        status = "overdue"
+    elif days_left <= cadence.checkin_every_days or progress < elapsed:
+        status = "at-risk"
+    else:
+        status = "on-track"
+    return MilestoneResult(
+        id=milestone.id,
+        title=milestone.title,
+        due=milestone.due.isoformat(),
+        status=status,
+        requires=milestone.requires,
+        days_left=days_left,
+    )
+
+
+def evaluate(
+    config: Config,
+    metrics: Mapping[str, float],
+    *,
+    today: dt.date,
+    base_metrics: Mapping[str, float] | None = None,
+) -> Evaluation:
+    """Evaluate ``metrics`` against ``config``'s competence model (module docstring)."""
+    results = tuple(assess_competency(c, metrics, base_metrics) for c in config.competencies)
+    by_id = {r.id: r for r in results}
+    milestones = tuple(
+        assess_milestone(m, by_id, metrics, config.cadence, today) for m in config.milestones
+    )
+    return Evaluation(
+        verdict=_verdict(results, config.gates),
+        competencies=results,
+        milestones=milestones,
+        gaps=rank_gaps(results),
+        gates_mode=config.gates,
+    )
+
+
+def better_direction(config: Config, metric: str) -> Literal["higher", "lower"] | None:
+    """Which way ``metric`` improves: from the model's own criteria, else the catalogue."""
+    for comp in config.competencies:
+        for crit in comp.criteria:
+            if crit.metric != metric:
+                continue
+            for text in (crit.target, crit.gate):
+                direction = _parse(text).direction if text else "exact"
+                if direction != "exact":
+                    return direction
+    info = metric_info(metric)
+    return info.better if info else None
