@@ -68,6 +68,15 @@ def test_fence_is_longer_than_any_backtick_run_and_padded() -> None:
     assert md_code("```") == "```` ``` ````"
 
 
+def test_cutting_before_neutralising_changes_nothing() -> None:
+    s = "a" * 8 + "<!--" + "\u202e" * 20
+    for limit in range(1, 40):
+        if len(neutralise(s)) > limit:
+            assert md_code(s, limit=limit) == md_code(s + "x" * 10_000, limit=limit)
+        expected = truncate(neutralise(s), limit)
+        assert md_code(s, limit=limit, table=False).strip("`") == expected
+
+
 def test_empty_is_shown_as_such() -> None:
     assert md_code("") == "(empty)"
     assert md_code("\u200b") == "`\\u200b`"

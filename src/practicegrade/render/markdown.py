@@ -27,6 +27,7 @@ from practicegrade.model import (
     Report,
 )
 from practicegrade.render.common import (
+    KEY_METRICS,
     VERDICT_TITLE,
     change_word,
     failed_gates,
@@ -163,8 +164,10 @@ def _verdict(report: Report) -> list[str]:
             + f"{more}. {effect}",
             "",
         ]
-    else:
+    elif ev.verdict == "pass":
         lines += ["Every gate in the competence model holds.", ""]
+    else:
+        lines += ["The competence model's gates are not all met; see below.", ""]
     return lines
 
 
@@ -188,33 +191,47 @@ def _context(report: Report) -> list[str]:
 # --------------------------------------------------------------------------- metrics
 
 
-def _metrics(report: Report) -> list[str]:
+def _metric_rows(report: Report, keys: Sequence[str], *, model: bool) -> list[list[str]]:
+    """Rows of the metric table; ``model`` adds the status, target and gate columns."""
     targets = targets_by_metric(report.evaluation)
-    keys = sorted_metrics(report.metrics)
     deltas = report.comparison.deltas if report.comparison else None
-    header = ["", "metric", "value", "target", "gate"] + (
-        ["Δ vs base"] if deltas is not None else []
-    )
     rows = []
-    for key in keys[:_CAP_METRICS]:
-        value = report.metrics[key]
-        t = targets.get(key)
-        icon = "" if t is None else "❌" if t.gate_failed else _STATUS_ICON[t.status].split()[0]
-        row = [
-            icon,
-            _c(key),
-            fmt_value(key, value),
-            " ".join(_c(x, 40) for x in t.targets) if t else "",
-            " ".join(_c(x, 40) for x in t.gates) if t else "",
-        ]
+    for key in keys:
+        row = [_c(key), fmt_value(key, report.metrics[key])]
+        if model:
+            t = targets.get(key)
+            icon = "" if t is None else "❌" if t.gate_failed else _STATUS_ICON[t.status].split()[0]
+            row = [
+                icon,
+                *row,
+                " ".join(_c(x, 40) for x in t.targets) if t else "",
+                " ".join(_c(x, 40) for x in t.gates) if t else "",
+            ]
         if deltas is not None:
             d = deltas.get(key)
-            row.append(
-                fmt_delta(key, d) + _CHANGE_ICON[change_word(key, d)] if d is not None else ""
-            )
+            row.append("" if d is None else fmt_delta(key, d) + _CHANGE_ICON[change_word(key, d)])
         rows.append(row)
-    lines = ["#### Metrics", "", *_table(header, "llrll" + "r" * (deltas is not None), rows)]
-    lines += _more(min(len(keys), _CAP_METRICS), len(keys), "metrics")
+    return rows
+
+
+def _split_metrics(report: Report) -> tuple[list[str], list[str]]:
+    """Metrics the model sets a target on, key metrics and changed ones lead; the rest fold."""
+    targets = targets_by_metric(report.evaluation)
+    deltas = report.comparison.deltas if report.comparison else {}
+    lead, rest = [], []
+    for key in sorted_metrics(report.metrics):
+        changed = fmt_delta(key, deltas.get(key)) not in ("", "±0")
+        (lead if key in targets or key in KEY_METRICS or changed else rest).append(key)
+    return lead, rest
+
+
+def _metrics(report: Report) -> list[str]:
+    delta = ["Δ vs base"] if report.comparison is not None else []
+    lead, rest = _split_metrics(report)
+    header, align = ["", "metric", "value", "target", "gate", *delta], "llrll" + "r" * len(delta)
+    rows = _metric_rows(report, lead[:_CAP_METRICS], model=True)
+    lines = ["#### Metrics", "", *_table(header, align, rows)]
+    lines += _more(min(len(lead), _CAP_METRICS), len(lead), "metrics")
     unmeasured = sorted_metrics(report.unmeasured)
     if unmeasured:
         shown = [
@@ -223,7 +240,13 @@ def _metrics(report: Report) -> list[str]:
         ]
         more = f", and {len(unmeasured) - _CAP_LIST} more" if len(unmeasured) > _CAP_LIST else ""
         lines += ["", "Not measured: " + ", ".join(shown) + more + "."]
-    return [*lines, ""]
+    lines.append("")
+    if rest:
+        rows = _metric_rows(report, rest[:_CAP_METRICS], model=False)
+        body = _table(["metric", "value", *delta], "lr" + "r" * len(delta), rows)
+        body += _more(min(len(rest), _CAP_METRICS), len(rest), "metrics")
+        lines += _details(f"Other metrics: {len(rest)}", body)
+    return lines
 
 
 # --------------------------------------------------------------------------- model
@@ -308,15 +331,15 @@ def _item(item: FeedbackItem, bullet: str = "-") -> list[str]:
 
 
 def _next_step(n: int, item: FeedbackItem) -> list[str]:
-    """A suggestion led by its next step, then why, then the evidence."""
-    step = render_text_md(item.next_step) if item.next_step else render_text_md(item.text)
-    lines = [f"{n}. **{step}**"]
+    """A suggestion led by its next step, then why, then the evidence (one line: ``<br>``
+    breaks render the same on GitHub, whose comments keep newlines, and GitLab)."""
+    parts = [f"**{render_text_md(item.next_step or item.text)}**"]
     if item.next_step:
-        lines.append(f"   {render_text_md(item.text)}")
+        parts.append(render_text_md(item.text))
     ev = _evidence(item.evidence)
     if ev:
-        lines.append(f"   <sub>Evidence: {ev}</sub>")
-    return lines
+        parts.append(f"<sub>Evidence: {ev}</sub>")
+    return [f"{n}. " + "<br>".join(parts)]
 
 
 def _feedback_lead(report: Report) -> list[str]:

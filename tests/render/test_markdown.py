@@ -1,0 +1,343 @@
+"""The PR comment: golden files, GFM structure, hostile learner strings, the size budget."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from practicegrade.model import Code, Evidence, FeedbackItem, Report
+from practicegrade.render.markdown import MAX_BYTES, MAX_CHARS, marker, render_comment
+from tests.helpers import reports
+
+from .conftest import GoldenCheck
+from .gfm import Doc, render
+
+ALLOWED_TAGS = {
+    "h3",
+    "h4",
+    "p",
+    "sub",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "ul",
+    "ol",
+    "li",
+    "hr",
+    "br",
+    "blockquote",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "details",
+    "summary",
+}
+ALLOWED_ATTRS = {("th", "align"), ("td", "align"), ("pre", "lang"), ("code", "class")}
+
+
+def check_structure(md: str) -> Doc:
+    """What must hold for any comment we render, whatever the report holds."""
+    assert md.count("<!-- practicegrade:") == 1
+    assert md.startswith("<!-- practicegrade:v1")
+    doc = render(md)
+    assert len(doc.comments) == 1, doc.comments
+    assert doc.comments[0].startswith(" practicegrade:v1")
+    assert doc.tags() <= ALLOWED_TAGS, doc.tags() - ALLOWED_TAGS
+    for tag, attrs in doc.elements:
+        for name, _ in attrs:
+            assert (tag, name) in ALLOWED_ATTRS, (tag, name)
+    assert doc.count("details") == doc.end_tags.count("details")
+    for table in doc.tables:
+        assert table.header, "every table has a header"
+        assert {len(r) for r in table.rows} <= {len(table.header)}
+    return doc
+
+
+# --------------------------------------------------------------------------- golden
+
+
+@pytest.mark.parametrize("name", ["passing", "failing_gate", "first_run", "with_base", "hostile"])
+def test_comment_matches_golden(name: str, golden: GoldenCheck) -> None:
+    md = render_comment(reports.ALL[name]())
+    check_structure(md)
+    golden(f"comment-{name}.md", md)
+
+
+def test_huge_comment_matches_golden(golden: GoldenCheck) -> None:
+    md = render_comment(reports.huge())
+    check_structure(md)
+    golden("comment-huge.md", md)
+
+
+# --------------------------------------------------------------------------- contract
+
+
+def test_first_line_is_the_marker() -> None:
+    md = render_comment(reports.passing())
+    assert md.splitlines()[0] == "<!-- practicegrade:v1 -->"
+
+
+def test_job_id_is_in_the_marker_and_sanitised() -> None:
+    assert marker("ci-42.linux_py3") == "<!-- practicegrade:v1 id=ci-42.linux_py3 -->"
+    assert marker("x --> <b>y</b>") == "<!-- practicegrade:v1 id=x--byb -->"
+    assert marker("") == marker(None) == "<!-- practicegrade:v1 -->"
+    md = render_comment(reports.passing(), job_id="lint 1 -->")
+    assert md.splitlines()[0] == "<!-- practicegrade:v1 id=lint1-- -->"
+    check_structure(md)
+
+
+def test_body_is_deterministic_and_has_no_timestamp() -> None:
+    a = reports.passing()
+    b = dataclasses.replace(a, generated_at="2030-01-01T00:00:00Z")
+    assert render_comment(a) == render_comment(b)
+    assert "2026-11-01T12:00:00Z" not in render_comment(a)
+
+
+def test_sections_follow_the_agreed_order() -> None:
+    md = render_comment(reports.failing_gate())
+    order = [
+        "a gate failed",
+        "#### Metrics",
+        "#### Competencies",
+        "#### Milestones",
+        "#### Must fix",
+        "#### Next steps",
+        "more suggestions",
+        "**What went well**",
+        "**Observed**",
+        "Coverage by file",
+        "Lint messages",
+        "Functions above complexity 10",
+        "Failing tests",
+        "Tool findings",
+        "#### Compared with",
+        "New lint messages",
+        "Complexity changes",
+        "Changed lines without tests",
+        "<sub>practicegrade 0.1.0",
+    ]
+    positions = [md.index(s) for s in order]
+    assert positions == sorted(positions)
+
+
+def test_verdicts() -> None:
+    assert "### ✅ practicegrade: all gates pass" in render_comment(reports.passing())
+    fail = render_comment(reports.failing_gate())
+    assert "### ❌ practicegrade: a gate failed" in fail
+    assert "Gates are blocking" in fail
+    warn = render_comment(reports.first_run())
+    assert "### ⚠️ practicegrade: a gate failed (advisory)" in warn
+    assert "nothing is blocked" in warn
+    unevaluated = dataclasses.replace(reports.passing(), evaluation=None, feedback=())
+    md = render_comment(unevaluated)
+    assert "measured, not evaluated" in md
+    check_structure(md)
+
+
+def test_metric_table_has_deltas_only_with_a_base() -> None:
+    with_base = check_structure(render_comment(reports.passing())).tables[0]
+    assert with_base.header == ["", "metric", "value", "target", "gate", "Δ vs base"]
+    rows = {r[1]: r for r in with_base.rows}
+    assert rows["coverage.line_pct"][2:] == ["91.2", ">= 85", ">= 60", "+2.5 🟢"]
+    assert rows["bench.parse_log.median_s"][5] == "-0.002 🟢"
+    without = check_structure(render_comment(reports.first_run())).tables[0]
+    assert without.header == ["", "metric", "value", "target", "gate"]
+    assert [r[1] for r in without.rows] == [
+        "tests.failed",
+        "coverage.line_pct",
+        "lint.score",
+        "complexity.cc_max",
+    ]
+
+
+def test_failed_gate_rows_are_marked() -> None:
+    table = check_structure(render_comment(reports.failing_gate())).tables[0]
+    rows = {r[1]: r for r in table.rows}
+    assert rows["coverage.line_pct"][0] == "❌"
+    assert rows["coverage.line_pct"][5] == "-14.5 🔴"
+    assert rows["lint.score"][0] == "🟡"
+    assert rows["tests.passed"] == ["", "tests.passed", "18", "", "", "-2 🔴"]
+    assert "size.sloc" not in rows
+    other = next(
+        t
+        for t in check_structure(render_comment(reports.failing_gate())).tables
+        if t.header == ["metric", "value", "Δ vs base"]
+    )
+    assert ["size.sloc", "420", ""] in other.rows
+
+
+def test_three_suggestions_lead_the_rest_are_collapsed() -> None:
+    md = render_comment(reports.failing_gate())
+    lead = md[md.index("#### Next steps") : md.index("<details><summary>2 more suggestions")]
+    assert re.findall(r"^(\d)\. \*\*", lead, re.M) == ["1", "2", "3"]
+    assert lead.index("Write one test for") < lead.index("Lines 41-77") < lead.index("Evidence:")
+    collapsed = md[md.index("2 more suggestions") : md.index("**What went well**")]
+    assert "Add a one-line docstring" in collapsed
+    assert "Cover the new branch" in collapsed
+
+
+def test_failing_test_messages_are_fenced_inside_details() -> None:
+    doc = check_structure(render_comment(reports.failing_gate()))
+    pre = [t for t, stack in doc.texts if "pre" in stack]
+    assert any("assert 5 == 7" in t for t in pre)
+    assert all("details" in stack for t, stack in doc.texts if "assert 5 == 7" in t)
+
+
+def test_per_file_tables_are_complete_and_worst_first() -> None:
+    doc = check_structure(render_comment(reports.failing_gate()))
+    coverage = next(t for t in doc.tables if t.header[0] == "file" and "missing lines" in t.header)
+    assert [r[0] for r in coverage.rows] == ["src/inventory/store.py", "src/inventory/cli.py"]
+    assert coverage.rows[0][4] == "41-77, 88-129, 140-142"
+    patch = next(t for t in doc.tables if "uncovered lines" in t.header)
+    assert patch.rows[0] == ["src/inventory/store.py", "24", "5", "140-142, 150-151"]
+
+
+def test_footer_has_tool_versions() -> None:
+    last = render_comment(reports.passing()).rstrip("\n").splitlines()[-1]
+    assert last.startswith("<sub>practicegrade 0.1.0 · commit `3f2a9c1e5b7d`")
+    assert "pylint 4.1.4" in last
+    assert "radon 6.0.1" in last
+
+
+# --------------------------------------------------------------------------- hostile strings
+
+
+@pytest.fixture(scope="module")
+def hostile_md() -> str:
+    return render_comment(reports.hostile())
+
+
+def test_hostile_tables_keep_their_columns(hostile_md: str) -> None:
+    doc = check_structure(hostile_md)
+    assert len(doc.tables) >= 5
+    files = set(reports.HOSTILE_STRINGS)
+    coverage = next(t for t in doc.tables if "missing lines" in t.header)
+    assert len(coverage.rows) == len(files)
+
+
+def test_hostile_paths_show_literally_in_one_cell(hostile_md: str) -> None:
+    doc = check_structure(hostile_md)
+    coverage = next(t for t in doc.tables if "missing lines" in t.header)
+    cells = {r[0] for r in coverage.rows}
+    assert {"a|b.py", "a\\|b", "a\\\\|b"} <= cells
+    assert "line1  line2 line3 nul" in cells
+    assert "evil\\u202etxt.py" in cells
+    assert not any("\u202e" in t for t, _ in doc.texts)
+
+
+def test_no_links_mentions_or_references_outside_code(hostile_md: str) -> None:
+    doc = check_structure(hostile_md)
+    assert "a" not in doc.tags()
+    for needle in ("@octocat", "#1", "org/repo#2", "deadbeef" * 5, "javascript:", "onerror"):
+        hits = doc.texts_containing(needle)
+        assert hits, needle
+        for _, stack in hits:
+            assert "code" in stack, (needle, stack)
+
+
+def test_injected_html_is_text(hostile_md: str) -> None:
+    doc = check_structure(hostile_md)
+    assert not {"h1", "img", "script", "a"} & doc.tags()
+    for needle in ("</details><h1>", "<img src=x", "<script>", "[x](javascript"):
+        assert all("code" in stack for _, stack in doc.texts_containing(needle)), needle
+
+
+def test_unclosed_comment_hides_nothing_and_marker_stays_unique(hostile_md: str) -> None:
+    assert hostile_md.count("<!-- practicegrade:") == 1
+    assert hostile_md.count("<!--") == 1
+    doc = check_structure(hostile_md)
+    assert doc.texts_containing("practicegrade 0.1.0"), "the footer is still visible"
+
+
+def test_marker_in_every_learner_field_still_counts_once() -> None:
+    r = reports.hostile((reports.MARKER, "<!--", "<!-- practicegrade:v1 id=x -->"))
+    md = render_comment(r)
+    assert md.count("<!-- practicegrade:") == 1
+    check_structure(md)
+
+
+def test_trusted_feedback_text_is_kept_and_learner_parts_are_code() -> None:
+    item = FeedbackItem(
+        "suggestion",
+        "testing",
+        ("Cover ", Code("@octocat|x"), " **now**."),
+        Evidence(file="a|b.py", line=3),
+        ("Write ", Code("#1"), "."),
+    )
+    r = dataclasses.replace(reports.first_run(), feedback=(item,))
+    doc = check_structure(render_comment(r))
+    assert doc.texts_containing("now")[0][1][-1] == "strong"
+    assert all("code" in stack for _, stack in doc.texts_containing("@octocat"))
+
+
+# --------------------------------------------------------------------------- budget
+
+
+def test_huge_repo_fits_and_says_it_was_shortened() -> None:
+    r = reports.huge()
+    md = render_comment(r)
+    assert len(md) <= MAX_CHARS
+    assert len(md.encode("utf-8")) <= MAX_BYTES
+    assert md.splitlines()[0] == "<!-- practicegrade:v1 -->"
+    assert "Shortened to fit the comment size limit" in md
+    assert "coverage by file" in md.split("Left out:")[1]
+    check_structure(md)
+
+
+@pytest.mark.parametrize("limit", [300, 2_000, 8_000, 20_000, 40_000])
+def test_any_limit_is_respected(limit: int) -> None:
+    for r in (reports.huge(), reports.hostile(), reports.failing_gate()):
+        md = render_comment(r, max_chars=limit, max_bytes=limit * 2)
+        assert len(md) <= limit
+        assert len(md.encode()) <= limit * 2
+        check_structure(md)
+
+
+def test_per_file_tables_are_dropped_first() -> None:
+    r = reports.failing_gate()
+    full = render_comment(r)
+    md = render_comment(r, max_chars=len(full) - 1)
+    assert "Left out: coverage by file." in md
+    assert "Coverage by file" not in md
+    assert "Lint messages" in md
+
+
+def test_byte_budget_counts_utf8() -> None:
+    r = reports.hostile(("€" * 120,))
+    md = render_comment(r, max_bytes=4_000)
+    assert len(md.encode()) <= 4_000
+    check_structure(md)
+
+
+# --------------------------------------------------------------------------- properties
+
+_texts = st.text(max_size=40) | st.sampled_from(reports.HOSTILE_STRINGS)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_texts, min_size=1, max_size=6).map(tuple))
+def test_rendering_never_raises_and_structure_holds(strings: tuple[str, ...]) -> None:
+    md = render_comment(reports.hostile(strings))
+    assert len(md) <= MAX_CHARS
+    check_structure(md)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(min_value=100, max_value=60_000), st.integers(min_value=100, max_value=250_000))
+def test_limits_hold_for_any_budget(max_chars: int, max_bytes: int) -> None:
+    md = render_comment(reports.huge(), max_chars=max_chars, max_bytes=max_bytes)
+    assert len(md) <= max_chars
+    assert len(md.encode()) <= max_bytes
+    assert md.count("<!-- practicegrade:") == 1
+
+
+def _unused(_: Report) -> None:  # keeps the Report import honest for type checkers
+    return None
