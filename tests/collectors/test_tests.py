@@ -1,0 +1,756 @@
+"""The tests collector: counts equal pytest's summary line, coverage equals ``coverage json``.
+
+Every run here is real: the learner's pytest under coverage.py in a real interpreter, on
+small fixture projects in ``tmp_path``. The reference numbers come from running pytest and
+coverage.py's own CLI on the same project. The adversarial cases of the security guide
+(§6, 19-22) are real too: a test that loops forever, one that leaves ``sleep 1000``
+holding our pipe, one that calls ``os._exit(0)``, a 10 GiB allocation, a learner config
+that tries to switch our timeout and coverage off, and a token in the parent's env.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import coverage as cov_module
+import pytest
+from tests.helpers.repos import SAMPLE_PROJECT, write_files
+
+from practicegrade.collectors import Project, Settings
+from practicegrade.collectors._pytest_env import Probe, parse_probe, version_tuple
+from practicegrade.collectors.tests import (
+    CoveragePlan,
+    CoverageTotals,
+    _pytest_argv,
+    collect,
+    count_pragma_no_cover,
+    parse_coverage_json,
+    parse_events,
+    plan_coverage,
+    pytest_category,
+    summarize,
+)
+from practicegrade.discover import discover
+from practicegrade.model import CollectorResult, TestCase
+
+PYTHON = sys.executable
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _project(root: Path, python: str = PYTHON) -> Project:
+    return discover(root, python=python)
+
+
+def _run(project: Project, scratch: Path, timeout: float = 60.0) -> CollectorResult:
+    scratch.mkdir(parents=True, exist_ok=True)
+    return collect(project, Settings(scratch=scratch, test_timeout_s=timeout))
+
+
+def _ref_env(root: Path, home: Path) -> dict[str, str]:
+    home.mkdir(exist_ok=True)
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": str(home),
+        "PYTHONPATH": str(root / "src"),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
+def pytest_summary(root: Path, home: Path) -> dict[str, int]:
+    """pytest's own final line, e.g. ``1 failed, 4 passed, 2 errors in 0.1s``, parsed."""
+    done = subprocess.run(
+        [PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "tests"],
+        check=False,
+        cwd=root,
+        env=_ref_env(root, home),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    last = done.stdout.strip().splitlines()[-1]
+    counts = {word: int(n) for n, word in re.findall(r"(\d+) (\w+)", last.split(" in ")[0])}
+    return {("error" if k == "errors" else k): v for k, v in counts.items()}
+
+
+def coverage_json(root: Path, tmp: Path) -> dict[str, Any]:
+    """coverage.py's CLI with an empty rcfile: what the numbers are without anyone's config."""
+    empty = tmp / "empty.rc"
+    empty.write_text("")
+    env = {**_ref_env(root, tmp / "home"), "COVERAGE_FILE": str(tmp / ".coverage")}
+    source = f"--source={root / 'src' / 'calc'}"
+    cov = [PYTHON, "-m", "coverage"]
+    run = [*cov, "run", f"--rcfile={empty}", "--branch", source, "-m", "pytest", "tests"]
+    subprocess.run([*run, "-p", "no:cacheprovider"], cwd=root, env=env, check=False)
+    out = tmp / "ref.json"
+    subprocess.run(
+        [*cov, "json", f"--rcfile={empty}", "-o", str(out)], cwd=root, env=env, check=True
+    )
+    data: dict[str, Any] = json.loads(out.read_text())
+    return data
+
+
+def live_in_group(pgid: int) -> list[int]:
+    """Processes of process group ``pgid`` that are still alive (zombies are dead)."""
+    alive = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            alive.append(int(entry))
+    return alive
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+def files_under(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*")}
+
+
+def case(result: CollectorResult, name: str) -> TestCase:
+    assert result.details is not None
+    cases = [c for c in result.details.cases if c.nodeid.endswith(name)]  # type: ignore[union-attr]
+    assert len(cases) == 1, cases
+    return cases[0]
+
+
+# --------------------------------------------------------------------------- pure parts
+
+
+@pytest.mark.parametrize(
+    ("when", "outcome", "xfail", "expected"),
+    [
+        ("call", "passed", None, "passed"),
+        ("call", "failed", None, "failed"),
+        ("call", "skipped", None, "skipped"),
+        ("call", "skipped", "reason", "xfailed"),
+        ("call", "passed", "", "xpassed"),
+        ("setup", "failed", None, "error"),
+        ("teardown", "failed", None, "error"),
+        ("setup", "skipped", None, "skipped"),
+        ("setup", "skipped", "[NOTRUN] slow", "xfailed"),
+        ("setup", "passed", None, ""),
+        ("teardown", "passed", None, ""),
+    ],
+)
+def test_pytest_category_mirrors_pytest(
+    when: str, outcome: str, xfail: str | None, expected: str
+) -> None:
+    assert pytest_category(when, outcome, xfail) == expected
+
+
+def _report(nodeid: str, when: str, outcome: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "e": "report",
+        "nodeid": nodeid,
+        "when": when,
+        "outcome": outcome,
+        "duration": 0.5,
+        "xfail": None,
+        "message": None,
+        **extra,
+    }
+
+
+def test_summarize_counts_a_failing_call_and_its_teardown_error_like_pytest() -> None:
+    events = [
+        {"e": "session"},
+        {"e": "start", "nodeid": "t.py::a"},
+        _report("t.py::a", "setup", "passed"),
+        _report("t.py::a", "call", "failed", message="AssertionError: no"),
+        _report("t.py::a", "teardown", "failed", message="RuntimeError: td"),
+        {"e": "finish", "exitstatus": 1, "duration": 2.0},
+        {"e": "summary", "duration": 2.5},
+    ]
+    summary = summarize(events)
+    assert summary.counts == {"failed": 1, "error": 1}
+    assert summary.metric("tests.failed") == 1
+    assert summary.metric("tests.errors") == 1
+    assert summary.cases == (TestCase("t.py::a", "failed", 1.5, "AssertionError: no"),)
+    assert summary.finished
+    assert summary.duration_s == 2.5
+    assert summary.unfinished == ()
+
+
+def test_summarize_marks_the_test_that_never_finished_as_an_error() -> None:
+    events = [
+        {"e": "session"},
+        {"e": "start", "nodeid": "t.py::ok"},
+        _report("t.py::ok", "setup", "passed"),
+        _report("t.py::ok", "call", "passed"),
+        _report("t.py::ok", "teardown", "passed"),
+        {"e": "start", "nodeid": "t.py::hang"},
+        _report("t.py::hang", "setup", "passed"),
+    ]
+    summary = summarize(events, "timed out")
+    assert summary.unfinished == ("t.py::hang",)
+    assert summary.counts == {"passed": 1, "error": 1}
+    assert summary.cases[1] == TestCase("t.py::hang", "error", 0.5, "timed out")
+    assert not summary.finished
+    assert summary.ran == 2
+
+
+def test_summarize_collection_errors_and_module_skips() -> None:
+    events: list[dict[str, Any]] = [
+        {"e": "session"},
+        {"e": "collect", "nodeid": "tests/test_x.py", "outcome": "failed", "message": "E nope"},
+        {"e": "collect", "nodeid": "tests/test_y.py", "outcome": "skipped", "message": "win"},
+        {"e": "finish", "exitstatus": 2, "duration": 0.1},
+    ]
+    summary = summarize(events)
+    assert summary.collection_errors == (("tests/test_x.py", "E nope"),)
+    assert summary.metric("tests.errors") == 1
+    assert summary.metric("tests.skipped") == 1
+    assert summary.ran == 0
+
+
+def test_parse_events_skips_a_line_cut_by_a_kill() -> None:
+    text = '{"e": "session"}\n{"e": "start", "nodeid": "a"}\n{"e": "rep'
+    assert parse_events(text) == [{"e": "session"}, {"e": "start", "nodeid": "a"}]
+
+
+def test_parse_coverage_json_keeps_only_arcs_from_lines_that_ran() -> None:
+    data = {
+        "files": {
+            "src/m.py": {
+                "missing_lines": [7, 4],
+                "missing_branches": [[3, 4], [6, 7], [5, -1]],
+                "summary": {
+                    "num_statements": 8,
+                    "covered_lines": 6,
+                    "excluded_lines": 1,
+                    "num_branches": 6,
+                    "covered_branches": 3,
+                },
+            }
+        },
+        "totals": {
+            "num_statements": 8,
+            "covered_lines": 6,
+            "num_branches": 6,
+            "covered_branches": 3,
+        },
+    }
+    totals, files = parse_coverage_json(data)
+    assert totals == CoverageTotals(8, 6, 6, 3)
+    assert totals.line_pct == 75.0
+    assert totals.branch_pct == 50.0
+    (f,) = files
+    assert f.missing_lines == (4, 7)
+    assert f.partial_branches == ((3, 4), (5, -1), (6, 7))
+    assert f.excluded_lines == 1
+
+
+def test_percentages_are_absent_not_zero_or_hundred_without_statements_or_branches() -> None:
+    assert CoverageTotals(0, 0, 0, 0).line_pct is None
+    assert CoverageTotals(3, 3, 0, 0).branch_pct is None
+
+
+def test_count_pragma_no_cover_uses_coveragepys_default_pattern() -> None:
+    text = "x = 1  # pragma: no cover\nif y:  # PRAGMA NO COVER\n#pragma:nocover\nz = 2\n"
+    assert count_pragma_no_cover([text, "# pragma: no branch\n"]) == 3
+
+
+def test_version_tuple_and_probe_parsing() -> None:
+    assert version_tuple("7.10.1") == (7, 10, 1)
+    assert version_tuple("8.0.0rc1") == (8, 0, 0)
+    assert version_tuple(None) == ()
+    out = 'noise from sitecustomize\n{"python": "3.12.1", "executable": "/x", "pytest": "8.3",'
+    out += ' "coverage": null, "pytest_benchmark": null, "pytest_cov": "5.0"}\n'
+    assert parse_probe(out) == Probe("3.12.1", "/x", pytest="8.3", pytest_cov="5.0")
+    assert parse_probe("Traceback ...") is None
+
+
+def test_our_rcfile_turns_on_what_we_rely_on(tmp_path: Path) -> None:
+    write_files(tmp_path, SAMPLE_PROJECT)
+    write_files(tmp_path, {"src/calc/tests/test_inside.py": "def test_x(): pass\n"})
+    project = _project(tmp_path)
+    modern = plan_coverage(project, tmp_path / "data" / ".coverage", "7.10.0")
+    old = plan_coverage(project, tmp_path / "data" / ".coverage", "7.9.2")
+    assert isinstance(modern, CoveragePlan)
+    assert old is not None
+    text = modern.rcfile()
+    for line in (
+        "branch = True",
+        "parallel = True",
+        "sigterm = True",
+        f"data_file = {tmp_path / 'data' / '.coverage'}",
+    ):
+        assert line in text.splitlines()
+    assert modern.patch == ("_exit", "subprocess")
+    assert old.patch == ()
+    assert "patch" not in old.rcfile()
+    assert modern.source == (str(tmp_path / "src" / "calc"),)
+    assert modern.omit == (str(tmp_path / "src" / "calc" / "tests" / "test_inside.py"),)
+    assert modern.describe(tmp_path)["omit"] == ["src/calc/tests/test_inside.py"]
+
+
+def test_pytest_argv_disables_benchmarks_and_pytest_cov_and_never_uses_the_cache() -> None:
+    project = Project(Path("/r"), ("src/calc",), (), ("tests",), ("calc",), ("src",), "py")
+    argv = _pytest_argv(
+        project, Probe("3.12", "py", "8", "7.10", "5.0", "6.0"), Path("/s/rc"), Path("/s")
+    )
+    assert argv[:6] == ["py", "-m", "coverage", "run", "--rcfile=/s/rc", "-m"]
+    for option in (
+        "--benchmark-disable",
+        "--no-cov",
+        "no:cacheprovider",
+        "--benchmark-storage=file:///s/benchmarks",
+    ):
+        assert option in argv
+    assert argv[-2:] == ["--", "tests"]
+    bare = _pytest_argv(project, Probe("3.12", "py", "8", "7.10"), None, Path("/s"))
+    assert bare[:3] == ["py", "-m", "pytest"]
+    assert "--benchmark-disable" not in bare
+
+
+# --------------------------------------------------------------------------- a real suite
+
+RICH_TESTS = """
+import pytest
+from calc.ops import add, classify
+
+
+def test_fails():
+    assert classify(50) == "large"
+
+
+@pytest.mark.skip(reason="later")
+def test_skipped():
+    pass
+
+
+@pytest.mark.xfail(reason="known bug")
+def test_xfail():
+    assert add(1, 1) == 3
+
+
+@pytest.mark.xfail(reason="maybe")
+def test_xpass():
+    assert add(1, 1) == 2
+
+
+@pytest.fixture
+def broken():
+    raise RuntimeError("setup boom")
+
+
+def test_setup_error(broken):
+    pass
+
+
+@pytest.fixture
+def bad_teardown():
+    yield
+    raise RuntimeError("teardown boom")
+
+
+def test_teardown_error(bad_teardown):
+    assert classify(0) == "zero"
+
+
+def test_fail_and_teardown_error(bad_teardown):
+    raise ValueError("x" * 5000)
+"""
+
+ENV_TESTS = """
+import os
+
+
+def test_no_token_in_env():
+    assert "GITHUB_TOKEN" not in os.environ
+    assert "MY_API_KEY" not in os.environ
+    assert "SSH_AUTH_SOCK" not in os.environ
+
+
+def test_home_is_empty():
+    assert os.listdir(os.environ["HOME"]) == []
+"""
+
+EXTRA_SOURCE = """
+def debug_only():  # pragma: no cover
+    return "never measured"
+
+
+def helper(x):
+    if x:  # pragma: no cover
+        return 1
+    return 0
+"""
+
+# The learner's config tries to switch measurement off and our timeout plugin off.
+HOSTILE_CONFIG = {
+    ".coveragerc": "[run]\nomit = *\nbranch = False\ndata_file = .coverage-learner\n"
+    "[report]\nexclude_lines =\n    .*\n",
+    "setup.cfg": "[coverage:run]\nomit = *\n",
+    "pytest.ini": "[pytest]\naddopts = -p no:timeout\n",
+}
+
+
+Rich = tuple[Path, CollectorResult, set[str], set[str]]
+
+
+@pytest.fixture(scope="module")
+def rich(tmp_path_factory: pytest.TempPathFactory) -> Rich:
+    root = tmp_path_factory.mktemp("rich")
+    files = {
+        **SAMPLE_PROJECT,
+        "pyproject.toml": str(SAMPLE_PROJECT["pyproject.toml"])
+        + '\n[tool.coverage.run]\nomit = ["*"]\n[tool.coverage.report]\nfail_under = 100\n',
+        "tests/test_more.py": RICH_TESTS,
+        "tests/test_env.py": ENV_TESTS,
+        "src/calc/extra.py": EXTRA_SOURCE,
+        **HOSTILE_CONFIG,
+    }
+    write_files(root, files)
+    before = files_under(root)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GITHUB_TOKEN", "ghp_secret")
+        mp.setenv("MY_API_KEY", "secret")
+        mp.setenv("SSH_AUTH_SOCK", "/tmp/agent")
+        mp.setenv("PYTEST_ADDOPTS", "-x --co")
+        mp.setenv("COVERAGE_RCFILE", str(root / ".coveragerc"))
+        result = _run(_project(root), tmp_path_factory.mktemp("scratch"))
+    return root, result, before, files_under(root)
+
+
+def test_counts_equal_pytests_own_summary_line(rich: Rich, tmp_path: Path) -> None:
+    root, result, _, _ = rich
+    summary = pytest_summary(root, tmp_path / "home")
+    assert summary == {
+        "failed": 2,
+        "passed": 6,
+        "skipped": 1,
+        "xfailed": 1,
+        "xpassed": 1,
+        "error": 3,
+    }
+    m = result.metrics
+    assert m["tests.passed"] == summary["passed"] + summary["xpassed"]
+    assert m["tests.failed"] == summary["failed"]
+    assert m["tests.errors"] == summary["error"]
+    assert m["tests.skipped"] == summary["skipped"] + summary["xfailed"]
+    assert m["tests.duration_s"] > 0
+    assert result.unmeasured == {}
+
+
+def test_coverage_equals_coverage_json_and_ignores_the_learners_config(
+    rich: Rich, tmp_path: Path
+) -> None:
+    root, result, _, _ = rich
+    ref = coverage_json(root, tmp_path)
+    totals = ref["totals"]
+    assert totals["num_statements"] > 0
+    line, branch = result.metrics["coverage.line_pct"], result.metrics["coverage.branch_pct"]
+    assert line == totals["covered_lines"] / totals["num_statements"] * 100
+    assert branch == totals["covered_branches"] / totals["num_branches"] * 100
+    assert round(line, 6) == round(totals["percent_statements_covered"], 6)
+    assert round(branch, 6) == round(totals["percent_branches_covered"], 6)
+    assert result.details is not None
+    per_file = {f.file: f for f in result.details.coverage}  # type: ignore[union-attr]
+    assert set(per_file) == set(ref["files"])
+    for name, info in ref["files"].items():
+        mine, summary = per_file[name], info["summary"]
+        assert mine.statements == summary["num_statements"]
+        assert mine.covered_lines == summary["covered_lines"]
+        assert mine.branches == summary["num_branches"]
+        assert mine.covered_branches == summary["covered_branches"]
+        assert mine.excluded_lines == summary["excluded_lines"]
+        assert list(mine.missing_lines) == info["missing_lines"]
+        ran = set(info["executed_lines"])
+        assert [list(a) for a in mine.partial_branches] == sorted(
+            a for a in info["missing_branches"] if a[0] in ran
+        )
+    ops = per_file["src/calc/ops.py"]
+    assert ops.partial_branches  # classify() has untaken branches from lines that ran
+    assert per_file["src/calc/extra.py"].excluded_lines > 0
+
+
+def test_reports_settings_pragmas_versions_and_short_messages(
+    rich: Rich,
+) -> None:
+    _, result, _, _ = rich
+    details = result.details
+    assert details is not None
+    settings = details.coverage_settings  # type: ignore[union-attr]
+    assert settings["branch"] is True
+    assert settings["source"] == ["src/calc"]
+    assert settings["patch"] == ["_exit", "subprocess"]
+    assert details.pragma_no_cover == 2  # type: ignore[union-attr]
+    assert result.tool_versions == {
+        "python": ".".join(map(str, sys.version_info[:3])),
+        "pytest": pytest.__version__,
+        "coverage": cov_module.__version__,
+    }
+    fails = case(result, "test_fails").message
+    assert fails == "AssertionError: assert 'medium' == 'large'\n  \n  - large\n  + medium"
+    assert case(result, "test_setup_error").outcome == "error"
+    assert case(result, "test_setup_error").message == "RuntimeError: setup boom"
+    assert case(result, "test_teardown_error").outcome == "error"
+    assert case(result, "test_xfail").outcome == "skipped"
+    assert case(result, "test_xfail").message == "xfail: known bug"
+    assert case(result, "test_xpass").outcome == "passed"
+    assert case(result, "test_skipped").message == "Skipped: later"
+    long = case(result, "test_fail_and_teardown_error")
+    assert long.outcome == "failed"
+    assert long.message is not None
+    assert len(long.message) <= 1000
+    assert long.message.startswith("ValueError: xxx")
+    assert "Traceback" not in "".join(c.message or "" for c in details.cases)  # type: ignore[union-attr]
+
+
+def test_learner_env_has_no_token_and_an_empty_home(
+    rich: Rich,
+) -> None:
+    _, result, _, _ = rich
+    assert case(result, "test_no_token_in_env").outcome == "passed"
+    assert case(result, "test_home_is_empty").outcome == "passed"
+
+
+def test_leaves_nothing_in_the_learners_repo(
+    rich: Rich,
+) -> None:
+    _, _, before, after = rich
+    assert after == before
+
+
+# --------------------------------------------------------------------------- no measurement
+
+
+def test_no_test_paths_means_absent_metrics_with_a_reason(tmp_path: Path) -> None:
+    write_files(tmp_path, {"calc.py": "def f():\n    return 1\n"})
+    project = _project(tmp_path)
+    assert project.test_paths == ()
+    result = _run(project, tmp_path / "scratch")
+    assert result.metrics == {}
+    assert set(result.unmeasured) == {
+        "tests.passed",
+        "tests.failed",
+        "tests.errors",
+        "tests.skipped",
+        "tests.duration_s",
+        "coverage.line_pct",
+        "coverage.branch_pct",
+    }
+    assert [f.kind for f in result.findings] == ["no-tests"]
+
+
+def test_pytest_collecting_nothing_is_unmeasured_not_zero(tmp_path: Path) -> None:
+    write_files(tmp_path, {**SAMPLE_PROJECT, "tests/test_ops.py": "from calc.ops import add\n"})
+    result = _run(_project(tmp_path), tmp_path / "scratch")
+    assert result.metrics == {}
+    assert "collected no tests" in result.unmeasured["coverage.line_pct"]
+    assert [f.kind for f in result.findings] == ["no-tests"]
+
+
+def test_a_test_module_that_fails_to_import_is_a_collection_error(tmp_path: Path) -> None:
+    write_files(
+        tmp_path, {**SAMPLE_PROJECT, "tests/test_broken.py": "import not_a_module_anywhere\n"}
+    )
+    result = _run(_project(tmp_path), tmp_path / "scratch")
+    summary = pytest_summary(tmp_path, tmp_path / "home")
+    assert summary == {"error": 1}
+    assert result.metrics["tests.errors"] == 1
+    assert result.metrics["tests.passed"] == 0
+    (finding,) = result.findings
+    assert finding.kind == "collection-error"
+    assert finding.file == "tests/test_broken.py"
+    assert "No module named 'not_a_module_anywhere'" in finding.message
+    assert "coverage.line_pct" not in result.metrics
+    assert "no test ran" in result.unmeasured["coverage.line_pct"]
+
+
+def test_a_broken_conftest_is_a_collection_error(tmp_path: Path) -> None:
+    write_files(tmp_path, {**SAMPLE_PROJECT, "tests/conftest.py": "import nope_nope\n"})
+    result = _run(_project(tmp_path), tmp_path / "scratch")
+    (finding,) = result.findings
+    assert finding.kind == "collection-error"
+    assert "nope_nope" in finding.message
+    assert result.metrics["tests.errors"] == 1
+    assert "coverage.line_pct" in result.unmeasured
+
+
+def test_an_interpreter_without_pytest_or_coverage_gets_an_install_hint(tmp_path: Path) -> None:
+    venv = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    write_files(tmp_path / "repo", SAMPLE_PROJECT)
+    result = _run(_project(tmp_path / "repo", python), tmp_path / "scratch")
+    assert result.metrics == {}
+    (finding,) = result.findings
+    assert finding.kind == "tool-missing"
+    assert f"{python} -m pip install pytest coverage" in finding.message
+    assert result.unmeasured["coverage.line_pct"] == finding.message
+    assert result.tool_versions == {"python": ".".join(map(str, sys.version_info[:3]))}
+
+
+# --------------------------------------------------------------------------- subprocesses
+
+
+def test_code_run_in_a_python_subprocess_is_measured(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            **SAMPLE_PROJECT,
+            "tests/test_ops.py": """
+        import subprocess, sys
+
+
+        def test_in_a_child():
+            code = "from calc.ops import classify; assert classify(500) == 'large'"
+            subprocess.run([sys.executable, "-c", code], check=True)
+    """,
+        },
+    )
+    result = _run(_project(tmp_path), tmp_path / "scratch")
+    assert result.metrics["tests.passed"] == 1
+    assert result.details is not None
+    (ops,) = [f for f in result.details.coverage if f.file == "src/calc/ops.py"]  # type: ignore[union-attr]
+    large = SAMPLE_PROJECT["src/calc/ops.py"]
+    assert isinstance(large, str)
+    line = next(i for i, text in enumerate(large.lstrip("\n").splitlines(), 1) if '"large"' in text)
+    assert line not in ops.missing_lines
+    assert ops.covered_lines > 0
+
+
+# --------------------------------------------------------------------------- adversarial
+
+PGID_WRITER = """
+import os
+from pathlib import Path
+
+def record(name, value):
+    Path(__file__).parent.parent.joinpath(name).write_text(str(value))
+"""
+
+
+def test_an_endless_loop_is_stopped_by_our_timeout_whatever_the_learner_configures(
+    tmp_path: Path,
+) -> None:
+    write_files(
+        tmp_path,
+        {
+            **SAMPLE_PROJECT,
+            "pytest.ini": "[pytest]\naddopts = -p no:timeout\ntimeout = 0\n",
+            "tests/rec.py": PGID_WRITER,
+            "tests/test_zloop.py": """
+            import os
+            import pytest
+            from rec import record
+
+
+            def test_allocates_ten_gib():
+                buffer = bytearray(10 * 1024 ** 3)
+                assert buffer
+
+
+            @pytest.mark.timeout(0)
+            def test_forever():
+                record("pgid", os.getpgrp())
+                while True:
+                    pass
+        """,
+        },
+    )
+    started = time.monotonic()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PYTEST_ADDOPTS", "-p no:timeout")
+        result = _run(_project(tmp_path), tmp_path / "scratch", timeout=3)
+    assert time.monotonic() - started < 20
+    assert result.details is not None
+    assert result.details.timed_out  # type: ignore[union-attr]
+    (finding,) = [f for f in result.findings if f.kind == "timeout"]
+    assert "tests/test_zloop.py::test_forever" in finding.message
+    assert finding.file == "tests/test_zloop.py"
+    forever = case(result, "test_forever")
+    assert forever.outcome == "error"
+    assert forever.message is not None
+    assert "timed out" in forever.message
+    memory = case(result, "test_allocates_ten_gib")
+    assert memory.outcome == "failed"
+    assert memory.message is not None
+    assert "MemoryError" in memory.message
+    assert result.metrics["tests.passed"] == 3  # partial results kept
+    assert result.metrics["tests.errors"] == 1
+    assert 0 < result.metrics["coverage.line_pct"] < 100  # partial coverage kept
+    assert live_in_group(int((tmp_path / "pgid").read_text())) == []
+
+
+def test_a_background_child_holding_our_pipe_is_killed(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            **SAMPLE_PROJECT,
+            "tests/rec.py": PGID_WRITER,
+            "tests/test_zbg.py": """
+            import os, subprocess
+            from rec import record
+
+
+            def test_leaves_a_sleeper():
+                child = subprocess.Popen(["sleep", "1000"])  # inherits our stdout
+                record("pgid", os.getpgrp())
+                record("sleeper", child.pid)
+        """,
+        },
+    )
+    started = time.monotonic()
+    result = _run(_project(tmp_path), tmp_path / "scratch", timeout=5)
+    assert time.monotonic() - started < 20
+    assert result.metrics["tests.passed"] == 4
+    assert result.findings == ()
+    assert not alive(int((tmp_path / "sleeper").read_text()))
+    assert live_in_group(int((tmp_path / "pgid").read_text())) == []
+
+
+def test_os_exit_in_a_test_is_reported_as_incomplete(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            **SAMPLE_PROJECT,
+            "tests/rec.py": PGID_WRITER,
+            "tests/test_zexit.py": """
+            import os
+            from rec import record
+
+
+            def test_exits():
+                record("pgid", os.getpgrp())
+                os._exit(0)
+
+
+            def test_never_runs():
+                pass
+        """,
+        },
+    )
+    result = _run(_project(tmp_path), tmp_path / "scratch", timeout=5)
+    kinds = [f.kind for f in result.findings]
+    assert kinds == ["incomplete"]
+    assert "tests/test_zexit.py::test_exits" in result.findings[0].message
+    assert case(result, "test_exits").outcome == "error"
+    assert result.details is not None
+    assert not any(c.nodeid.endswith("test_never_runs") for c in result.details.cases)  # type: ignore[union-attr]
+    assert result.metrics["tests.errors"] == 1
+    assert result.metrics["tests.passed"] == 3
+    line = result.metrics.get("coverage.line_pct")
+    assert line is None or 0 < line < 100
+    assert live_in_group(int((tmp_path / "pgid").read_text())) == []
