@@ -181,15 +181,15 @@ def bench_name(key: str) -> str | None:
 
 
 class _YMap(dict[str, object]):
-    """A mapping from the file that remembers the line of each key's value."""
+    """A mapping from the file that remembers the line of each key."""
 
     line: int | None = None
-    value_lines: dict[str, int]
+    key_lines: dict[str, int]
 
     def __init__(self, line: int | None = None) -> None:
         super().__init__()
         self.line = line
-        self.value_lines = {}
+        self.key_lines = {}
 
 
 class _YList(list[object]):
@@ -233,7 +233,7 @@ class _LineLoader(yaml.SafeLoader):
                     None, None, f"duplicate key {key!r}", key_node.start_mark
                 )
             result[key] = self.construct_object(value_node, deep=True)
-            result.value_lines[key] = value_node.start_mark.line + 1
+            result.key_lines[key] = key_node.start_mark.line + 1
         return result
 
     def construct_ylist(self, node: yaml.SequenceNode) -> _YList:
@@ -329,7 +329,7 @@ def _toml_tree(value: object, lines: _TomlLines, keys: tuple[str, ...]) -> objec
             ymap[key] = _toml_tree(child, lines, (*keys, key))
             child_line = lines.line_of((*keys, key))
             if child_line is not None:
-                ymap.value_lines[key] = child_line
+                ymap.key_lines[key] = child_line
         return ymap
     if isinstance(value, list):
         ylist = _YList(lines.line_of(keys))
@@ -383,7 +383,7 @@ class _At:
     line: int | None
 
     def key(self, mapping: object, key: str) -> _At:
-        line = mapping.value_lines.get(key) if isinstance(mapping, _YMap) else None
+        line = mapping.key_lines.get(key) if isinstance(mapping, _YMap) else None
         path = f"{self.path}.{key}" if self.path else key
         return _At(self.ctx, path, line or self.line)
 
@@ -402,6 +402,8 @@ class _At:
     ) -> ConfigError:
         """The error for a value that is not what was ``expected`` (raise it)."""
         tail = "" if got is _MISSING else f", got {_show(got)}"
+        if hint is None:
+            hint = f"change {self.path or 'the file'} to {expected}"
         return ConfigError(f"{self.where()}: expected {expected}{tail}", hint=hint)
 
     def problem(self, message: str, *, hint: str | None = None) -> ConfigError:
@@ -421,6 +423,8 @@ def _show(value: object) -> str:
         return {None: "nothing (null)", True: "true", False: "false"}[value]
     if isinstance(value, (int, float)):
         return repr(value)
+    if isinstance(value, (list, tuple)) and not value:
+        return "an empty list"
     kinds = ((Mapping, "a mapping"), ((list, tuple), "a list"))
     return next(
         (name for kind, name in kinds if isinstance(value, kind)), f"a {type(value).__name__}"
