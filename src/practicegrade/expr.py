@@ -4,8 +4,9 @@ An expression is one comparison operator and one number, written as a string in
 ``practicegrade.yml`` (quoted: a bare ``>`` starts a YAML block scalar).
 
 Boundary rule (like coverage.py's ``should_fail_under``, one digit finer): the measured
-value is rounded half-up to **one more decimal than the threshold is written with**,
-then compared exactly (in decimal, so binary floats never tip a result). So
+value is rounded, half away from zero (schoolbook rounding, ``ROUND_HALF_UP``), to
+**one more decimal than the threshold is written with**, then compared exactly (in
+decimal, from the float's shortest repr, so binary noise never tips a result). So
 ``">= 85"`` compares ``round(value, 1)``: 84.95 meets it, 84.94 does not;
 ``">= 9.0"`` compares two decimals, as pylint prints its score (8.995 meets it);
 ``"<= 0.050"`` compares four. A value that displays as the threshold with one more
