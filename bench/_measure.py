@@ -1,0 +1,298 @@
+"""Run one command and measure it: wall time, CPU time, and peak memory three ways.
+
+Why three memory numbers: they answer different questions and none is right alone.
+
+* ``tree_rss_peak`` - the peak, over time, of the *sum* of the resident set sizes of the
+  command and all its descendants, sampled from ``/proc`` every ``interval`` seconds in a
+  thread. This is what "how much memory does the run take" means to a user, but pages
+  shared between a parent and its forked workers (pylint ``-j``) count once per process,
+  so it over-counts process pools.
+* ``tree_pss_peak`` - the same sum with the proportional set size (``smaps_rollup``),
+  which splits shared pages between their sharers: the fair number for process pools.
+* ``max_rss`` - ``ru_maxrss`` from :func:`os.wait4`: the largest RSS any *single* process of
+  the tree reached (Linux folds reaped descendants' high-water marks into the parent's
+  children usage). Exact (no sampling gap) but blind to processes running side by side.
+
+``getrusage(RUSAGE_CHILDREN).ru_maxrss`` of the bench process is also recorded, before
+and after, because it is the number people usually quote; it is a high-water mark over
+*every* child this process ever reaped, so its delta is zero whenever an earlier run
+was bigger. Use ``max_rss`` for per-run numbers.
+
+Sampling a short-lived process can miss its peak (it may live less than ``interval``);
+the runs measured here live for seconds, so the gap is a few percent at most.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One measured run of one command."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    wall_s: float
+    cpu_user_s: float
+    cpu_sys_s: float
+    max_rss_bytes: int
+    """Largest single-process RSS in the tree (``wait4`` ``ru_maxrss``)."""
+    tree_rss_peak_bytes: int
+    """Peak of the sampled sum of RSS over the process tree."""
+    tree_pss_peak_bytes: int
+    """Peak of the sampled sum of PSS over the process tree."""
+    peak_processes: int
+    """Most processes alive in the tree at one sample."""
+    rusage_children_maxrss_delta_bytes: int
+    """Delta of this process's ``RUSAGE_CHILDREN`` high-water mark (often 0; see module doc)."""
+    samples: int
+    machine_busy_cpu_s: float = 0.0
+    """CPU seconds the machine was busy during the run (``/proc/stat``), minus the bench's own."""
+    stdout_tail: str = ""
+    stderr_tail: str = ""
+    loadavg_before: float = 0.0
+    timeline: tuple[dict[str, Any], ...] = ()
+    """With ``timeline=True``: each process seen, first/last seen (s), CPU s, peak RSS MB."""
+
+    @property
+    def cpu_s(self) -> float:
+        return self.cpu_user_s + self.cpu_sys_s
+
+    @property
+    def foreign_cpu_s(self) -> float:
+        """CPU the machine spent on processes outside the measured tree during the run."""
+        return max(0.0, self.machine_busy_cpu_s - self.cpu_s)
+
+
+def _read_stat(pid: int) -> tuple[int, int, int] | None:
+    """(ppid, rss_pages, cpu_ticks) from ``/proc/PID/stat``; None if the process is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    # The command name (field 2) may contain spaces and parentheses: split after the last ')'.
+    rest = data[data.rfind(b")") + 2 :].split()
+    # rest[0] is field 3 (state); ppid is field 4, utime/stime 14/15, rss is field 24.
+    return int(rest[1]), int(rest[21]), int(rest[11]) + int(rest[12])
+
+
+def _read_cmd(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+
+
+def _self_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def busy_cpu_s() -> float:
+    """CPU seconds the whole machine has spent not idle since boot (``/proc/stat``)."""
+    with open("/proc/stat", "rb") as handle:
+        fields = [int(x) for x in handle.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    # guest time is already counted in user/nice.
+    return (sum(fields[:8]) - idle) / TICK
+
+
+def wait_for_quiet(max_wait_s: float, *, threshold: float = 0.25, window_s: float = 1.0) -> float:
+    """Wait until the machine uses less than ``threshold`` cores; return the busy level seen.
+
+    The bench shares the machine with whatever else runs; a run measured while another
+    process takes a core says nothing about practicegrade.
+    """
+    deadline = time.monotonic() + max_wait_s
+    while True:
+        before = busy_cpu_s()
+        time.sleep(window_s)
+        level = (busy_cpu_s() - before) / window_s
+        if level < threshold or time.monotonic() >= deadline:
+            return level
+
+
+def _read_pss(pid: int) -> int:
+    """PSS in bytes from ``/proc/PID/smaps_rollup`` (0 if unreadable or gone)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return 0
+    return 0
+
+
+@dataclass(slots=True)
+class _TreeSampler:
+    """Samples the RSS/PSS sums of a process tree until stopped."""
+
+    root: int
+    interval: float
+    started: float
+    timeline: bool = False
+    rss_peak: int = 0
+    pss_peak: int = 0
+    procs_peak: int = 0
+    count: int = 0
+    _parent: dict[int, int] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    procs: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def _tree(self) -> dict[int, tuple[int, int, int]]:
+        """pid -> stat for the root and every live descendant.
+
+        ppid is read once per pid: a process only changes parent when its parent dies,
+        and then it is reparented out of the tree anyway.
+        """
+        live = {int(n) for n in os.listdir("/proc") if n.isdigit()}
+        for gone in set(self._parent) - live:
+            del self._parent[gone]
+        rss: dict[int, tuple[int, int, int]] = {}
+        for pid in live:
+            if pid not in self._parent:
+                stat = _read_stat(pid)
+                if stat is None:
+                    continue
+                self._parent[pid] = stat[0]
+        members = {self.root}
+        changed = True
+        while changed:
+            changed = False
+            for pid, ppid in self._parent.items():
+                if ppid in members and pid not in members:
+                    members.add(pid)
+                    changed = True
+        for pid in members:
+            stat = _read_stat(pid)
+            if stat is not None:
+                rss[pid] = stat
+        return rss
+
+    def tick(self) -> None:
+        tree = self._tree()
+        self.count += 1
+        self.procs_peak = max(self.procs_peak, len(tree))
+        self.rss_peak = max(self.rss_peak, sum(st[1] for st in tree.values()) * PAGE)
+        self.pss_peak = max(self.pss_peak, sum(_read_pss(pid) for pid in tree))
+        if self.timeline:
+            now = time.perf_counter() - self.started
+            for pid, (_, rss, cpu) in tree.items():
+                entry = self.procs.get(pid)
+                if entry is None:
+                    entry = {"pid": pid, "cmd": _read_cmd(pid), "start_s": now, "rss_peak_mb": 0.0}
+                    self.procs[pid] = entry
+                else:
+                    # A fork shows its parent's command line until it execs: re-read it.
+                    cmd = _read_cmd(pid)
+                    if cmd:
+                        entry["cmd"] = cmd
+                entry["end_s"] = now
+                entry["cpu_s"] = cpu / TICK
+                entry["rss_peak_mb"] = max(entry["rss_peak_mb"], rss * PAGE / (1 << 20))
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            self.tick()
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def _tail(handle: IO[bytes], size: int = 4000) -> str:
+    handle.seek(0, os.SEEK_END)
+    handle.seek(max(0, handle.tell() - size))
+    return handle.read().decode("utf-8", "replace")
+
+
+def run_measured(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    interval: float = 0.02,
+    timeout_s: float = 1800.0,
+    timeline: bool = False,
+) -> Sample:
+    """Run ``argv`` to completion and return its :class:`Sample`.
+
+    Output goes to anonymous temporary files (a pipe we do not drain could stall the
+    child, and files in ``cwd`` would make a git work tree dirty).
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        busy_before = busy_cpu_s()
+        self_before = _self_cpu_s()
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+        )
+        sampler = _TreeSampler(root=proc.pid, interval=interval, started=started, timeline=timeline)
+        thread = threading.Thread(target=sampler.run, daemon=True)
+        thread.start()
+        deadline = started + timeout_s
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+            time.sleep(0.005)
+        wall = time.perf_counter() - started
+        sampler.stop()
+        thread.join()
+        # The sampler's own CPU is not "foreign": take it out of the machine's total.
+        busy = busy_cpu_s() - busy_before - (_self_cpu_s() - self_before)
+        stdout = _tail(out)
+        stderr = _tail(err)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return Sample(
+        argv=tuple(argv),
+        returncode=proc.returncode,
+        wall_s=wall,
+        cpu_user_s=usage.ru_utime,
+        cpu_sys_s=usage.ru_stime,
+        max_rss_bytes=usage.ru_maxrss * 1024,
+        tree_rss_peak_bytes=sampler.rss_peak,
+        tree_pss_peak_bytes=sampler.pss_peak,
+        peak_processes=sampler.procs_peak,
+        rusage_children_maxrss_delta_bytes=(after - before) * 1024,
+        samples=sampler.count,
+        machine_busy_cpu_s=busy,
+        stdout_tail=stdout,
+        stderr_tail=stderr,
+        loadavg_before=load,
+        timeline=tuple(
+            {k: round(v, 3) if isinstance(v, float) else v for k, v in p.items()}
+            for p in sorted(sampler.procs.values(), key=lambda p: p["start_s"])
+        ),
+    )
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
