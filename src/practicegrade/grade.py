@@ -1,34 +1,85 @@
-"""The main job: measure, compare, evaluate, write artifacts.
+"""The main job: measure, compare, evaluate, write artifacts, note the result.
 
 :func:`grade` is the one core function behind ``practicegrade grade``, the pre-push hook
-and ``practicegrade demo``. It owns the order of things and the threads; each stage it
-calls is a pure function or a collector.
+and ``practicegrade demo``. It owns the order of things, the threads, the temporary
+worktrees and the cache; each stage it calls is a pure function or a collector.
+
+The order of one grade:
+
+1. find what to grade: the work tree, or ``--rev`` checked out into a temporary
+   worktree (the user's work tree, index and stash are never touched);
+2. pick the base: ``--base REF``, else the merge-base with the upstream or the default
+   branch, unless ``--base none``;
+3. measure the head: from the whole-grade cache when this exact tree was graded with the
+   same tools, configuration and options; otherwise run the collectors, with radon and
+   pylint results reused per file from the incremental cache (:mod:`practicegrade.cache`);
+4. measure the base the same way in its own temporary worktree; its test metrics may come
+   from its git note when the note was written for the same tree, tools and config;
+5. compare (:mod:`practicegrade.compare`): deltas, new/fixed lint messages, complexity
+   changes, files changed, patch coverage, and benchmarks timed base/head interleaved;
+6. evaluate against the competence model, build feedback, write the artifacts;
+7. append one line to the commit's git note (never for a dirty work tree).
+
+Cache keys (what each cached value depends on, so a hit is correct by construction):
+
+* whole grade: the git tree SHA, :func:`tool_versions`, the effective configuration
+  (:func:`config_digest`), the grade options and the interpreter's environment stamp
+  (:func:`environment_stamp`); only for clean trees and commits, never a dirty work tree;
+* radon, per file: the file's blob SHA and path, radon's and our version;
+* pylint: see :func:`lint_key` and :mod:`practicegrade.imports`-style resolution in
+  :func:`first_party_imports`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
+import json
+import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from practicegrade import __version__, gitrepo
+from practicegrade.cache import (
+    Cache,
+    cached_complexity,
+    cached_lint,
+    dist_version,
+    environment_stamp,
+    make_key,
+)
 from practicegrade.collectors import BenchmarkSpec, Collector, Project, Settings
 from practicegrade.config import Config, load_config
 from practicegrade.discover import discover
 from practicegrade.errors import EXIT_GATE_FAILED, EXIT_OK, UsageError
-from practicegrade.model import CollectorResult, Finding, Report, RepoInfo
+from practicegrade.model import (
+    BenchDetails,
+    BenchResult,
+    CollectorResult,
+    Comparison,
+    ComplexityDetails,
+    Finding,
+    LintDetails,
+    RepoInfo,
+    Report,
+)
 
 ProgressCallback = Callable[[str, Literal["start", "done"]], None]
 
 STATIC_COLLECTORS = ("complexity", "lint")
 DYNAMIC_COLLECTORS = ("tests",)
+BENCH_SAMPLES = 10
+"""Samples a side for the base/head benchmark comparison (at least 10, ABBA order)."""
+NO_BASE = "none"
+TRACKED_TOOLS = ("radon", "pylint", "astroid", "coverage", "pytest", "pytest-benchmark")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +101,10 @@ class GradeRequest:
     formats: Sequence[str] | None = None
     progress: ProgressCallback | None = None
     write_artifacts: bool = True
+    use_cache: bool = True
+    """Reuse and fill the incremental cache (``PRACTICEGRADE_NO_CACHE=1`` also turns it off)."""
+    write_note: bool = True
+    """Append this grade to the commit's git note (never done for a dirty work tree)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +132,56 @@ def resolve_root(path: Path) -> tuple[Path, bool]:
     return (top, True) if top is not None else (path.resolve(), False)
 
 
+# --------------------------------------------------------------------------- keys
+
+
+def tool_versions() -> dict[str, str]:
+    """Our version and the analysis tools' versions in our environment (part of every key)."""
+    return {"practicegrade": __version__, **{name: dist_version(name) for name in TRACKED_TOOLS}}
+
+
+def config_digest(config: Config) -> str:
+    """A hash of the effective configuration (where it was read from does not matter)."""
+    from practicegrade.serialize import to_jsonable  # noqa: PLC0415
+
+    data = to_jsonable(config)
+    if isinstance(data, dict):
+        data.pop("path", None)
+        data.pop("warnings", None)
+    return make_key("config", data)
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """The parts every cache key of one grade shares."""
+
+    tools: Mapping[str, str]
+    config: str
+    env: Mapping[str, object]
+    options: Mapping[str, object]
+
+    @property
+    def note_key(self) -> str:
+        """Portable across machines: tools, config and options (no environment stamp)."""
+        return make_key("note", self.tools, self.config, self.options)[:16]
+
+    def grade_key(self, tree: str) -> str:
+        """The whole-grade cache key of ``tree``."""
+        return make_key("grade", tree, self.tools, self.config, self.env, self.options)
+
+
+def make_keys(config: Config, project: Project, request: GradeRequest) -> Keys:
+    options = {
+        "tests": request.run_tests,
+        "bench": request.run_bench and bool(config.benchmarks),
+        "python": request.python or "",
+    }
+    return Keys(tool_versions(), config_digest(config), environment_stamp(project.python), options)
+
+
+# --------------------------------------------------------------------------- measure
+
+
 def measure(
     project: Project,
     settings: Settings,
@@ -84,19 +189,28 @@ def measure(
     run_tests: bool,
     run_bench: bool,
     progress: ProgressCallback | None = None,
+    cache: Cache | None = None,
 ) -> list[CollectorResult]:
     """Run the collectors: static and tests concurrently, then benchmarks alone.
 
     Benchmarks never share the machine with the other collectors: a timing taken while
-    pylint saturates a core would be noise.
+    pylint saturates a core would be noise. With a ``cache``, radon and pylint results are
+    reused for unchanged inputs.
     """
     names = [*STATIC_COLLECTORS, *(DYNAMIC_COLLECTORS if run_tests else ())]
+
+    def call(name: str) -> CollectorResult:
+        if cache is not None and cache.enabled and name == "complexity":
+            return cached_complexity(project, cache)
+        if cache is not None and cache.enabled and name == "lint":
+            return cached_lint(project, settings, cache)
+        return _load_collector(name)(project, settings)
 
     def run_one(name: str) -> CollectorResult:
         if progress:
             progress(name, "start")
         started = time.monotonic()
-        result = _load_collector(name)(project, settings)
+        result = call(name)
         if progress:
             progress(name, "done")
         return replace(result, duration_s=round(time.monotonic() - started, 3))
@@ -110,9 +224,9 @@ def measure(
     return sorted(results, key=lambda r: r.name)
 
 
-def merge_results(results: Sequence[CollectorResult]) -> tuple[
-    dict[str, float], dict[str, str], dict[str, str], tuple[Finding, ...]
-]:
+def merge_results(
+    results: Sequence[CollectorResult],
+) -> tuple[dict[str, float], dict[str, str], dict[str, str], tuple[Finding, ...]]:
     """Flatten collector results into metrics, unmeasured reasons, tool versions, findings."""
     metrics: dict[str, float] = {}
     unmeasured: dict[str, str] = {}
@@ -128,12 +242,13 @@ def merge_results(results: Sequence[CollectorResult]) -> tuple[
     return dict(sorted(metrics.items())), dict(sorted(unmeasured.items())), tools, tuple(findings)
 
 
-def _settings(config: Config, jobs: int, scratch: Path) -> Settings:
+def _settings(config: Config, jobs: int, scratch: Path, cache: Cache | None = None) -> Settings:
     return Settings(
         jobs=max(1, jobs),
         test_timeout_s=config.test_timeout_s,
         benchmarks=tuple(BenchmarkSpec(b.name, b.call, b.setup) for b in config.benchmarks),
         scratch=scratch,
+        cache_dir=cache.directory if cache is not None else None,
     )
 
 
@@ -147,36 +262,547 @@ def _details(results: Sequence[CollectorResult]) -> Mapping[str, object]:
     }
 
 
-def grade(request: GradeRequest) -> GradeOutcome:
-    """Measure the project at ``request.path`` and write its artifacts."""
-    root, in_git = resolve_root(request.path)
-    config = load_config(root, request.config_file)
-    head = gitrepo.head_info(root) if in_git else None
-    project = discover(
-        root, source=config.source, tests=config.tests, exclude=config.exclude,
-        python=request.python,
+def coverage_lines(scratch: Path, root: Path) -> dict[str, tuple[list[int], list[int]]]:
+    """Per file ``(statements, missing)`` line numbers from the tests collector's JSON.
+
+    The report's :class:`~practicegrade.model.FileCoverage` keeps the missing lines but
+    not the executed ones, and patch coverage needs both; the tests collector leaves
+    coverage.py's own ``coverage json`` output in our scratch folder, so it is read here
+    before the folder is removed.
+    """
+    found = sorted(scratch.rglob("coverage.json"), key=lambda p: p.stat().st_mtime)
+    if not found:
+        return {}
+    try:
+        data = json.loads(found[-1].read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    lines: dict[str, tuple[list[int], list[int]]] = {}
+    for path, info in dict(data.get("files", {})).items():
+        rel = Path(path)
+        if rel.is_absolute():
+            try:
+                rel = rel.resolve().relative_to(root.resolve())
+            except ValueError:
+                continue
+        executed = [int(n) for n in info.get("executed_lines", ())]
+        missing = [int(n) for n in info.get("missing_lines", ())]
+        lines[rel.as_posix()] = (sorted({*executed, *missing}), sorted(missing))
+    return lines
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """One side's measurements, as cached: collector results plus coverage line sets."""
+
+    results: tuple[CollectorResult, ...]
+    coverage: Mapping[str, tuple[list[int], list[int]]] = field(default_factory=dict)
+    from_cache: bool = False
+
+
+def _store(cache: Cache, key: str, measured: Measured) -> None:
+    from practicegrade.serialize import to_jsonable  # noqa: PLC0415
+
+    cache.put(
+        "grade",
+        key,
+        {"results": to_jsonable(list(measured.results)), "coverage": measured.coverage},
     )
+
+
+def _load(cache: Cache, key: str) -> Measured | None:
+    from practicegrade.serialize import from_jsonable  # noqa: PLC0415
+
+    stored = cache.get("grade", key)
+    if not isinstance(stored, dict):
+        return None
+    try:
+        results = tuple(from_jsonable(CollectorResult, r) for r in stored["results"])
+        coverage = {
+            str(k): ([int(n) for n in v[0]], [int(n) for n in v[1]])
+            for k, v in dict(stored.get("coverage", {})).items()
+        }
+    except (KeyError, ValueError, TypeError, IndexError):
+        return None
+    return Measured(results=results, coverage=coverage, from_cache=True)
+
+
+def measure_side(
+    project: Project,
+    config: Config,
+    request: GradeRequest,
+    cache: Cache,
+    *,
+    cache_key: str | None,
+    run_tests: bool,
+    run_bench: bool,
+    progress: ProgressCallback | None,
+) -> Measured:
+    """Measure one side (head or base): the whole-grade cache first, else the collectors."""
+    if cache_key is not None and (hit := _load(cache, cache_key)) is not None:
+        return hit
     scratch = Path(tempfile.mkdtemp(prefix="practicegrade-"))
     try:
         results = measure(
             project,
-            _settings(config, request.jobs, scratch),
+            _settings(config, request.jobs, scratch, cache),
+            run_tests=run_tests,
+            run_bench=run_bench,
+            progress=progress,
+            cache=cache,
+        )
+        lines = coverage_lines(scratch, project.root) if run_tests else {}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    measured = Measured(results=tuple(results), coverage=lines)
+    if cache_key is not None and not _timed_out(results):
+        _store(cache, cache_key, measured)
+    return measured
+
+
+def _timed_out(results: Sequence[CollectorResult]) -> bool:
+    """A run cut short by a timeout is not a result worth replaying from the cache."""
+    return any(f.kind == "timeout" for r in results for f in r.findings)
+
+
+# --------------------------------------------------------------------------- targets
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What is graded: a folder and, when known, the commit and tree it holds."""
+
+    root: Path
+    commit: str | None
+    tree: str | None
+    branch: str | None
+    dirty: bool
+    from_rev: bool
+
+    @property
+    def clean_commit(self) -> bool:
+        """A commit's exact content (so its result can be cached and noted)."""
+        return self.commit is not None and self.tree is not None and not self.dirty
+
+
+def choose_base(
+    request: GradeRequest, repo: Path | None, target: Target
+) -> gitrepo.BaseChoice | None:
+    """The base to compare with, or ``None`` (no git, no commits, ``--base none``, no base).
+
+    Comparing a commit with itself says nothing, so when the automatic base is the graded
+    commit the comparison is dropped, except for a dirty work tree: then HEAD is the base
+    and the comparison shows what the uncommitted edits did.
+    """
+    wanted = request.base
+    if wanted is not None and wanted.lower() == NO_BASE:
+        return None
+    if repo is None:
+        if wanted is not None:
+            raise UsageError(
+                "--base needs a git repository", hint="run `git init` and commit, or drop --base"
+            )
+        return None
+    if wanted is not None:
+        return gitrepo.BaseChoice(ref=wanted, commit=gitrepo.resolve_commit(repo, wanted))
+    choice = gitrepo.auto_base(repo, target.commit) if target.commit is not None else None
+    if choice is not None and choice.commit == target.commit and not target.dirty:
+        return None
+    return choice
+
+
+@contextmanager
+def open_target(request: GradeRequest, root: Path, in_git: bool) -> Iterator[Target]:
+    """The work tree as it is, or ``--rev`` checked out in a temporary worktree."""
+    if request.rev is None:
+        head = gitrepo.head_info(root) if in_git else None
+        yield Target(
+            root=root,
+            commit=head.commit if head else None,
+            tree=head.tree if head else None,
+            branch=head.branch if head else None,
+            dirty=head.dirty if head else False,
+            from_rev=False,
+        )
+        return
+    if not in_git:
+        raise UsageError("--rev needs a git repository", hint="drop --rev to grade the folder")
+    commit = gitrepo.resolve_commit(root, request.rev)
+    with gitrepo.worktree(root, commit) as folder:
+        yield Target(
+            root=folder,
+            commit=commit,
+            tree=gitrepo.tree_of(root, commit),
+            branch=None,
+            dirty=False,
+            from_rev=True,
+        )
+
+
+def _discover(folder: Path, config: Config, request: GradeRequest) -> Project:
+    return discover(
+        folder,
+        source=config.source,
+        tests=config.tests,
+        exclude=config.exclude,
+        python=request.python,
+    )
+
+
+# --------------------------------------------------------------------------- base
+
+
+@dataclass(frozen=True, slots=True)
+class BaseSide:
+    choice: gitrepo.BaseChoice
+    tree: str
+    measured: Measured
+    folder: Path | None
+    """The base's temporary worktree while it is open (benchmarks need it)."""
+    note_used: bool = False
+
+
+TEST_PREFIXES = ("tests.", "coverage.")
+
+
+def _note_test_metrics(repo: Path, commit: str, tree: str, keys: Keys) -> dict[str, float] | None:
+    """The base's test and coverage metrics from its note, when the note is comparable.
+
+    Comparable: written for the same tree with the same tools, configuration and options
+    (the note's ``key``), and it holds test metrics. Those are the expensive part of
+    grading a base; its static part is cheap from the per-file cache.
+    """
+    from practicegrade.history import newest, read_note  # noqa: PLC0415
+
+    entries = [e for e in read_note(repo, commit) if e.tree == tree and e.key == keys.note_key]
+    best = newest(entries)
+    if best is None or "tests.passed" not in best.metrics:
+        return None
+    return {k: v for k, v in best.metrics.items() if k.startswith(TEST_PREFIXES)}
+
+
+def grade_base(
+    stack: ExitStack,
+    repo: Path,
+    choice: gitrepo.BaseChoice,
+    *,
+    config: Config,
+    request: GradeRequest,
+    cache: Cache,
+    keys: Keys,
+    need_folder: bool,
+) -> BaseSide:
+    """Measure the base commit: whole-grade cache, else a temporary worktree.
+
+    The base is measured with the head's configuration, so that both sides are
+    measured the same way and every delta is the change's, not the config's.
+    """
+    tree = gitrepo.tree_of(repo, choice.commit)
+    key = keys.grade_key(tree)
+    hit = _load(cache, key)
+    if hit is not None and not need_folder:
+        return BaseSide(choice=choice, tree=tree, measured=hit, folder=None)
+    folder = stack.enter_context(gitrepo.worktree(repo, choice.commit))
+    if hit is not None:
+        return BaseSide(choice=choice, tree=tree, measured=hit, folder=folder)
+    project = _discover(folder, config, request)
+    note_tests = _note_test_metrics(repo, choice.commit, tree, keys) if request.run_tests else None
+    measured = measure_side(
+        project,
+        config,
+        request,
+        cache,
+        cache_key=None if note_tests is not None else key,
+        run_tests=request.run_tests and note_tests is None,
+        run_bench=False,
+        progress=None,
+    )
+    if note_tests is not None:
+        from_note = CollectorResult(name="tests", metrics=note_tests)
+        measured = replace(measured, results=(*measured.results, from_note))
+    return BaseSide(
+        choice=choice, tree=tree, measured=measured, folder=folder, note_used=note_tests is not None
+    )
+
+
+# --------------------------------------------------------------------------- benchmarks
+
+
+def _import_roots(project: Project) -> list[str]:
+    return [str((project.root / r).resolve()) for r in project.import_roots]
+
+
+def compare_benchmarks(
+    head: Project,
+    base: Project,
+    settings: Settings,
+    bench: BenchDetails | None,
+    *,
+    factor: float,
+    samples: int = BENCH_SAMPLES,
+) -> tuple[BenchDetails | None, dict[str, float], dict[str, str]]:
+    """Time base and head in the same run, interleaved ABBA, and judge each benchmark.
+
+    Returns the head's benchmark details with ``ratio_vs_base``/``ratio_ci``/``p_value``/
+    ``change`` filled, the ``bench.<name>.ratio_vs_base`` metrics, and unmeasured reasons.
+    """
+    from practicegrade.collectors import bench as bench_collector  # noqa: PLC0415
+    from practicegrade.compare import collect_interleaved, compare_samples  # noqa: PLC0415
+
+    if bench is None:
+        reason = "the benchmarks did not run on the head"
+        return bench, {}, {f"bench.{s.name}.ratio_vs_base": reason for s in settings.benchmarks}
+    by_name = {r.name: r for r in bench.results}
+    metrics: dict[str, float] = {}
+    unmeasured: dict[str, str] = {}
+    updated: list[BenchResult] = []
+    for spec in settings.benchmarks:
+        current = by_name.get(spec.name)
+        key = f"bench.{bench_collector.sanitize(spec.name)}.ratio_vs_base"
+        if current is None:
+            unmeasured[key] = "the benchmark did not run on the head"
+            continue
+
+        def one(side: Project, spec: BenchmarkSpec = spec, loops: int = 1) -> float:
+            return bench_collector.sample(
+                side.python, _import_roots(side), spec, loops, 1, cwd=side.root
+            )[0]
+
+        try:
+            loops = bench_collector.calibrate(head.python, _import_roots(head), spec, cwd=head.root)
+            base_s, head_s = collect_interleaved(
+                functools.partial(one, base, loops=loops),
+                functools.partial(one, head, loops=loops),
+                samples,
+            )
+        except bench_collector.BenchmarkError as exc:
+            unmeasured[key] = f"could not time base and head: {exc.message}"
+            updated.append(current)
+            continue
+        verdict = compare_samples(base_s, head_s, factor)
+        metrics[key] = verdict.ratio
+        updated.append(
+            replace(
+                current,
+                ratio_vs_base=verdict.ratio,
+                ratio_ci=verdict.ci,
+                p_value=verdict.p_value,
+                change=verdict.change,
+            )
+        )
+    done = {r.name for r in updated}
+    rest = [r for r in bench.results if r.name not in done]
+    return (
+        BenchDetails(results=tuple(sorted([*updated, *rest], key=lambda r: r.name))),
+        metrics,
+        (unmeasured),
+    )
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+def build_comparison(
+    repo: Path,
+    target: Target,
+    base: BaseSide,
+    *,
+    head_results: Sequence[CollectorResult],
+    head_coverage: Mapping[str, tuple[list[int], list[int]]],
+    head_metrics: Mapping[str, float],
+) -> tuple[Comparison, dict[str, float], dict[str, str]]:
+    """The comparison and the metrics only a comparison can give (``coverage.patch_pct``)."""
+    from practicegrade import compare  # noqa: PLC0415
+    from practicegrade.patch import patch_coverage  # noqa: PLC0415
+
+    head_commit = target.commit if target.from_rev else None
+    changes = gitrepo.changed_files(repo, base.choice.commit, head_commit)
+    renames = compare.renames_from((c.status, c.path, c.old_path) for c in changes)
+    base_details = _details(base.measured.results)
+    head_details = _details(head_results)
+    base_lint = base_details["lint"]
+    head_lint = head_details["lint"]
+    new_lint: tuple[Any, ...] = ()
+    fixed_lint: tuple[Any, ...] = ()
+    if isinstance(base_lint, LintDetails) and isinstance(head_lint, LintDetails):
+        new_lint, fixed_lint = compare.lint_changes(base_lint.messages, head_lint.messages, renames)
+    base_cc = base_details["complexity"]
+    head_cc = head_details["complexity"]
+    cc_changes: tuple[Any, ...] = ()
+    if isinstance(base_cc, ComplexityDetails) and isinstance(head_cc, ComplexityDetails):
+        cc_changes = compare.complexity_changes(base_cc.functions, head_cc.functions, renames)
+    extra: dict[str, float] = {}
+    unmeasured: dict[str, str] = {}
+    patch_files: tuple[Any, ...] = ()
+    if head_coverage:
+        changed = gitrepo.changed_lines(repo, base.choice.commit, head_commit)
+        result = patch_coverage(
+            changed,
+            {f: lines[0] for f, lines in head_coverage.items()},
+            {f: lines[1] for f, lines in head_coverage.items()},
+        )
+        patch_files = result.files
+        if result.percent is None:
+            unmeasured["coverage.patch_pct"] = "the change touches no executable source line"
+        else:
+            extra["coverage.patch_pct"] = result.percent
+    else:
+        unmeasured["coverage.patch_pct"] = "tests or coverage did not run on the head"
+    base_metrics, _u, _t, _f = merge_results(base.measured.results)
+    comparison = Comparison(
+        base_ref=base.choice.ref,
+        base_commit=base.choice.commit,
+        base_metrics=base_metrics,
+        deltas=compare.metric_deltas(base_metrics, {**head_metrics, **extra}),
+        new_lint=new_lint,
+        fixed_lint=fixed_lint,
+        complexity_changes=cc_changes,
+        files_changed=tuple(c.path for c in changes),
+        patch=patch_files,
+    )
+    return comparison, extra, unmeasured
+
+
+# --------------------------------------------------------------------------- grade
+
+
+@contextmanager
+def _scratch() -> Iterator[str]:
+    folder = tempfile.mkdtemp(prefix="practicegrade-")
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def open_cache(repo: Path | None, request: GradeRequest) -> Cache:
+    """The cache under the git dir, or a disabled one (no git, or turned off)."""
+    if repo is None or not request.use_cache or os.environ.get("PRACTICEGRADE_NO_CACHE"):
+        return Cache(None)
+    try:
+        return Cache(gitrepo.git_path(repo, "practicegrade/cache"))
+    except Exception:
+        return Cache(None)
+
+
+def grade(request: GradeRequest) -> GradeOutcome:
+    """Measure the project at ``request.path``, compare with its base, write its artifacts."""
+    root, in_git = resolve_root(request.path)
+    repo = root if in_git else None
+    cache = open_cache(repo, request)
+    warnings: list[str] = []
+    with ExitStack() as stack:
+        target = stack.enter_context(open_target(request, root, in_git))
+        config = load_config(target.root, request.config_file)
+        warnings.extend(config.warnings)
+        project = _discover(target.root, config, request)
+        keys = make_keys(config, project, request)
+        choice = choose_base(request, repo, target)
+        benchmarks = request.run_bench and bool(config.benchmarks)
+        head = measure_side(
+            project,
+            config,
+            request,
+            cache,
+            cache_key=keys.grade_key(target.tree) if target.clean_commit and target.tree else None,
             run_tests=request.run_tests,
             run_bench=request.run_bench,
             progress=request.progress,
         )
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    report = build_report(request, config, project, results, head)
+        results = list(head.results)
+        metrics, _unmeasured, _tools, _findings = merge_results(results)
+        comparison: Comparison | None = None
+        if choice is not None and repo is not None:
+            base = grade_base(
+                stack,
+                repo,
+                choice,
+                config=config,
+                request=request,
+                cache=cache,
+                keys=keys,
+                need_folder=benchmarks,
+            )
+            extra_metrics: dict[str, float] = {}
+            extra_unmeasured: dict[str, str] = {}
+            if benchmarks and base.folder is not None:
+                bench_details, bench_metrics, bench_unmeasured = compare_benchmarks(
+                    project,
+                    _discover(base.folder, config, request),
+                    _settings(config, request.jobs, Path(stack.enter_context(_scratch()))),
+                    _details(results)["bench"],  # type: ignore[arg-type]
+                    factor=config.bench_factor,
+                )
+                results = [
+                    replace(r, details=bench_details) if r.name == "bench" else r for r in results
+                ]
+                extra_metrics.update(bench_metrics)
+                extra_unmeasured.update(bench_unmeasured)
+            comparison, patch_metrics, patch_unmeasured = build_comparison(
+                repo,
+                target,
+                base,
+                head_results=results,
+                head_coverage=head.coverage,
+                head_metrics={**metrics, **extra_metrics},
+            )
+            extra_metrics.update(patch_metrics)
+            extra_unmeasured.update(patch_unmeasured)
+            results.append(
+                CollectorResult(name="compare", metrics=extra_metrics, unmeasured=extra_unmeasured)
+            )
+        else:
+            results.append(
+                CollectorResult(
+                    name="compare",
+                    unmeasured={"coverage.patch_pct": "no base to compare with"},
+                )
+            )
+        report = build_report(
+            request, config, project, results, target, comparison=comparison, display_root=str(root)
+        )
+    if repo is not None and target.clean_commit and request.write_note and target.commit:
+        warnings.extend(_note(repo, target, report, request, keys))
     artifacts: tuple[Path, ...] = ()
     if request.write_artifacts:
-        from practicegrade.render import write_artifacts  # noqa: PLC0415 - lazy, heavy
-
-        out_dir = request.out_dir or root / ".practicegrade" / "out"
-        artifacts = tuple(write_artifacts(report, out_dir, formats=request.formats))
+        artifacts = _write(report, root, request)
+    if cache.writes:
+        cache.prune()
     verdict = report.evaluation.verdict if report.evaluation else "pass"
     code = EXIT_GATE_FAILED if verdict == "fail" else EXIT_OK
-    return GradeOutcome(report=report, artifacts=artifacts, exit_code=code, warnings=config.warnings)
+    return GradeOutcome(
+        report=report, artifacts=artifacts, exit_code=code, warnings=tuple(warnings)
+    )
+
+
+def _note(
+    repo: Path, target: Target, report: Report, request: GradeRequest, keys: Keys
+) -> list[str]:
+    """Append this grade to the commit's note; a failure is a warning, never a failed grade."""
+    from practicegrade.errors import PracticegradeError  # noqa: PLC0415
+    from practicegrade.history import NoteEntry, append_note, format_ts  # noqa: PLC0415
+
+    assert target.commit is not None
+    entry = NoteEntry(
+        ts=format_ts(request.now),
+        source=request.origin,
+        metrics=report.metrics,
+        tree=target.tree,
+        key=keys.note_key,
+        pg=__version__,
+    )
+    try:
+        append_note(repo, target.commit, entry)
+    except PracticegradeError as exc:
+        return [f"this grade was not saved to the git notes: {exc.message}"]
+    return []
+
+
+def _write(report: Report, root: Path, request: GradeRequest) -> tuple[Path, ...]:
+    from practicegrade.render import write_artifacts  # noqa: PLC0415
+
+    out_dir = request.out_dir or root / ".practicegrade" / "out"
+    return tuple(write_artifacts(report, out_dir, formats=request.formats))
 
 
 def build_report(
@@ -184,7 +810,10 @@ def build_report(
     config: Config,
     project: Project,
     results: Sequence[CollectorResult],
-    head: gitrepo.HeadInfo | None,
+    head: Target | gitrepo.HeadInfo | None,
+    *,
+    comparison: Comparison | None = None,
+    display_root: str | None = None,
 ) -> Report:
     """Assemble the report, then evaluate it against the competence model and add feedback."""
     from practicegrade.feedback import build_feedback  # noqa: PLC0415
@@ -196,7 +825,7 @@ def build_report(
         tool_version=__version__,
         generated_at=request.now.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
         repo=RepoInfo(
-            root=str(project.root),
+            root=display_root or str(project.root),
             commit=head.commit if head else None,
             tree=head.tree if head else None,
             branch=head.branch if head else None,
@@ -214,7 +843,9 @@ def build_report(
         bench=details["bench"],  # type: ignore[arg-type]
         findings=findings,
         timings={r.name: r.duration_s for r in results},
+        comparison=comparison,
     )
-    evaluation = evaluate(config, metrics, today=request.now.date())
+    base_metrics = comparison.base_metrics if comparison is not None else None
+    evaluation = evaluate(config, metrics, today=request.now.date(), base_metrics=base_metrics)
     report = replace(report, evaluation=evaluation)
     return replace(report, feedback=build_feedback(evaluation, report, config))

@@ -1,0 +1,305 @@
+"""Head against base: what a change did (pure functions; no I/O).
+
+Everything here works on data both grades already produced: metric maps, lint messages,
+complexity blocks, the changed lines of the diff and the benchmark samples. That keeps
+the comparison testable without running a tool, and lets a base result come from the
+cache or a note just as well as from a fresh run.
+
+Matching lint messages between two versions of a file cannot use line numbers: adding
+one line at the top of a module would make every message below it "new" and "fixed".
+A message is matched by its *fingerprint* (:func:`fingerprint`): path, message symbol,
+the enclosing object and the message text, never the position. Two identical messages
+in one function are matched as a multiset (counts), so adding a third copy reports
+exactly one new message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import statistics
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from practicegrade.model import (
+    ComplexityChange,
+    FunctionComplexity,
+    LintMessage,
+)
+
+# --------------------------------------------------------------------------- metrics
+
+
+def metric_deltas(base: Mapping[str, float], head: Mapping[str, float]) -> dict[str, float]:
+    """``head - base`` for every metric measured on both sides (rounded to 6 places).
+
+    Rounding removes float noise such as ``0.1 + 0.2`` so that an unchanged metric has a
+    delta of exactly ``0.0``.
+    """
+    return {key: round(head[key] - base[key], 6) for key in sorted(head) if key in base}
+
+
+# --------------------------------------------------------------------------- lint
+
+
+def fingerprint(message: LintMessage, path: str | None = None) -> str:
+    """A key for ``message`` that survives line shifts.
+
+    The lint collector's own fingerprint wins when it set one; otherwise: the path (or
+    ``path``, to follow a rename), symbol, enclosing object and text, hashed. Line and
+    column are deliberately left out.
+    """
+    if message.fingerprint and path is None:
+        return message.fingerprint
+    parts = (path or message.path, message.symbol, message.obj, message.message)
+    return hashlib.sha1("\0".join(parts).encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
+
+
+def lint_changes(
+    base: Sequence[LintMessage],
+    head: Sequence[LintMessage],
+    renames: Mapping[str, str] | None = None,
+) -> tuple[tuple[LintMessage, ...], tuple[LintMessage, ...]]:
+    """``(new, fixed)``: head messages the base lacks, and base messages the head lacks.
+
+    Matched by :func:`fingerprint` as multisets. ``renames`` maps a base path to its head
+    path, so a message in a renamed file is neither new nor fixed. When the collector
+    supplied fingerprints they are used as they are, except across a rename, where both
+    sides are re-keyed on the head path.
+    """
+    renames = renames or {}
+    renamed_heads = set(renames.values())
+
+    def base_key(m: LintMessage) -> str:
+        if m.path in renames:
+            return fingerprint(m, renames[m.path])
+        return fingerprint(m)
+
+    def head_key(m: LintMessage) -> str:
+        return fingerprint(m, m.path) if m.path in renamed_heads else fingerprint(m)
+
+    return _multiset_diff(head, base, head_key, base_key), _multiset_diff(
+        base, head, base_key, head_key
+    )
+
+
+def _multiset_diff(
+    ours: Sequence[LintMessage],
+    theirs: Sequence[LintMessage],
+    our_key: Callable[[LintMessage], str],
+    their_key: Callable[[LintMessage], str],
+) -> tuple[LintMessage, ...]:
+    """Messages of ``ours`` beyond the count ``theirs`` has of the same key.
+
+    With duplicates, the later ones (by line) are the extra ones: appending a copy of a
+    function reports the copy, not the original.
+    """
+    budget = Counter(their_key(m) for m in theirs)
+    extra: list[LintMessage] = []
+    for message in sorted(ours, key=lambda m: (m.path, m.line, m.column, m.symbol)):
+        key = our_key(message)
+        if budget[key] > 0:
+            budget[key] -= 1
+        else:
+            extra.append(message)
+    return tuple(extra)
+
+
+# --------------------------------------------------------------------------- complexity
+
+
+def complexity_changes(
+    base: Sequence[FunctionComplexity],
+    head: Sequence[FunctionComplexity],
+    renames: Mapping[str, str] | None = None,
+) -> tuple[ComplexityChange, ...]:
+    """Blocks whose cyclomatic complexity rose or fell, appeared or disappeared.
+
+    Blocks are keyed by ``(file, qualified name, occurrence)`` so two same-named methods
+    (a property's getter and setter) stay apart. Sorted by how much the complexity moved,
+    most first, then by file and name.
+    """
+    renames = renames or {}
+    before = _by_block(base, renames)
+    after = _by_block(head, {})
+    changes = [
+        ComplexityChange(file=key[0], name=key[1], before=before.get(key), after=after.get(key))
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    ]
+    return tuple(
+        sorted(changes, key=lambda c: (-abs((c.after or 0) - (c.before or 0)), c.file, c.name))
+    )
+
+
+def _by_block(
+    blocks: Sequence[FunctionComplexity], renames: Mapping[str, str]
+) -> dict[tuple[str, str, int], int]:
+    seen: Counter[tuple[str, str]] = Counter()
+    keyed: dict[tuple[str, str, int], int] = {}
+    for block in sorted(blocks, key=lambda b: (b.file, b.line, b.name)):
+        if block.kind == "class":
+            continue
+        path = renames.get(block.file, block.file)
+        occurrence = seen[(path, block.name)]
+        seen[(path, block.name)] += 1
+        keyed[(path, block.name, occurrence)] = block.cc
+    return keyed
+
+
+# --------------------------------------------------------------------------- benchmarks
+
+BenchChange = Literal["regression", "improvement", "inconclusive"]
+SIGNIFICANCE = 0.002
+"""asv's threshold: a change must be this unlikely under "no difference" to be reported."""
+
+
+@dataclass(frozen=True, slots=True)
+class BenchComparison:
+    ratio: float
+    """``median(head) / median(base)``: above 1 is slower."""
+    ci: tuple[float, float]
+    """A ~95% distribution-free confidence interval for the ratio (Hodges-Lehmann)."""
+    p_value: float
+    change: BenchChange
+
+
+def interleave_abba(n: int) -> list[Literal["base", "head"]]:
+    """The ABBA order for ``n`` samples a side: base, head, head, base, base, head, ...
+
+    Alternating pairs cancel a linear drift (a CPU warming up, a noisy neighbour
+    fading) that a plain AAAA...BBBB order would book entirely on one side.
+    """
+    order: list[Literal["base", "head"]] = []
+    for i in range(n):
+        order.extend(("base", "head") if i % 2 == 0 else ("head", "base"))
+    return order
+
+
+def collect_interleaved(
+    sample_base: Callable[[], float], sample_head: Callable[[], float], n: int
+) -> tuple[list[float], list[float]]:
+    """Take ``n`` samples a side in ABBA order; each call is one fresh measurement."""
+    base: list[float] = []
+    head: list[float] = []
+    for side in interleave_abba(n):
+        if side == "base":
+            base.append(sample_base())
+        else:
+            head.append(sample_head())
+    return base, head
+
+
+def mann_whitney_u(a: Sequence[float], b: Sequence[float]) -> float:
+    """Two-sided p-value of the Mann-Whitney U test (no scipy).
+
+    Exact (by counting rank-sum arrangements) when both samples are small and have no
+    ties; otherwise the normal approximation with the tie correction and a continuity
+    correction, as scipy's ``method="asymptotic"`` does.
+    """
+    n1, n2 = len(a), len(b)
+    if n1 == 0 or n2 == 0:
+        return 1.0
+    ranks = _ranks([*a, *b])
+    r1 = sum(ranks[:n1])
+    u1 = r1 - n1 * (n1 + 1) / 2
+    u = min(u1, n1 * n2 - u1)
+    tied = len(set(a) | set(b)) < n1 + n2
+    if not tied and n1 <= 30 and n2 <= 30:
+        return min(1.0, 2 * _exact_cdf(round(u), n1, n2))
+    counts = Counter([*a, *b])
+    n = n1 + n2
+    tie_term = sum(t**3 - t for t in counts.values()) / (n * (n - 1))
+    sigma = math.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term))
+    if sigma == 0:
+        return 1.0
+    z = (abs(u1 - n1 * n2 / 2) - 0.5) / sigma
+    return min(1.0, math.erfc(max(z, 0.0) / math.sqrt(2)))
+
+
+def _ranks(values: Sequence[float]) -> list[float]:
+    """1-based ranks, ties sharing their mean rank."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return ranks
+
+
+def _exact_cdf(u: int, n1: int, n2: int) -> float:
+    """P(U <= u) under the null hypothesis, by dynamic programming over arrangements.
+
+    ``counts[k]`` = number of ways to choose which of the ranks belong to sample 1 so that
+    U equals ``k``; the classic recurrence on (n1, n2) built up iteratively.
+    """
+    # table[i][j] is a list: number of arrangements of i and j items giving each U value.
+    table: list[list[list[int]]] = [[[1] for _ in range(n2 + 1)] for _ in range(n1 + 1)]
+    for i in range(1, n1 + 1):
+        for j in range(1, n2 + 1):
+            left = table[i - 1][j]  # largest item is from sample 1: adds j to U
+            down = table[i][j - 1]  # largest item is from sample 2: adds 0
+            size = i * j + 1
+            row = [0] * size
+            for k, c in enumerate(left):
+                row[k + j] += c
+            for k, c in enumerate(down):
+                row[k] += c
+            table[i][j] = row
+    dist = table[n1][n2]
+    total = sum(dist)
+    return sum(dist[: u + 1]) / total
+
+
+def ratio_ci(
+    base: Sequence[float], head: Sequence[float], level: float = 0.95
+) -> tuple[float, float]:
+    """Distribution-free CI for the head/base time ratio (Hodges-Lehmann on log ratios).
+
+    All ``n1*n2`` pairwise ratios are sorted and the interval's ends are picked at the
+    order statistics the Mann-Whitney distribution gives for ``level``: no normality
+    assumption, and deterministic (no bootstrap randomness).
+    """
+    pairs = sorted(h / b for h in head for b in base if b > 0)
+    if not pairs:
+        return (math.nan, math.nan)
+    n1, n2 = len(base), len(head)
+    z = statistics.NormalDist().inv_cdf(0.5 + level / 2)
+    k = math.floor(n1 * n2 / 2 - z * math.sqrt(n1 * n2 * (n1 + n2 + 1) / 12))
+    k = max(0, min(k, len(pairs) - 1))
+    return (pairs[k], pairs[len(pairs) - 1 - k])
+
+
+def compare_samples(
+    base: Sequence[float], head: Sequence[float], factor: float = 1.10
+) -> BenchComparison:
+    """Ratio of medians with its CI, the U test's p, and the verdict.
+
+    A regression (or improvement) is called only when the ratio is past ``factor`` (or
+    ``1/factor``) *and* p < :data:`SIGNIFICANCE`; anything else is "inconclusive". Both
+    conditions matter: a tiny but consistent slowdown is significant yet not worth a
+    mentor's attention, and a big ratio from three noisy samples is not evidence.
+    """
+    ratio = statistics.median(head) / statistics.median(base)
+    p_value = mann_whitney_u(base, head)
+    change: BenchChange = "inconclusive"
+    if p_value < SIGNIFICANCE and ratio > factor:
+        change = "regression"
+    elif p_value < SIGNIFICANCE and ratio < 1 / factor:
+        change = "improvement"
+    return BenchComparison(ratio=ratio, ci=ratio_ci(base, head), p_value=p_value, change=change)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def renames_from(changes: Iterable[tuple[str, str, str | None]]) -> dict[str, str]:
+    """Base path -> head path for renamed files, from ``(status, path, old_path)`` triples."""
+    return {old: new for status, new, old in changes if status == "R" and old is not None}
