@@ -36,6 +36,7 @@ from practicegrade.model import (
     TestCase,
     TestDetails,
 )
+from practicegrade.render.html import HistoryPoint
 
 HEAD = "3f2a9c1e5b7d4a6f8e0c2b4d6f8a0c2e4b6d8f0a"
 BASE = "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d"
@@ -1054,3 +1055,23 @@ ALL = {
     "with_base": with_base,
     "hostile": hostile,
 }
+
+
+# --------------------------------------------------------------------------- history
+
+
+def history(report: Report, n: int = 8) -> tuple[HistoryPoint, ...]:
+    """``n`` earlier graded commits leading up to ``report``: coverage climbing, lint improving."""
+    points = []
+    for i in range(n):
+        metrics = dict(report.metrics)
+        metrics["coverage.line_pct"] = round(40.0 + 5.0 * i + (2.5 if i % 3 == 0 else 0.0), 2)
+        metrics["lint.score"] = round(5.0 + 0.4 * i, 2)
+        metrics["complexity.cc_max"] = float(18 - i)
+        metrics["tests.failed"] = float(max(0, 3 - i))
+        points.append(
+            HistoryPoint(
+                commit=f"{i + 1:x}" * 40, ts=f"2026-10-{i + 1:02d}T10:00:00Z", metrics=metrics
+            )
+        )
+    return tuple(points)

@@ -40,20 +40,27 @@ _BACKTICKS = re.compile(r"`+")
 ELLIPSIS = "…"
 
 
-def _is_control(c: str) -> bool:
-    """C0 controls (CR, LF, TAB, NUL, ESC, ...), DEL and the C1 range."""
-    o = ord(c)
-    return o < 32 or 0x7F <= o < 0xA0
+_CONTROLS = [*range(0x20), *range(0x7F, 0xA0)]
+_ONE_LINE = {**dict.fromkeys(_CONTROLS, " "), **_VISIBLE}
+_MULTI_LINE = {**{c: " " for c in _CONTROLS if chr(c) not in "\n\t"}, **_VISIBLE}
 
 
 def neutralise(s: str, *, keep_newlines: bool = False) -> str:
     """Controls to spaces (newlines kept if asked) and invisible characters made visible."""
     if keep_newlines:
-        s = s.replace("\r\n", "\n").replace("\r", "\n")
-        s = "".join(" " if _is_control(c) and c not in "\n\t" else c for c in s)
+        s = s.replace("\r\n", "\n").replace("\r", "\n").translate(_MULTI_LINE)
     else:
-        s = "".join(" " if _is_control(c) else c for c in s)
-    return s.translate(_VISIBLE).replace("<!--", _DEFUSED_COMMENT)
+        s = s.translate(_ONE_LINE)
+    return s.replace("<!--", _DEFUSED_COMMENT)
+
+
+def visible(s: str, limit: int) -> str:
+    """``s`` neutralised and cut to ``limit`` characters: a learner string for any output.
+
+    Neutralising only lengthens text and looks at most 3 characters ahead (``<!--``), so
+    cutting the input first gives the same result and keeps a 5 MB message cheap.
+    """
+    return truncate(neutralise(s[: max(limit, 0) + 4]), limit)
 
 
 def _longest_backtick_run(s: str) -> int:
@@ -77,9 +84,7 @@ def md_code(s: str, limit: int = 120, table: bool = True) -> str:
     fence is one backtick longer than any run inside, padded with a space when the text
     starts or ends with a backtick or space; empty text shows as ``(empty)``.
     """
-    # Neutralising only lengthens text and looks at most 3 characters ahead ("<!--"), so
-    # cutting the input first gives the same result and keeps a 5 MB message cheap.
-    s = truncate(neutralise(s[: max(limit, 0) + 4]), limit)
+    s = visible(s, limit)
     if not s:
         return "(empty)"
     if table:
@@ -124,8 +129,9 @@ def term_safe(s: str, limit: int | None = None) -> str:
     set the window title or rewrite what the hook printed before, so ESC sequences are
     removed whole and every other C0/C1 control becomes a space.
     """
-    s = _ANSI_ESCAPE.sub("", s)
-    s = "".join(" " if _is_control(c) else c for c in s).translate(_VISIBLE)
+    if limit is not None:
+        s = s[: limit * 4 + 64]  # escape sequences are removed whole: keep some slack
+    s = _ANSI_ESCAPE.sub("", s).translate(_ONE_LINE)
     return s if limit is None else truncate(s, limit)
 
 

@@ -218,7 +218,8 @@ def _split_metrics(report: Report) -> tuple[list[str], list[str]]:
     """Metrics the model sets a target on, key metrics and changed ones lead; the rest fold."""
     targets = targets_by_metric(report.evaluation)
     deltas = report.comparison.deltas if report.comparison else {}
-    lead, rest = [], []
+    lead: list[str] = []
+    rest: list[str] = []
     for key in sorted_metrics(report.metrics):
         changed = fmt_delta(key, deltas.get(key)) not in ("", "±0")
         (lead if key in targets or key in KEY_METRICS or changed else rest).append(key)

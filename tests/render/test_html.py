@@ -1,0 +1,235 @@
+"""The HTML dashboard: self-contained, escaped, charts drawn from history, golden files."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from practicegrade.render.html import ChartPoint, HistoryPoint, line_chart, render_dashboard
+from tests.helpers import reports
+
+from .conftest import GoldenCheck
+from .gfm import Doc, analyse
+
+OUR_TAGS = {
+    "html", "head", "meta", "title", "style", "body", "main", "header", "section", "div", "span",
+    "h1", "h2", "h3", "p", "ul", "ol", "li", "code", "pre", "strong", "table", "thead", "tbody",
+    "tr", "th", "td", "details", "summary", "footer", "br", "wbr",
+    "svg", "line", "text", "polyline", "polygon", "circle",
+}  # fmt: skip
+
+
+def check_page(page: str) -> Doc:
+    """Self-contained and structurally ours, whatever the report holds."""
+    assert page.startswith("<!doctype html>")
+    doc = analyse(page)
+    assert doc.tags() <= OUR_TAGS, doc.tags() - OUR_TAGS
+    attrs = {name for _, attributes in doc.elements for name, _ in attributes}
+    assert not attrs & {"src", "href", "srcset", "action", "formaction", "xlink:href", "onerror"}
+    assert not any(name.startswith("on") for name in attrs)
+    assert "<script" not in page.lower()
+    assert not re.search(r"https?://", page.split("</head>", 1)[1].split("<main>", 1)[0])
+    assert "Content-Security-Policy" in page
+    assert doc.comments == []
+    return doc
+
+
+# --------------------------------------------------------------------------- golden
+
+
+def test_dashboard_with_history_matches_golden(golden: GoldenCheck) -> None:
+    r = reports.failing_gate()
+    page = render_dashboard(r, reports.history(r))
+    check_page(page)
+    golden("dashboard-failing_gate.html", page)
+
+
+def test_first_run_dashboard_matches_golden(golden: GoldenCheck) -> None:
+    page = render_dashboard(reports.first_run())
+    check_page(page)
+    golden("dashboard-first_run.html", page)
+
+
+# --------------------------------------------------------------------------- self-contained
+
+
+@pytest.mark.parametrize("name", sorted(reports.ALL))
+def test_no_network_no_scripts(name: str) -> None:
+    r = reports.ALL[name]()
+    page = render_dashboard(r, reports.history(r))
+    check_page(page)
+    if name != "hostile":
+        assert "http://" not in page
+        assert "https://" not in page
+        assert "url(" not in page
+        assert "@import" not in page
+
+
+# --------------------------------------------------------------------------- content
+
+
+def text_of(doc: Doc) -> str:
+    return re.sub(r"\s+", " ", doc.text())
+
+
+def test_verdict_metrics_competencies_milestones_feedback() -> None:
+    r = reports.failing_gate()
+    doc = check_page(render_dashboard(r))
+    text = text_of(doc)
+    assert "FAIL A gate failed" in text
+    assert "2 gates below the agreed floor" in text
+    assert "coverage.line_pct is 48.5, gate >= 60" in text
+    assert "Automated testing" in text
+    assert "29% to target" in text
+    assert "2026-10-15 · 17 days overdue" in text
+    assert "Core module fully tested" in text
+    assert "Write one test for Store.restock that checks the new quantity." in text
+    assert "More suggestions 2" in text
+    assert "No function got more complex in src/inventory/cli.py" in text
+
+
+def test_progress_bars_follow_the_distance() -> None:
+    page = render_dashboard(reports.failing_gate())
+    assert re.findall(r'<span style="width: (\d+)%"></span>', page)[:2] == ["29", "48"]
+
+
+def test_per_file_tables() -> None:
+    r = reports.failing_gate()
+    doc = check_page(render_dashboard(r))
+    coverage = next(t for t in doc.tables if "missing lines" in t.header)
+    assert [row[0] for row in coverage.rows] == ["src/inventory/store.py", "src/inventory/cli.py"]
+    assert coverage.rows[0][1:5] == ["160", "82", "48.8", "92.5"]
+    functions = next(t for t in doc.tables if t.header == ["function", "where", "cc", "rank"])
+    assert functions.rows[0] == ["Store.checkout", "src/inventory/store.py:88", "17", "C"]
+    mi = next(t for t in doc.tables if "MI" in t.header)
+    assert mi.rows[0][:2] == ["src/inventory/store.py", "38.12"]
+
+
+def test_metric_table_has_deltas_with_a_base_only() -> None:
+    with_base = check_page(render_dashboard(reports.passing()))
+    table = next(t for t in with_base.tables if t.header[:3] == ["metric", "value", "Δ vs base"])
+    rows = {row[0]: row for row in table.rows}
+    assert rows["coverage.line_pct"][1:4] == ["91.2", "+2.5", ">= 85"]
+    first = check_page(render_dashboard(reports.first_run()))
+    assert not any("Δ vs base" in t.header for t in first.tables)
+
+
+def test_failure_messages_are_preformatted_and_capped() -> None:
+    doc = check_page(render_dashboard(reports.huge()))
+    pre = [t for t, stack in doc.texts if "pre" in stack]
+    assert pre
+    assert max(len(t) for t in pre) < 4200
+    assert "more characters" in pre[0]
+
+
+def test_huge_repo_tables_are_capped() -> None:
+    doc = check_page(render_dashboard(reports.huge()))
+    assert max(len(t.rows) for t in doc.tables) <= 2000
+    assert "Showing 2000 of 10000 files" in text_of(doc)
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def polylines(page: str) -> list[list[tuple[float, float]]]:
+    lines = re.findall(r'<polyline class="line" points="([^"]+)"/>', page)
+    return [[tuple(map(float, p.split(","))) for p in line.split()] for line in lines]  # type: ignore[misc]
+
+
+def test_one_chart_per_key_metric_with_history() -> None:
+    r = reports.failing_gate()
+    hist = reports.history(r)
+    page = render_dashboard(r, hist)
+    charts = re.findall(r'aria-label="([^"]+) over (\d+) graded commits"', page)
+    assert [c[0] for c in charts] == [
+        "coverage.line_pct", "coverage.branch_pct", "coverage.patch_pct", "tests.failed",
+        "lint.score", "complexity.cc_max", "complexity.mi_min",
+    ]  # fmt: skip
+    assert {c[1] for c in charts} == {str(len(hist) + 1)}
+    coverage = polylines(page)[0]
+    assert len(coverage) == len(hist) + 1
+    # y grows downwards: coverage climbed through the history, then fell to 48.5 now
+    ys = [y for _, y in coverage]
+    assert ys[0] > ys[-2]
+    assert ys[-1] > ys[-2]
+
+
+def test_no_charts_without_history() -> None:
+    page = render_dashboard(reports.failing_gate())
+    assert "<svg" not in page
+    assert "Trends appear once two commits have been graded" in page
+
+
+def test_history_is_sorted_and_the_current_commit_not_doubled() -> None:
+    r = reports.failing_gate()
+    hist = list(reports.history(r, 4))
+    current = HistoryPoint(r.repo.commit or "", "2026-11-02T08:30:00Z", dict(r.metrics))
+    page = render_dashboard(r, [*reversed(hist), current])
+    assert 'over 5 graded commits"' in page
+    xs = [x for x, _ in polylines(page)[0]]
+    assert xs == sorted(xs)
+
+
+def test_chart_has_target_line_and_round_ticks() -> None:
+    r = reports.failing_gate()
+    page = render_dashboard(r, reports.history(r))
+    first_svg = page[page.index("<svg") : page.index("</svg>")]
+    assert 'class="target"' in first_svg
+    assert "<title>target 85.0</title>" in first_svg
+    ticks = re.findall(r'x="42" y="[\d.]+" text-anchor="end">([^<]+)</text>', first_svg)
+    assert ticks == ["40", "60", "80", "100"]  # history 42.5 .. 75, target 85, now 48.5
+
+
+def test_line_chart_is_pure_svg_with_escaped_labels() -> None:
+    svg = str(
+        line_chart(
+            "bench.<b>x</b>", [ChartPoint("<i>", "<t>", 1.0), ChartPoint("c", "d", 2.0)], None
+        )
+    )
+    doc = analyse(svg)
+    assert doc.tags() == {"svg", "line", "text", "polygon", "polyline", "circle", "title"}
+    assert "<b>" not in svg
+    assert "<i>" not in svg
+
+
+# --------------------------------------------------------------------------- hostile
+
+
+def test_hostile_strings_are_text_only() -> None:
+    r = reports.hostile()
+    doc = check_page(render_dashboard(r, reports.history(r)))
+    text = doc.text()
+    for s in (
+        "</details><h1>✅ all passed</h1>",
+        "<img src=x onerror=alert(1)>",
+        "<script>alert(1)</script>",
+    ):
+        assert s in text
+    assert "\u202e" not in text
+    assert "evil\\u202etxt.py" in text
+    assert "\x1b" not in text
+
+
+def test_no_evaluation_still_renders() -> None:
+    r = dataclasses.replace(reports.passing(), evaluation=None, feedback=(), comparison=None)
+    text = text_of(check_page(render_dashboard(r)))
+    assert "Measured, not evaluated" in text
+    assert "No competence model evaluated." in text
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.text(max_size=40), min_size=1, max_size=5).map(tuple),
+    st.lists(st.floats(allow_nan=True, allow_infinity=True), max_size=6),
+)
+def test_never_raises_and_stays_ours(strings: tuple[str, ...], values: list[float]) -> None:
+    r = reports.hostile(strings)
+    hist = [
+        HistoryPoint(s, f"2026-01-{i + 1:02d}", {"coverage.line_pct": v, "lint.score": -v})
+        for i, (s, v) in enumerate(zip(strings * 6, values, strict=False))
+    ]
+    check_page(render_dashboard(r, hist))
