@@ -1,0 +1,641 @@
+"""Feedback: categories, order, evidence, next steps on real code, and no learner text as prose."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+from collections.abc import Mapping
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from practicegrade.config import (
+    Competency,
+    Config,
+    Criterion,
+    Milestone,
+    default_config,
+    role_model,
+)
+from practicegrade.feedback import build_feedback, fmt
+from practicegrade.model import (
+    Code,
+    Comparison,
+    ComplexityChange,
+    ComplexityDetails,
+    FeedbackItem,
+    FileComplexity,
+    FileCoverage,
+    Finding,
+    FunctionComplexity,
+    LintDetails,
+    LintMessage,
+    PatchFile,
+    RepoInfo,
+    Report,
+    TestCase,
+    TestDetails,
+    Text,
+    plain,
+)
+from practicegrade.rubric import evaluate
+
+TODAY = dt.date(2026, 11, 1)
+ORDER = ("blocker", "suggestion", "praise", "observed")
+
+
+def report(metrics: Mapping[str, float], **kw: object) -> Report:
+    return Report(
+        tool_version="0.1.0",
+        generated_at="2026-11-01T12:00:00+00:00",
+        repo=RepoInfo(root="/repo"),
+        metrics=dict(metrics),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def feedback(config: Config, rep: Report) -> tuple[FeedbackItem, ...]:
+    base = rep.comparison.base_metrics if rep.comparison else None
+    evaluation = evaluate(config, rep.metrics, today=TODAY, base_metrics=base)
+    return build_feedback(evaluation, rep, config)
+
+
+def of(items: tuple[FeedbackItem, ...], category: str) -> list[FeedbackItem]:
+    return [i for i in items if i.category == category]
+
+
+def codes(text: Text | None) -> list[str]:
+    return [p.text for p in text or () if isinstance(p, Code)]
+
+
+def assert_ordered(items: tuple[FeedbackItem, ...]) -> None:
+    ranks = [ORDER.index(i.category) for i in items]
+    assert ranks == sorted(ranks)
+
+
+def fn(file: str, name: str, line: int, cc: int) -> FunctionComplexity:
+    return FunctionComplexity(file, name, "function", line, line + 10, cc, "A")
+
+
+def lint(path: str, line: int, symbol: str, category: str, message: str) -> LintMessage:
+    return LintMessage(path, line, 0, symbol, "X0000", category, message)  # type: ignore[arg-type]
+
+
+def cov(
+    file: str, missing: tuple[int, ...], arcs: tuple[tuple[int, int], ...] = ()
+) -> FileCoverage:
+    statements = 50
+    pct = 100.0 * (statements - len(missing)) / statements
+    return FileCoverage(
+        file,
+        statements,
+        statements - len(missing),
+        missing,
+        0,
+        10,
+        10 - len(arcs),
+        arcs,
+        pct,
+        100.0 * (10 - len(arcs)) / 10,
+    )
+
+
+# --------------------------------------------------------------------------- fixtures
+
+GOOD = {
+    "tests.passed": 12.0,
+    "tests.failed": 0.0,
+    "tests.errors": 0.0,
+    "tests.duration_s": 1.2,
+    "coverage.line_pct": 91.0,
+    "coverage.branch_pct": 85.0,
+    "lint.score": 9.6,
+    "lint.errors": 0.0,
+    "lint.warnings": 1.0,
+    "complexity.cc_max": 7.0,
+    "complexity.cc_mean": 2.5,
+    "complexity.mi_min": 55.0,
+}
+
+FUNCTIONS = (
+    fn("src/app/parser.py", "parse", 10, 14),
+    fn("src/app/parser.py", "Parser.feed", 80, 6),
+    fn("src/app/util.py", "slug", 3, 2),
+    fn("src/app/util.py", "_private", 20, 1),
+)
+MESSAGES = (
+    lint(
+        "src/app/util.py", 1, "missing-module-docstring", "convention", "Missing module docstring"
+    ),
+    lint("src/app/parser.py", 3, "unused-import", "warning", "Unused import os"),
+    lint("src/app/util.py", 2, "unused-import", "warning", "Unused import re"),
+    lint("src/app/util.py", 9, "undefined-variable", "error", "Undefined variable 'x'"),
+    lint(
+        "src/app/parser.py", 1, "missing-module-docstring", "convention", "Missing module docstring"
+    ),
+    lint("src/app/parser.py", 40, "line-too-long", "convention", "Line too long (120/100)"),
+)
+CASES = (
+    TestCase("tests/test_parser.py::test_empty", "failed", 0.01, "assert [] is None"),
+    TestCase("tests/test_parser.py::test_big", "failed", 0.40, "boom"),
+    TestCase("tests/test_parser.py::test_ok", "passed", 0.02),
+)
+COVERAGE = (
+    cov("src/app/parser.py", (12, 13, 14, 15, 30, 41, 42), ((12, 15), (30, -1))),
+    cov("src/app/util.py", (4,)),
+)
+
+
+def failing_report() -> Report:
+    metrics = {
+        **GOOD,
+        "tests.failed": 2.0,
+        "coverage.line_pct": 54.2,
+        "coverage.branch_pct": 60.0,
+        "lint.score": 6.5,
+        "lint.errors": 1.0,
+        "lint.warnings": 2.0,
+        "complexity.cc_max": 14.0,
+    }
+    return report(
+        metrics,
+        complexity=ComplexityDetails(
+            functions=FUNCTIONS,
+            files=(
+                FileComplexity("src/app/parser.py", 35.0, "A", 90, 80, 60, 2, 8, 3),
+                FileComplexity("src/app/util.py", 80.0, "A", 30, 25, 20, 1, 4, 2),
+            ),
+        ),
+        lint=LintDetails(messages=MESSAGES, statements=100),
+        tests=TestDetails(cases=CASES, coverage=COVERAGE),
+    )
+
+
+def passing_report() -> Report:
+    return report(
+        GOOD,
+        complexity=ComplexityDetails(functions=(fn("src/app/util.py", "slug", 3, 7),)),
+        lint=LintDetails(messages=()),
+        tests=TestDetails(cases=(TestCase("tests/test_util.py::test_slug", "passed", 0.01),)),
+    )
+
+
+# --------------------------------------------------------------------------- passing
+
+
+def test_passing_report_is_praise_and_observations_only() -> None:
+    items = feedback(default_config(), passing_report())
+    assert_ordered(items)
+    assert not of(items, "blocker")
+    assert not of(items, "suggestion")
+    praise = [plain(i.text) for i in of(items, "praise")]
+    assert "All 12 tests pass." in praise
+    assert "No function is above complexity 10 (the highest is 7)." in praise
+    assert "Every target of Automated testing is met." in praise
+    assert "Every target of Readable, simple code is met." in praise
+    observed = [plain(i.text) for i in of(items, "observed")]
+    assert observed[0].startswith("No base to compare with")
+
+
+# --------------------------------------------------------------------------- gate failing
+
+
+def test_gate_failing_report_blockers_first_one_per_failed_gate() -> None:
+    config = role_model("backend-developer")
+    rep = failing_report()
+    evaluation = evaluate(config, rep.metrics, today=TODAY)
+    items = build_feedback(evaluation, rep, config)
+    assert_ordered(items)
+    failed = [
+        (c.id, k.metric) for c in evaluation.competencies for k in c.criteria if k.gate_failed
+    ]
+    blockers = of(items, "blocker")
+    assert [(b.competency, b.evidence.metric) for b in blockers] == failed
+    assert len(failed) == 4
+    first = blockers[0]
+    assert plain(first.text) == (
+        "Bring the number of failing tests down to 0: it is 2, and the agreed floor is == 0."
+    )
+    assert first.evidence.value == 2.0
+    coverage = next(b for b in blockers if b.evidence.metric == "coverage.line_pct")
+    assert plain(coverage.text) == (
+        "Bring the line coverage up to at least 60.0%: it is 54.2%, and the agreed floor is >= 60."
+    )
+
+
+def test_suggestions_follow_the_gap_analysis_and_lead_with_one_per_gap() -> None:
+    config = role_model("backend-developer")
+    rep = failing_report()
+    evaluation = evaluate(config, rep.metrics, today=TODAY)
+    items = build_feedback(evaluation, rep, config)
+    suggestions = of(items, "suggestion")
+    assert len(evaluation.gaps) == 3
+    lead = suggestions[:3]
+    assert [s.competency for s in lead] == list(evaluation.gaps)
+    assert len(suggestions) > 3, "the rest stay in the tuple, ordered, for the renderer to fold"
+    for item in suggestions:
+        assert item.next_step, "every suggestion carries exactly one next step"
+        assert item.evidence.metric is not None
+    steps = [s.next_step for s in suggestions]
+    assert len(steps) == len(set(steps)), "no next step repeats"
+
+
+def test_next_steps_point_at_real_code() -> None:
+    config = role_model("backend-developer")
+    items = feedback(config, failing_report())
+    by_metric = {i.evidence.metric: i for i in of(items, "suggestion")}
+
+    split = by_metric["complexity.cc_max"]
+    assert plain(split.next_step or ()) == (
+        "Split parse (cc 14, src/app/parser.py:10) into two helpers whose names say what each "
+        "half does."
+    )
+    assert codes(split.next_step) == ["parse", "src/app/parser.py:10"]
+    assert (split.evidence.file, split.evidence.line, split.evidence.function) == (
+        "src/app/parser.py",
+        10,
+        "parse",
+    )
+    assert split.evidence.value == 14.0
+
+    lines = by_metric["coverage.line_pct"]
+    assert plain(lines.next_step or ()) == (
+        "Write a test that runs src/app/parser.py lines 12-15, 30, 41-42."
+    )
+    assert (lines.evidence.file, lines.evidence.line) == ("src/app/parser.py", 12)
+
+    branches = by_metric["coverage.branch_pct"]
+    assert "condition on line 12 of src/app/parser.py" in plain(branches.next_step or ())
+    assert "2 branches" in plain(branches.text)
+
+    failing = by_metric["tests.failed"]
+    assert plain(failing.next_step or ()) == "Make tests/test_parser.py::test_empty pass first."
+    assert failing.evidence.file == "tests/test_parser.py"
+
+    errors = by_metric["lint.errors"]
+    assert plain(errors.next_step or ()) == (
+        "Fix the 1 undefined-variable message first, starting at src/app/util.py:9."
+    )
+    assert "NameError" in plain(errors.text)
+
+
+def test_lint_messages_grouped_by_symbol_most_severe_then_most_frequent() -> None:
+    config = Config(
+        competencies=(
+            Competency("style", "Style", criteria=(Criterion("lint.conventions", "== 0"),)),
+            Competency("warn", "Warn", criteria=(Criterion("lint.warnings", "== 0"),)),
+        )
+    )
+    rep = dataclasses.replace(
+        failing_report(), metrics={"lint.conventions": 3.0, "lint.warnings": 2.0}
+    )
+    by_metric = {i.evidence.metric: i for i in of(feedback(config, rep), "suggestion")}
+    conventions = by_metric["lint.conventions"]
+    assert plain(conventions.next_step or ()) == (
+        "Fix the 2 missing-module-docstring messages first, starting at src/app/parser.py:1."
+    )
+    warnings = by_metric["lint.warnings"]
+    assert codes(warnings.next_step) == ["unused-import", "src/app/parser.py:3"]
+
+
+def test_bank_steps_fill_in_without_details_and_custom_ones_stay_code() -> None:
+    builtin = role_model("junior-python")
+    rep = report(
+        {
+            "tests.passed": 10.0,
+            "tests.failed": 0.0,
+            "tests.errors": 0.0,
+            "coverage.line_pct": 30.0,
+            "lint.score": 9.0,
+            "lint.errors": 0.0,
+            "complexity.cc_max": 30.0,
+            "complexity.cc_over_10": 2.0,
+        }
+    )
+    items = of(feedback(builtin, rep), "suggestion")
+    coverage = next(i for i in items if i.evidence.metric == "coverage.line_pct")
+    assert coverage.next_step is not None
+    assert all(isinstance(p, str) for p in coverage.next_step), "built-in wording is prose"
+    assert coverage.next_step[0] in builtin.competencies[0].next_steps
+
+    custom = Config(
+        competencies=(
+            Competency(
+                "testing",
+                "Tests",
+                criteria=(Criterion("coverage.line_pct", ">= 80"),),
+                next_steps=("Cover the <b>parser</b> edge cases.",),
+            ),
+        )
+    )
+    item = of(feedback(custom, rep), "suggestion")[0]
+    assert item.next_step == (Code("Cover the <b>parser</b> edge cases."),)
+
+
+def test_no_tests_at_all_leads_with_a_first_test() -> None:
+    rep = dataclasses.replace(
+        failing_report(),
+        metrics={"lint.score": 9.5, "complexity.cc_max": 14.0},
+        tests=None,
+        unmeasured={"tests.passed": "no tests found (no tests/ folder or test_*.py files)"},
+        findings=(Finding("no-tests", "no tests found (no tests/ folder or test_*.py files)"),),
+    )
+    items = feedback(default_config(), rep)
+    suggestion = of(items, "suggestion")[0]
+    assert suggestion.competency == "testing"
+    assert plain(suggestion.text).startswith("No tests were found")
+    assert plain(suggestion.next_step or ()) == (
+        "Write a test for slug in src/app/util.py:3: call it with a typical input and assert on "
+        "the result."
+    )
+    assert codes(suggestion.next_step) == ["slug", "src/app/util.py:3"]
+    assert suggestion.evidence.function == "slug"
+    observed = [plain(i.text) for i in of(items, "observed")]
+    assert observed == [
+        "No base to compare with: these numbers are the baseline for later changes.",
+        "Not measured: passing tests (no tests found (no tests/ folder or test_*.py files)).",
+        "Not measured: failing tests, test errors, line coverage.",
+    ]
+    assert not of(items, "blocker"), "an unmeasured metric never fails a gate"
+
+
+# --------------------------------------------------------------------------- with a base
+
+
+def with_base_report() -> Report:
+    base = {
+        **GOOD,
+        "coverage.line_pct": 54.0,
+        "lint.score": 9.8,
+        "complexity.cc_max": 14.0,
+        "tests.passed": 9.0,
+    }
+    head = {
+        **GOOD,
+        "coverage.line_pct": 81.0,
+        "lint.score": 9.4,
+        "complexity.cc_max": 12.0,
+        "tests.passed": 12.0,
+    }
+    comparison = Comparison(
+        base_ref="main",
+        base_commit="a" * 40,
+        base_metrics=base,
+        deltas={k: head[k] - base[k] for k in head if k in base},
+        new_lint=(lint("src/app/new.py", 4, "unused-variable", "warning", "Unused variable 'y'"),),
+        fixed_lint=(
+            lint("src/app/util.py", 2, "unused-import", "warning", "Unused import re"),
+            lint("src/app/util.py", 3, "unused-import", "warning", "Unused import os"),
+            lint("src/app/util.py", 1, "invalid-name", "convention", "Bad name"),
+        ),
+        complexity_changes=(
+            ComplexityChange("src/app/parser.py", "parse", 14, 6),
+            ComplexityChange("src/app/new.py", "build", None, 12),
+            ComplexityChange("src/app/util.py", "slug", 3, 4),
+        ),
+        files_changed=("src/app/parser.py", "src/app/new.py"),
+        patch=(
+            PatchFile("src/app/parser.py", 23, ()),
+            PatchFile("src/app/new.py", 10, (4, 5, 6, 9)),
+        ),
+    )
+    return report(
+        head,
+        complexity=ComplexityDetails(functions=(fn("src/app/new.py", "build", 1, 12),)),
+        comparison=comparison,
+    )
+
+
+def test_with_base_praise_and_regressions_are_grounded_in_data() -> None:
+    config = Config(
+        competencies=(
+            Competency(
+                "testing",
+                "Automated testing",
+                criteria=(
+                    Criterion("coverage.line_pct", ">= 80", ">= 50"),
+                    Criterion("tests.passed", ">= 1"),
+                ),
+            ),
+            Competency(
+                "clarity",
+                "Readable, simple code",
+                criteria=(
+                    Criterion("lint.score", ">= 9.0"),
+                    Criterion("complexity.cc_max", "<= 10"),
+                ),
+            ),
+        )
+    )
+    items = feedback(config, with_base_report())
+    assert_ordered(items)
+    praise = [plain(i.text) for i in of(items, "praise")]
+    assert "Reached the target for line coverage (>= 80): 54.0% -> 81.0%." in praise
+    assert "Passing tests rose from 9 to 12." in praise
+    assert "Highest cyclomatic complexity fell from 14 to 12." in praise
+    assert "Every changed line of src/app/parser.py is covered by tests (23 lines)." in praise
+    assert "Fixed 3 pylint messages, most often unused-import." in praise
+    assert "Simplified parse in src/app/parser.py: cc 14 -> 6." in praise
+    assert not any("Line coverage rose" in p for p in praise), "reached-target already says it"
+    reached = next(i for i in of(items, "praise") if plain(i.text).startswith("Reached"))
+    assert reached.evidence.delta == 27.0
+
+    observed = [plain(i.text) for i in of(items, "observed")]
+    assert "Pylint score fell from 9.80/10 to 9.40/10." in observed
+    assert "This change adds 1 pylint message, most often unused-variable." in observed
+    assert "Complexity of build in src/app/new.py is now 12 (new function)." in observed
+    assert not any(o.startswith("No base") for o in observed)
+    regression = next(i for i in of(items, "observed") if i.evidence.metric == "lint.score")
+    assert regression.evidence.delta is not None
+    assert round(regression.evidence.delta, 2) == -0.4
+
+
+def test_patch_coverage_suggestion_points_at_changed_lines() -> None:
+    config = Config(
+        competencies=(
+            Competency(
+                "change", "Tested changes", criteria=(Criterion("coverage.patch_pct", ">= 90"),)
+            ),
+        )
+    )
+    rep = with_base_report()
+    rep = dataclasses.replace(rep, metrics={**rep.metrics, "coverage.patch_pct": 87.9})
+    item = of(feedback(config, rep), "suggestion")[0]
+    assert (
+        plain(item.next_step or ())
+        == "Cover the changed lines 4-6, 9 of src/app/new.py with a test."
+    )
+    assert (item.evidence.file, item.evidence.line) == ("src/app/new.py", 4)
+
+
+def test_milestones_at_risk_and_overdue_are_observed() -> None:
+    config = Config(
+        competencies=(Competency("testing", "T", criteria=(Criterion("tests.failed", "== 0"),)),),
+        milestones=(
+            Milestone("soon", "Green suite", TODAY + dt.timedelta(days=3), requires=("testing",)),
+            Milestone("late", "Old goal", TODAY - dt.timedelta(days=2), requires=("testing",)),
+        ),
+    )
+    observed = [
+        plain(i.text) for i in of(feedback(config, report({"tests.failed": 1.0})), "observed")
+    ]
+    assert "Milestone Green suite is due in 3 days and is not met yet." in observed
+    assert "Milestone Old goal was due 2 days ago and is not met yet." in observed
+
+
+# --------------------------------------------------------------------------- determinism
+
+
+def test_feedback_is_deterministic_and_independent_of_input_order() -> None:
+    config = role_model("backend-developer")
+    rep = failing_report()
+    first = feedback(config, rep)
+    assert first == feedback(config, rep)
+    shuffled = list(MESSAGES)
+    random.Random(7).shuffle(shuffled)
+    functions = list(FUNCTIONS)
+    random.Random(3).shuffle(functions)
+    other = dataclasses.replace(
+        rep,
+        lint=LintDetails(messages=tuple(shuffled), statements=100),
+        complexity=dataclasses.replace(rep.complexity, functions=tuple(functions)),  # type: ignore[arg-type]
+        tests=TestDetails(cases=CASES, coverage=tuple(reversed(COVERAGE))),
+    )
+    assert feedback(config, other) == first
+
+
+def test_fmt_matches_the_renderers_precision() -> None:
+    assert fmt("coverage.line_pct", 54.25) == "54.2%"
+    assert fmt("lint.score", 9.0) == "9.00/10"
+    assert fmt("tests.duration_s", 0.5) == "0.500 s"
+    assert fmt("complexity.cc_max", 14.0) == "14"
+    assert fmt("bench.parse.ratio_vs_base", 1.234) == "1.23x"
+
+
+# --------------------------------------------------------------------------- learner text
+
+MARK = "§§"
+weird = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=12).map(
+    lambda s: MARK + s
+)
+
+
+@st.composite
+def weird_reports(draw: st.DrawFn) -> tuple[Config, Report]:
+    files = draw(st.lists(weird, min_size=1, max_size=3))
+    names = draw(st.lists(weird, min_size=1, max_size=3))
+    file = files[0]
+    functions = tuple(
+        fn(files[i % len(files)], name, 10 + i, draw(st.integers(1, 30)))
+        for i, name in enumerate(names)
+    )
+    messages = tuple(
+        lint(
+            files[i % len(files)],
+            i + 1,
+            draw(weird),
+            draw(st.sampled_from(["error", "warning", "refactor", "convention", "fatal"])),
+            draw(weird),
+        )
+        for i in range(draw(st.integers(0, 4)))
+    )
+    cases = tuple(
+        TestCase(
+            draw(weird),
+            draw(st.sampled_from(["passed", "failed", "error", "skipped"])),
+            draw(st.floats(0, 5)),
+            draw(st.one_of(st.none(), weird)),
+        )
+        for _ in range(draw(st.integers(0, 4)))
+    )
+    coverage = (cov(file, (1, 2, 5), ((3, 4),)),)
+    metrics = {
+        "tests.passed": float(draw(st.integers(0, 5))),
+        "tests.failed": float(draw(st.integers(0, 3))),
+        "tests.errors": float(draw(st.integers(0, 2))),
+        "tests.skipped": float(draw(st.integers(0, 2))),
+        "tests.duration_s": draw(st.floats(0, 500)),
+        "coverage.line_pct": draw(st.floats(0, 100)),
+        "coverage.branch_pct": draw(st.floats(0, 100)),
+        "coverage.patch_pct": draw(st.floats(0, 100)),
+        "lint.score": draw(st.floats(0, 10)),
+        "lint.errors": float(draw(st.integers(0, 5))),
+        "lint.warnings": float(draw(st.integers(0, 5))),
+        "complexity.cc_max": float(draw(st.integers(1, 40))),
+        "complexity.mi_min": draw(st.floats(0, 100)),
+    }
+    dropped = draw(st.lists(st.sampled_from(sorted(metrics)), unique=True, max_size=3))
+    for key in dropped:
+        del metrics[key]
+    base = {k: v * draw(st.floats(0.5, 1.5)) for k, v in metrics.items()}
+    bench = draw(weird)
+    comparison = (
+        Comparison(
+            base_ref=draw(weird),
+            base_commit="b" * 40,
+            base_metrics=base,
+            deltas={k: metrics[k] - base[k] for k in metrics},
+            new_lint=messages[:2],
+            fixed_lint=messages[2:],
+            complexity_changes=tuple(
+                ComplexityChange(
+                    f.file, f.name, draw(st.one_of(st.none(), st.integers(1, 30))), f.cc
+                )
+                for f in functions
+            ),
+            patch=(PatchFile(file, 5, (1, 2)), PatchFile(files[-1], 3, ())),
+        )
+        if draw(st.booleans())
+        else None
+    )
+    rep = report(
+        {**metrics, f"bench.{bench}.median_s": 0.5},
+        unmeasured={key: draw(weird) for key in dropped},
+        complexity=ComplexityDetails(
+            functions=functions, files=(FileComplexity(file, 12.0, "B", 10, 9, 8, 0, 1, 1),)
+        ),
+        lint=LintDetails(messages=messages),
+        tests=TestDetails(cases=cases, coverage=coverage, pragma_no_cover=draw(st.integers(0, 2))),
+        findings=(Finding(draw(weird), draw(weird), file, 3), Finding("no-tests", draw(weird))),
+        comparison=comparison,
+    )
+    role = draw(st.sampled_from(["default", "backend-developer", "junior-python", "devops-sre"]))
+    config = role_model(role)
+    custom = Competency(
+        "custom",
+        draw(weird),
+        criteria=(
+            Criterion("coverage.patch_pct", ">= 95"),
+            Criterion(f"bench.{bench}.median_s", "<= 0.1"),
+        ),
+        next_steps=(draw(weird),),
+    )
+    milestone = Milestone(
+        "m",
+        draw(weird),
+        TODAY + dt.timedelta(days=draw(st.integers(-5, 5))),
+        requires=(config.competencies[0].id,),
+    )
+    config = dataclasses.replace(
+        config, competencies=(*config.competencies, custom), milestones=(milestone,)
+    )
+    return config, rep
+
+
+@settings(max_examples=150, deadline=None)
+@given(weird_reports())
+def test_learner_strings_are_never_plain_prose(case: tuple[Config, Report]) -> None:
+    config, rep = case
+    items = feedback(config, rep)
+    assert_ordered(items)
+    assert items, "there is always something to say"
+    for item in items:
+        for text in (item.text, item.next_step or ()):
+            for part in text:
+                if isinstance(part, str):
+                    assert MARK not in part, (item.category, text)
+                else:
+                    assert isinstance(part, Code)
+        assert (item.next_step is not None) is (item.category == "suggestion")
+    assert feedback(config, rep) == items
