@@ -1,0 +1,220 @@
+"""Pure comparison: deltas, lint matching, complexity changes, benchmark statistics."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from dataclasses import replace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from practicegrade.compare import (
+    collect_interleaved,
+    compare_samples,
+    complexity_changes,
+    fingerprint,
+    interleave_abba,
+    lint_changes,
+    mann_whitney_u,
+    metric_deltas,
+    ratio_ci,
+)
+from practicegrade.model import FunctionComplexity, LintMessage
+
+
+def msg(path: str, line: int, symbol: str = "unused-variable", obj: str = "f", text: str = "x") -> LintMessage:
+    return LintMessage(
+        path=path, line=line, column=4, symbol=symbol, msg_id="W0612", category="warning",
+        message=f"Unused variable {text!r}", obj=obj,
+    )
+
+
+def block(file: str, name: str, cc: int, line: int = 1, kind: str = "function") -> FunctionComplexity:
+    return FunctionComplexity(file=file, name=name, kind=kind, line=line, endline=line + 3, cc=cc,  # type: ignore[arg-type]
+                              rank="A")
+
+
+# --------------------------------------------------------------------------- deltas
+
+
+def test_deltas_cover_metrics_on_both_sides_and_are_exact_for_unchanged() -> None:
+    base = {"lint.score": 7.3, "coverage.line_pct": 0.1 + 0.2, "only.base": 1.0}
+    head = {"lint.score": 8.0, "coverage.line_pct": 0.3, "only.head": 2.0}
+    deltas = metric_deltas(base, head)
+    assert deltas == {"coverage.line_pct": 0.0, "lint.score": 0.7}
+
+
+# --------------------------------------------------------------------------- lint
+
+
+def test_line_shift_is_neither_new_nor_fixed() -> None:
+    base = [msg("a.py", 10), msg("a.py", 20, text="y")]
+    head = [msg("a.py", 13), msg("a.py", 23, text="y")]
+    assert lint_changes(base, head) == ((), ())
+
+
+def test_new_and_fixed_messages_are_found() -> None:
+    base = [msg("a.py", 10), msg("a.py", 20, text="gone")]
+    head = [msg("a.py", 10), msg("a.py", 30, text="fresh")]
+    new, fixed = lint_changes(base, head)
+    assert [m.message for m in new] == ["Unused variable 'fresh'"]
+    assert [m.message for m in fixed] == ["Unused variable 'gone'"]
+
+
+def test_duplicates_are_matched_as_a_multiset() -> None:
+    base = [msg("a.py", 10), msg("a.py", 12)]
+    head = [msg("a.py", 10), msg("a.py", 12), msg("a.py", 14)]
+    new, fixed = lint_changes(base, head)
+    assert [m.line for m in new] == [14]
+    assert fixed == ()
+    new, fixed = lint_changes(head, base)
+    assert new == () and [m.line for m in fixed] == [14]
+
+
+def test_collector_fingerprints_are_used_when_present() -> None:
+    base = [replace(msg("a.py", 1), fingerprint="same")]
+    head = [replace(msg("a.py", 99, text="different text"), fingerprint="same")]
+    assert lint_changes(base, head) == ((), ())
+    assert fingerprint(head[0]) == "same"
+
+
+def test_a_renamed_file_keeps_its_messages() -> None:
+    base = [replace(msg("old.py", 5), fingerprint="fp-old")]
+    head = [replace(msg("new.py", 6), fingerprint="fp-new")]
+    assert lint_changes(base, head, {"old.py": "new.py"}) == ((), ())
+    new, fixed = lint_changes(base, head)
+    assert len(new) == 1 and len(fixed) == 1
+
+
+# --------------------------------------------------------------------------- complexity
+
+
+def test_complexity_changes_list_rises_falls_and_new_blocks_biggest_first() -> None:
+    base = [block("a.py", "f", 3), block("a.py", "g", 8, line=10), block("a.py", "same", 2, 20),
+            block("a.py", "C", 9, 30, kind="class")]
+    head = [block("a.py", "f", 4), block("a.py", "g", 2, line=12), block("a.py", "same", 2, 25),
+            block("a.py", "h", 5, 40), block("a.py", "C", 12, 30, kind="class")]
+    changes = complexity_changes(base, head)
+    assert [(c.name, c.before, c.after) for c in changes] == [
+        ("g", 8, 2), ("h", None, 5), ("f", 3, 4),
+    ]
+
+
+def test_complexity_follows_renames_and_keeps_same_named_blocks_apart() -> None:
+    base = [block("old.py", "C.x", 2, 1, "method"), block("old.py", "C.x", 3, 5, "method")]
+    head = [block("new.py", "C.x", 2, 1, "method"), block("new.py", "C.x", 6, 5, "method")]
+    changes = complexity_changes(base, head, {"old.py": "new.py"})
+    assert [(c.file, c.name, c.before, c.after) for c in changes] == [("new.py", "C.x", 3, 6)]
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def _exact_by_enumeration(a: list[float], b: list[float]) -> float:
+    """Two-sided exact p by enumerating every split of the pooled ranks (small n only)."""
+    pooled = sorted(a + b)
+    n1 = len(a)
+
+    def u_of(sample: tuple[float, ...]) -> float:
+        rest = list(pooled)
+        for value in sample:
+            rest.remove(value)
+        return sum(1.0 for x in sample for y in rest if x > y)
+
+    observed = u_of(tuple(a))
+    u_obs = min(observed, n1 * len(b) - observed)
+    extreme = total = 0
+    for combo in itertools.combinations(pooled, n1):
+        u = u_of(combo)
+        total += 1
+        if min(u, n1 * len(b) - u) <= u_obs:
+            extreme += 1
+    return extreme / total
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_exact_u_test_matches_brute_force_enumeration(seed: int) -> None:
+    rng = random.Random(seed)
+    a = [rng.random() for _ in range(5)]
+    b = [rng.random() + 0.3 for _ in range(6)]
+    assert mann_whitney_u(a, b) == pytest.approx(_exact_by_enumeration(a, b))
+
+
+def test_completely_separated_samples_have_the_textbook_exact_p() -> None:
+    a = [float(i) for i in range(10)]
+    b = [float(i) + 100 for i in range(10)]
+    assert mann_whitney_u(a, b) == pytest.approx(2 / math.comb(20, 10))
+
+
+def test_ties_use_the_normal_approximation_and_identical_samples_give_p_one() -> None:
+    same = [1.0, 1.0, 2.0, 2.0, 3.0]
+    assert mann_whitney_u(same, list(same)) == pytest.approx(1.0)
+    tied_apart = [1.0] * 12 + [2.0] * 3
+    other = [2.0] * 3 + [3.0] * 12
+    p = mann_whitney_u(tied_apart, other)
+    assert 0 < p < 1e-4
+
+
+@given(st.lists(st.floats(0.001, 10), min_size=2, max_size=15),
+       st.lists(st.floats(0.001, 10), min_size=2, max_size=15))
+def test_p_value_is_symmetric_and_a_probability(a: list[float], b: list[float]) -> None:
+    p = mann_whitney_u(a, b)
+    assert 0.0 <= p <= 1.0
+    assert p == pytest.approx(mann_whitney_u(b, a))
+
+
+def test_abba_order_alternates_pairs() -> None:
+    assert interleave_abba(4) == ["base", "head", "head", "base", "base", "head", "head", "base"]
+    calls: list[str] = []
+    base, head = collect_interleaved(lambda: calls.append("b") or 1.0,  # type: ignore[func-returns-value]
+                                     lambda: calls.append("h") or 2.0, 3)  # type: ignore[func-returns-value]
+    assert calls == ["b", "h", "h", "b", "b", "h"]
+    assert len(base) == len(head) == 3
+
+
+def _noisy(rng: random.Random, centre: float, n: int = 10) -> list[float]:
+    return [centre * (1 + rng.gauss(0, 0.05)) for _ in range(n)]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_identical_distributions_never_report_a_change(seed: int) -> None:
+    rng = random.Random(seed)
+    verdict = compare_samples(_noisy(rng, 0.01), _noisy(rng, 0.01))
+    assert verdict.change == "inconclusive"
+
+
+def test_a_two_fold_slowdown_is_a_regression_and_the_reverse_an_improvement() -> None:
+    rng = random.Random(1)
+    slow = compare_samples(_noisy(rng, 0.01), _noisy(rng, 0.02))
+    assert slow.change == "regression"
+    assert slow.p_value < 0.002
+    assert slow.ci[0] <= slow.ratio <= slow.ci[1]
+    assert 1.8 < slow.ratio < 2.2
+    fast = compare_samples(_noisy(rng, 0.02), _noisy(rng, 0.01))
+    assert fast.change == "improvement"
+
+
+def test_a_small_but_significant_change_is_inconclusive() -> None:
+    base = [1.00 + i * 0.001 for i in range(12)]
+    head = [1.05 + i * 0.001 for i in range(12)]
+    verdict = compare_samples(base, head, factor=1.10)
+    assert verdict.p_value < 0.002
+    assert verdict.change == "inconclusive"
+
+
+def test_a_big_ratio_from_few_samples_is_not_evidence() -> None:
+    verdict = compare_samples([1.0, 1.1, 0.9], [2.0, 2.1, 1.9])
+    assert verdict.ratio > 1.5
+    assert verdict.change == "inconclusive"
+
+
+def test_ratio_ci_covers_the_true_ratio() -> None:
+    rng = random.Random(7)
+    base = _noisy(rng, 1.0, 15)
+    head = _noisy(rng, 1.5, 15)
+    low, high = ratio_ci(base, head)
+    assert low < 1.5 < high
+    assert low < high
