@@ -24,19 +24,21 @@ import pytest
 from tests.helpers.repos import SAMPLE_PROJECT, write_files
 
 from practicegrade.collectors import Project, Settings
-from practicegrade.collectors._pytest_env import Probe, parse_probe, version_tuple
-from practicegrade.collectors.tests import (
+from practicegrade.collectors._pytest_coverage import (
     CoveragePlan,
     CoverageTotals,
-    _pytest_argv,
-    collect,
     count_pragma_no_cover,
     parse_coverage_json,
-    parse_events,
     plan_coverage,
-    pytest_category,
-    summarize,
 )
+from practicegrade.collectors._pytest_env import (
+    Probe,
+    interpreter_path,
+    parse_probe,
+    version_tuple,
+)
+from practicegrade.collectors._pytest_events import parse_events, pytest_category, summarize
+from practicegrade.collectors.tests import _pytest_argv, collect
 from practicegrade.discover import discover
 from practicegrade.model import CollectorResult, TestCase
 
@@ -279,6 +281,12 @@ def test_version_tuple_and_probe_parsing() -> None:
     assert parse_probe("Traceback ...") is None
 
 
+def test_a_relative_interpreter_path_is_made_absolute_and_a_bare_name_is_kept() -> None:
+    assert interpreter_path("python3") == "python3"
+    assert interpreter_path("venv/bin/python") == os.path.abspath("venv/bin/python")
+    assert interpreter_path("/usr/bin/python3") == "/usr/bin/python3"
+
+
 def test_our_rcfile_turns_on_what_we_rely_on(tmp_path: Path) -> None:
     write_files(tmp_path, SAMPLE_PROJECT)
     write_files(tmp_path, {"src/calc/tests/test_inside.py": "def test_x(): pass\n"})
@@ -426,7 +434,7 @@ def rich(tmp_path_factory: pytest.TempPathFactory) -> Rich:
         mp.setenv("GITHUB_TOKEN", "ghp_secret")
         mp.setenv("MY_API_KEY", "secret")
         mp.setenv("SSH_AUTH_SOCK", "/tmp/agent")
-        mp.setenv("PYTEST_ADDOPTS", "-x --co")
+        mp.setenv("PYTEST_ADDOPTS", "-x --co")  # would collect only: counts would not match
         mp.setenv("COVERAGE_RCFILE", str(root / ".coveragerc"))
         result = _run(_project(root), tmp_path_factory.mktemp("scratch"))
     return root, result, before, files_under(root)
@@ -600,6 +608,17 @@ def test_an_interpreter_without_pytest_or_coverage_gets_an_install_hint(tmp_path
     assert f"{python} -m pip install pytest coverage" in finding.message
     assert result.unmeasured["coverage.line_pct"] == finding.message
     assert result.tool_versions == {"python": ".".join(map(str, sys.version_info[:3]))}
+
+
+def test_an_interpreter_that_does_not_run_is_a_tool_missing_finding(tmp_path: Path) -> None:
+    write_files(tmp_path / "repo", SAMPLE_PROJECT)
+    missing = str(tmp_path / "nowhere" / "python")
+    result = _run(_project(tmp_path / "repo", missing), tmp_path / "scratch")
+    (finding,) = result.findings
+    assert finding.kind == "tool-missing"
+    assert missing in finding.message
+    assert "check the interpreter" in finding.message
+    assert result.metrics == {}
 
 
 # --------------------------------------------------------------------------- subprocesses

@@ -137,6 +137,16 @@ def install_hint(python: str, packages: Sequence[str]) -> str:
     return f"{python} -m pip install {' '.join(packages)}"
 
 
+def interpreter_path(python: str) -> str:
+    """``python`` made absolute when it is a relative path (we run it from several cwds).
+
+    A bare name (``python3``) is left for ``PATH`` to resolve, as a shell would.
+    """
+    if os.sep in python and not os.path.isabs(python):
+        return os.path.abspath(python)
+    return python
+
+
 def absolute_roots(project: Project) -> list[str]:
     """The project's import roots as absolute paths (``src`` layouts import uninstalled)."""
     return [str((project.root / r).resolve()) for r in project.import_roots]

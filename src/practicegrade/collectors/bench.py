@@ -36,6 +36,7 @@ from practicegrade.collectors import BenchmarkSpec, Project, Settings
 from practicegrade.collectors._pytest_env import (
     Probe,
     absolute_roots,
+    interpreter_path,
     learner_env,
     learner_limits,
     make_home,
@@ -378,6 +379,7 @@ def collect(project: Project, settings: Settings) -> CollectorResult:
     unmeasured: dict[str, str] = {}
     findings: list[Finding] = []
     versions: dict[str, str] = {}
+    project = replace(project, python=interpreter_path(project.python))
     roots = absolute_roots(project)
     for spec in settings.benchmarks:
         key = metric_key(spec.name)
