@@ -377,6 +377,7 @@ def with_base_report() -> Report:
         "lint.score": 9.4,
         "complexity.cc_max": 12.0,
         "tests.passed": 12.0,
+        "complexity.mi_min": 40.0,
     }
     comparison = Comparison(
         base_ref="main",
@@ -443,6 +444,10 @@ def test_with_base_praise_and_regressions_are_grounded_in_data() -> None:
 
     observed = [plain(i.text) for i in of(items, "observed")]
     assert "Pylint score fell from 9.80/10 to 9.40/10." in observed
+    mi = "Lowest maintainability index fell from 55.00 to 40.00."
+    assert observed.index(mi) > observed.index("Pylint score fell from 9.80/10 to 9.40/10."), (
+        "the model's own metrics come first"
+    )
     assert "This change adds 1 pylint message, most often unused-variable." in observed
     assert "Complexity of build in src/app/new.py is now 12 (new function)." in observed
     assert not any(o.startswith("No base") for o in observed)

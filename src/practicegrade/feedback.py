@@ -30,6 +30,7 @@ from functools import cache
 
 from practicegrade import expr
 from practicegrade.config import (
+    METRICS,
     Competency,
     Config,
     bench_name,
@@ -650,9 +651,12 @@ def _reached(ctx: _Ctx) -> list[FeedbackItem]:
 
 
 def _moves(ctx: _Ctx) -> list[tuple[str, float, float, bool]]:
-    """(metric, before, after, improved) for every metric that visibly moved since the base."""
+    """(metric, before, after, improved) for every metric that visibly moved since the base.
+
+    The model's own metrics come first, in model order; then the rest in catalogue order.
+    """
     moves = []
-    for metric in sorted(ctx.deltas):
+    for metric in sorted(ctx.deltas, key=lambda m: _metric_rank(ctx.config, m)):
         after = value_of(ctx.report.metrics, metric)
         before = value_of(ctx.base, metric)
         direction = better_direction(ctx.config, metric)
@@ -662,6 +666,14 @@ def _moves(ctx: _Ctx) -> list[tuple[str, float, float, bool]]:
             continue
         moves.append((metric, before, after, (after > before) == (direction == "higher")))
     return moves
+
+
+def _metric_rank(config: Config, metric: str) -> tuple[int, int, str]:
+    in_model = [k.metric for c in config.competencies for k in c.criteria]
+    if metric in in_model:
+        return (0, in_model.index(metric), metric)
+    catalogue = list(METRICS)
+    return (1, catalogue.index(metric) if metric in catalogue else len(catalogue), metric)
 
 
 def _moved_text(metric: str, before: float, after: float) -> Text:
