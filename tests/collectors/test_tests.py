@@ -82,14 +82,17 @@ def pytest_summary(root: Path, home: Path) -> dict[str, int]:
     return {("error" if k == "errors" else k): v for k, v in counts.items()}
 
 
-def coverage_json(root: Path, tmp: Path) -> dict[str, Any]:
+def coverage_json(
+    root: Path, tmp: Path, source: str = "src/calc", tests: str = "tests"
+) -> dict[str, Any]:
     """coverage.py's CLI with an empty rcfile: what the numbers are without anyone's config."""
+    tmp.mkdir(exist_ok=True)
     empty = tmp / "empty.rc"
     empty.write_text("")
     env = {**_ref_env(root, tmp / "home"), "COVERAGE_FILE": str(tmp / ".coverage")}
-    source = f"--source={root / 'src' / 'calc'}"
     cov = [PYTHON, "-m", "coverage"]
-    run = [*cov, "run", f"--rcfile={empty}", "--branch", source, "-m", "pytest", "tests"]
+    run = [*cov, "run", f"--rcfile={empty}", "--branch", f"--source={source}", "-m", "pytest"]
+    run.append(tests)
     subprocess.run([*run, "-p", "no:cacheprovider"], cwd=root, env=env, check=False)
     out = tmp / "ref.json"
     subprocess.run(
@@ -608,6 +611,30 @@ def test_an_interpreter_without_pytest_or_coverage_gets_an_install_hint(tmp_path
     assert f"{python} -m pip install pytest coverage" in finding.message
     assert result.unmeasured["coverage.line_pct"] == finding.message
     assert result.tool_versions == {"python": ".".join(map(str, sys.version_info[:3]))}
+
+
+def test_a_single_module_project_is_measured_too(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            "mymod.py": "def f(x):\n    if x:\n        return 1\n    return 2\n",
+            "test_mymod.py": "from mymod import f\n\n\ndef test_f():\n    assert f(1) == 1\n",
+        },
+    )
+    result = _run(_project(tmp_path), tmp_path / "scratch")
+    ref = coverage_json(tmp_path, tmp_path / "ref", source="mymod", tests="test_mymod.py")
+    totals = ref["totals"]
+    assert (
+        result.metrics["coverage.line_pct"]
+        == totals["covered_lines"] / totals["num_statements"] * 100
+    )
+    assert (
+        result.metrics["coverage.branch_pct"]
+        == totals["covered_branches"] / totals["num_branches"] * 100
+    )
+    assert result.metrics["tests.passed"] == 1
+    assert result.details is not None
+    assert [f.file for f in result.details.coverage] == ["mymod.py"]  # type: ignore[union-attr]
 
 
 def test_an_interpreter_that_does_not_run_is_a_tool_missing_finding(tmp_path: Path) -> None:
