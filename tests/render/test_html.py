@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from practicegrade.history import HistoryPoint as NotesPoint
 from practicegrade.render.html import ChartPoint, HistoryPoint, line_chart, render_dashboard
 from tests.helpers import reports
 
@@ -118,16 +119,21 @@ def test_metric_table_has_deltas_with_a_base_only() -> None:
     assert not any("Δ vs base" in t.header for t in first.tables)
 
 
-def test_failure_messages_are_preformatted_and_capped() -> None:
-    doc = check_page(render_dashboard(reports.huge()))
+@pytest.fixture(scope="module")
+def huge_doc() -> Doc:
+    return check_page(render_dashboard(reports.huge()))
+
+
+def test_failure_messages_are_preformatted_and_capped(huge_doc: Doc) -> None:
+    doc = huge_doc
     pre = [t for t, stack in doc.texts if "pre" in stack]
     assert pre
     assert max(len(t) for t in pre) < 4200
     assert "more characters" in pre[0]
 
 
-def test_huge_repo_tables_are_capped() -> None:
-    doc = check_page(render_dashboard(reports.huge()))
+def test_huge_repo_tables_are_capped(huge_doc: Doc) -> None:
+    doc = huge_doc
     assert max(len(t.rows) for t in doc.tables) <= 2000
     assert "Showing 2000 of 10000 files" in text_of(doc)
 
@@ -164,14 +170,24 @@ def test_no_charts_without_history() -> None:
     assert "Trends appear once two commits have been graded" in page
 
 
-def test_history_is_sorted_and_the_current_commit_not_doubled() -> None:
+def test_history_order_is_kept_and_the_current_commit_not_doubled() -> None:
     r = reports.failing_gate()
     hist = list(reports.history(r, 4))
     current = HistoryPoint(r.repo.commit or "", "2026-11-02T08:30:00Z", dict(r.metrics))
-    page = render_dashboard(r, [*reversed(hist), current])
+    page = render_dashboard(r, [*hist, current])
     assert 'over 5 graded commits"' in page
-    xs = [x for x, _ in polylines(page)[0]]
-    assert xs == sorted(xs)
+    ys = [y for _, y in polylines(page)[0]]
+    backwards = render_dashboard(r, [*reversed(hist), current])
+    assert [y for _, y in polylines(backwards)[0]] == [*reversed(ys[:-1]), ys[-1]]
+
+
+def test_history_from_the_notes_module_fits() -> None:
+    r = reports.failing_gate()
+    hist = [
+        NotesPoint(h.commit, h.ts, "subject <b>", h.ts, "hook", h.metrics)
+        for h in reports.history(r)
+    ]
+    assert render_dashboard(r, hist) == render_dashboard(r, reports.history(r))
 
 
 def test_chart_has_target_line_and_round_ticks() -> None:

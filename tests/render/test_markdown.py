@@ -330,7 +330,7 @@ def test_rendering_never_raises_and_structure_holds(strings: tuple[str, ...]) ->
     check_structure(md)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(st.integers(min_value=100, max_value=60_000), st.integers(min_value=100, max_value=250_000))
 def test_limits_hold_for_any_budget(max_chars: int, max_bytes: int) -> None:
     md = render_comment(reports.huge(), max_chars=max_chars, max_bytes=max_bytes)

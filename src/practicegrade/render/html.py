@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from html import escape
-from typing import Any
+from typing import Any, Protocol
 
 import jinja2
 from markupsafe import Markup
@@ -61,6 +61,20 @@ class HistoryPoint:
     ts: str
     """ISO 8601 timestamp of the grading."""
     metrics: Mapping[str, float]
+
+
+class HistoryLike(Protocol):
+    """What a chart needs from a history entry; :class:`practicegrade.history.HistoryPoint`
+    (which also carries the subject and source) fits as well as :class:`HistoryPoint`."""
+
+    @property
+    def commit(self) -> str: ...
+
+    @property
+    def ts(self) -> str: ...
+
+    @property
+    def metrics(self) -> Mapping[str, float]: ...
 
 
 # --------------------------------------------------------------------------- text helpers
@@ -114,11 +128,11 @@ class ChartPoint:
     value: float
 
 
-def _series(report: Report, history: Sequence[HistoryPoint], key: str) -> list[ChartPoint]:
-    """The metric over time, oldest first, ending with this report's own value."""
+def _series(report: Report, history: Sequence[HistoryLike], key: str) -> list[ChartPoint]:
+    """The metric over the history (oldest first, as given), ending with this report."""
     points = [
         ChartPoint(h.commit, h.ts, float(h.metrics[key]))
-        for h in sorted(history, key=lambda h: h.ts)
+        for h in history
         if key in h.metrics and math.isfinite(h.metrics[key])
     ]
     current = report.metrics.get(key)
@@ -211,7 +225,7 @@ def line_chart(key: str, points: Sequence[ChartPoint], target: float | None) -> 
     return Markup("".join(parts))  # noqa: S704 - numbers and escaped labels only
 
 
-def _charts(report: Report, history: Sequence[HistoryPoint]) -> list[dict[str, Any]]:
+def _charts(report: Report, history: Sequence[HistoryLike]) -> list[dict[str, Any]]:
     targets = targets_by_metric(report.evaluation)
     charts = []
     keys = [k for k in KEY_METRICS if k in report.metrics or any(k in h.metrics for h in history)]
@@ -445,7 +459,7 @@ def _verdict(report: Report) -> dict[str, Any]:
     }
 
 
-def _context(report: Report, history: Sequence[HistoryPoint]) -> dict[str, Any]:
+def _context(report: Report, history: Sequence[HistoryLike]) -> dict[str, Any]:
     ev = report.evaluation
     fn_rows, file_rows = _complexity_rows(report)
     titles = {c.id: c.title for c in ev.competencies} if ev else {}
@@ -509,7 +523,12 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_dashboard(report: Report, history: Sequence[HistoryPoint] = ()) -> str:
-    """The dashboard page for ``report``, with trend charts drawn from ``history``."""
+def render_dashboard(report: Report, history: Sequence[HistoryLike] = ()) -> str:
+    """The dashboard page for ``report``, with trend charts drawn from ``history``.
+
+    ``history`` is the graded commits before this one, oldest first (as
+    :func:`practicegrade.history.read_history` returns them); this report's own values
+    end each chart unless its commit is already the last entry.
+    """
     template = _environment().get_template("dashboard.html.j2")
     return template.render(**_context(report, history))
