@@ -52,8 +52,9 @@ def test_prune_keeps_the_newest_entries(tmp_path: Path) -> None:
 def test_blob_sha_is_gits(tmp_path: Path) -> None:
     data = b"print('hi')\n\x00binary"
     (tmp_path / "f").write_bytes(data)
-    expected = subprocess.run(["git", "hash-object", str(tmp_path / "f")], capture_output=True,
-                              text=True, check=True).stdout.strip()
+    expected = subprocess.run(
+        ["git", "hash-object", str(tmp_path / "f")], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert blob_sha(data) == expected
 
 
@@ -70,7 +71,12 @@ def test_module_names_follow_the_import_roots() -> None:
 def test_relative_imports_are_resolved() -> None:
     source = b"from . import a\nfrom .sub import b as bee\nfrom .. import top\nimport json\n"
     assert imported_names(source, "pkg.mod", is_package=False) == {
-        "pkg", "pkg.a", "pkg.sub", "pkg.sub.b", "top", "json",
+        "pkg",
+        "pkg.a",
+        "pkg.sub",
+        "pkg.sub.b",
+        "top",
+        "json",
     }
     assert imported_names(b"def broken(:\n", "pkg.mod", False) == set()
 
@@ -85,7 +91,10 @@ def test_first_party_closure_is_transitive_and_includes_parent_packages() -> Non
     }
     closure = first_party_imports(sources, ("src",))
     assert closure["src/pkg/a.py"] == {
-        "src/pkg/a.py", "src/pkg/b.py", "src/pkg/c.py", "src/pkg/__init__.py",
+        "src/pkg/a.py",
+        "src/pkg/b.py",
+        "src/pkg/c.py",
+        "src/pkg/__init__.py",
     }
     assert closure["src/pkg/leaf.py"] == {"src/pkg/leaf.py", "src/pkg/__init__.py"}
 
@@ -138,15 +147,18 @@ DUP = '''
 @pytest.fixture
 def project(tmp_path: Path) -> Project:
     root = tmp_path / "proj"
-    write_files(root, {
-        "pyproject.toml": '[project]\nname = "pkg"\nversion = "0"\n',
-        "src/pkg/__init__.py": '"""The package."""\n',
-        "src/pkg/a.py": A_V1,
-        "src/pkg/b.py": B,
-        "src/pkg/leaf.py": LEAF,
-        "src/pkg/dup1.py": DUP.format(n=1),
-        "src/pkg/dup2.py": DUP.format(n=2),
-    })
+    write_files(
+        root,
+        {
+            "pyproject.toml": '[project]\nname = "pkg"\nversion = "0"\n',
+            "src/pkg/__init__.py": '"""The package."""\n',
+            "src/pkg/a.py": A_V1,
+            "src/pkg/b.py": B,
+            "src/pkg/leaf.py": LEAF,
+            "src/pkg/dup1.py": DUP.format(n=1),
+            "src/pkg/dup2.py": DUP.format(n=2),
+        },
+    )
     return discover(root)
 
 
@@ -158,7 +170,9 @@ def _same(a: CollectorResult, b: CollectorResult) -> None:
     assert replace(a, duration_s=0.0) == replace(b, duration_s=0.0)
 
 
-def test_warm_lint_equals_cold_when_an_imported_module_changes(project: Project, tmp_path: Path) -> None:
+def test_warm_lint_equals_cold_when_an_imported_module_changes(
+    project: Project, tmp_path: Path
+) -> None:
     cache = Cache(tmp_path / "cache")
     first = cached_lint(project, _settings(tmp_path), cache)
     _same(first, lint.collect(project, _settings(tmp_path)))
@@ -194,7 +208,9 @@ def test_an_unchanged_tree_runs_no_pylint_at_all(project: Project, tmp_path: Pat
 def test_warm_lint_equals_cold_when_a_duplicate_appears(project: Project, tmp_path: Path) -> None:
     cache = Cache(tmp_path / "cache")
     cached_lint(project, _settings(tmp_path), cache)
-    write_files(project.root, {"src/pkg/leaf.py": LEAF + DUP.format(n=3).replace('"""Copy 3."""', "")})
+    write_files(
+        project.root, {"src/pkg/leaf.py": LEAF + DUP.format(n=3).replace('"""Copy 3."""', "")}
+    )
     warm = cached_lint(project, _settings(tmp_path), cache)
     _same(warm, lint.collect(project, _settings(tmp_path)))
 

@@ -25,16 +25,33 @@ from practicegrade.compare import (
 from practicegrade.model import FunctionComplexity, LintMessage
 
 
-def msg(path: str, line: int, symbol: str = "unused-variable", obj: str = "f", text: str = "x") -> LintMessage:
+def msg(
+    path: str, line: int, symbol: str = "unused-variable", obj: str = "f", text: str = "x"
+) -> LintMessage:
     return LintMessage(
-        path=path, line=line, column=4, symbol=symbol, msg_id="W0612", category="warning",
-        message=f"Unused variable {text!r}", obj=obj,
+        path=path,
+        line=line,
+        column=4,
+        symbol=symbol,
+        msg_id="W0612",
+        category="warning",
+        message=f"Unused variable {text!r}",
+        obj=obj,
     )
 
 
-def block(file: str, name: str, cc: int, line: int = 1, kind: str = "function") -> FunctionComplexity:
-    return FunctionComplexity(file=file, name=name, kind=kind, line=line, endline=line + 3, cc=cc,  # type: ignore[arg-type]
-                              rank="A")
+def block(
+    file: str, name: str, cc: int, line: int = 1, kind: str = "function"
+) -> FunctionComplexity:
+    return FunctionComplexity(
+        file=file,
+        name=name,
+        kind=kind,
+        line=line,
+        endline=line + 3,
+        cc=cc,  # type: ignore[arg-type]
+        rank="A",
+    )
 
 
 # --------------------------------------------------------------------------- deltas
@@ -71,7 +88,8 @@ def test_duplicates_are_matched_as_a_multiset() -> None:
     assert [m.line for m in new] == [14]
     assert fixed == ()
     new, fixed = lint_changes(head, base)
-    assert new == () and [m.line for m in fixed] == [14]
+    assert new == ()
+    assert [m.line for m in fixed] == [14]
 
 
 def test_collector_fingerprints_are_used_when_present() -> None:
@@ -86,20 +104,32 @@ def test_a_renamed_file_keeps_its_messages() -> None:
     head = [replace(msg("new.py", 6), fingerprint="fp-new")]
     assert lint_changes(base, head, {"old.py": "new.py"}) == ((), ())
     new, fixed = lint_changes(base, head)
-    assert len(new) == 1 and len(fixed) == 1
+    assert len(new) == 1
+    assert len(fixed) == 1
 
 
 # --------------------------------------------------------------------------- complexity
 
 
 def test_complexity_changes_list_rises_falls_and_new_blocks_biggest_first() -> None:
-    base = [block("a.py", "f", 3), block("a.py", "g", 8, line=10), block("a.py", "same", 2, 20),
-            block("a.py", "C", 9, 30, kind="class")]
-    head = [block("a.py", "f", 4), block("a.py", "g", 2, line=12), block("a.py", "same", 2, 25),
-            block("a.py", "h", 5, 40), block("a.py", "C", 12, 30, kind="class")]
+    base = [
+        block("a.py", "f", 3),
+        block("a.py", "g", 8, line=10),
+        block("a.py", "same", 2, 20),
+        block("a.py", "C", 9, 30, kind="class"),
+    ]
+    head = [
+        block("a.py", "f", 4),
+        block("a.py", "g", 2, line=12),
+        block("a.py", "same", 2, 25),
+        block("a.py", "h", 5, 40),
+        block("a.py", "C", 12, 30, kind="class"),
+    ]
     changes = complexity_changes(base, head)
     assert [(c.name, c.before, c.after) for c in changes] == [
-        ("g", 8, 2), ("h", None, 5), ("f", 3, 4),
+        ("g", 8, 2),
+        ("h", None, 5),
+        ("f", 3, 4),
     ]
 
 
@@ -158,8 +188,10 @@ def test_ties_use_the_normal_approximation_and_identical_samples_give_p_one() ->
     assert 0 < p < 1e-4
 
 
-@given(st.lists(st.floats(0.001, 10), min_size=2, max_size=15),
-       st.lists(st.floats(0.001, 10), min_size=2, max_size=15))
+@given(
+    st.lists(st.floats(0.001, 10), min_size=2, max_size=15),
+    st.lists(st.floats(0.001, 10), min_size=2, max_size=15),
+)
 def test_p_value_is_symmetric_and_a_probability(a: list[float], b: list[float]) -> None:
     p = mann_whitney_u(a, b)
     assert 0.0 <= p <= 1.0
@@ -169,8 +201,11 @@ def test_p_value_is_symmetric_and_a_probability(a: list[float], b: list[float]) 
 def test_abba_order_alternates_pairs() -> None:
     assert interleave_abba(4) == ["base", "head", "head", "base", "base", "head", "head", "base"]
     calls: list[str] = []
-    base, head = collect_interleaved(lambda: calls.append("b") or 1.0,  # type: ignore[func-returns-value]
-                                     lambda: calls.append("h") or 2.0, 3)  # type: ignore[func-returns-value]
+    base, head = collect_interleaved(
+        lambda: calls.append("b") or 1.0,  # type: ignore[func-returns-value]
+        lambda: calls.append("h") or 2.0,
+        3,
+    )  # type: ignore[func-returns-value]
     assert calls == ["b", "h", "h", "b", "b", "h"]
     assert len(base) == len(head) == 3
 

@@ -64,7 +64,10 @@ def test_parse_raw_diff_reads_renames_and_plain_changes() -> None:
 
 
 def test_parse_notes_log_keeps_subjects_and_multi_line_notes() -> None:
-    out = "\x1eabc\x001700000000\x00fix: a | b\x00line1\nline2\n\n\x1edef\x001700000100\x00second\x00\n"
+    out = (
+        "\x1eabc\x001700000000\x00fix: a | b\x00line1\nline2\n\n"
+        "\x1edef\x001700000100\x00second\x00\n"
+    )
     entries = gitrepo.parse_notes_log(out)
     assert [(e.commit, e.committed, e.subject) for e in entries] == [
         ("abc", 1700000000, "fix: a | b"),
@@ -82,7 +85,8 @@ def test_head_info_and_a_repo_without_commits(repo: Path, tmp_path: Path) -> Non
     info = gitrepo.head_info(repo)
     assert info.commit == git(repo, "rev-parse", "HEAD").strip()
     assert info.tree == git(repo, "rev-parse", "HEAD^{tree}").strip()
-    assert info.branch == "main" and not info.dirty
+    assert info.branch == "main"
+    assert not info.dirty
     empty = init_repo(tmp_path / "empty")
     assert gitrepo.head_info(empty).commit is None
     assert not gitrepo.has_commits(empty)
@@ -91,7 +95,8 @@ def test_head_info_and_a_repo_without_commits(repo: Path, tmp_path: Path) -> Non
 def test_resolve_commit_errors_say_how_to_fix(repo: Path, tmp_path: Path) -> None:
     with pytest.raises(GitError) as unknown:
         gitrepo.resolve_commit(repo, "no-such-branch")
-    assert "unknown revision" in unknown.value.message and unknown.value.hint
+    assert "unknown revision" in unknown.value.message
+    assert unknown.value.hint
     empty = init_repo(tmp_path / "empty")
     with pytest.raises(GitError) as nothing:
         gitrepo.resolve_commit(empty, "HEAD")
@@ -104,7 +109,9 @@ def test_a_shallow_clone_without_the_base_says_unshallow(repo: Path, tmp_path: P
         write_files(repo, {"src/a.py": f"x = {i}\n"})
         commit_all(repo, f"c{i}")
     shallow = tmp_path / "shallow"
-    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow)], check=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow)], check=True
+    )
     assert gitrepo.is_shallow(shallow)
     with pytest.raises(GitError) as missing:
         gitrepo.resolve_commit(shallow, "HEAD~2")
@@ -118,7 +125,8 @@ def test_auto_base_prefers_the_upstream_then_the_default_branch(repo: Path, tmp_
     write_files(repo, {"src/b.py": "y = 2\n"})
     head = commit_all(repo, "feature work")
     choice = gitrepo.auto_base(repo, head)
-    assert choice is not None and choice == gitrepo.BaseChoice(ref="main", commit=main_tip)
+    assert choice is not None
+    assert choice == gitrepo.BaseChoice(ref="main", commit=main_tip)
     # An upstream wins over the default branch.
     bare = tmp_path / "remote.git"
     subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
@@ -127,22 +135,30 @@ def test_auto_base_prefers_the_upstream_then_the_default_branch(repo: Path, tmp_
     write_files(repo, {"src/b.py": "y = 3\n"})
     newer = commit_all(repo, "more")
     choice = gitrepo.auto_base(repo, newer)
-    assert choice is not None and choice.ref == "origin/feature" and choice.commit == head
+    assert choice is not None
+    assert choice.ref == "origin/feature"
+    assert choice.commit == head
 
 
 def test_worktree_is_removed_and_the_users_state_untouched(repo: Path) -> None:
     write_files(repo, {"src/a.py": "x = 'dirty'\n", "staged.py": "s = 1\n"})
     git(repo, "add", "staged.py")
-    before = (git(repo, "status", "--porcelain"), git(repo, "stash", "list"),
-              (repo / "src/a.py").read_text())
+    before = (
+        git(repo, "status", "--porcelain"),
+        git(repo, "stash", "list"),
+        (repo / "src/a.py").read_text(),
+    )
     commit = git(repo, "rev-parse", "HEAD").strip()
     with gitrepo.worktree(repo, commit) as folder:
         assert (folder / "src/a.py").read_text() == "x = 1\n"
         assert len(git(repo, "worktree", "list").splitlines()) == 2
     assert not folder.exists()
     assert len(git(repo, "worktree", "list").splitlines()) == 1
-    after = (git(repo, "status", "--porcelain"), git(repo, "stash", "list"),
-             (repo / "src/a.py").read_text())
+    after = (
+        git(repo, "status", "--porcelain"),
+        git(repo, "stash", "list"),
+        (repo / "src/a.py").read_text(),
+    )
     assert after == before
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import threading
 import time
@@ -36,8 +37,14 @@ from tests.helpers.repos import commit_all, git, init_repo, write_files
 
 
 def entry(ts: str, cov: float = 80.0, source: str = "local") -> NoteEntry:
-    return NoteEntry(ts=ts, source=source, metrics={"coverage.line_pct": cov, "lint.score": 8.5},
-                     tree="t" * 40, key="k" * 16, pg="0.1.0")
+    return NoteEntry(
+        ts=ts,
+        source=source,
+        metrics={"coverage.line_pct": cov, "lint.score": 8.5},
+        tree="t" * 40,
+        key="k" * 16,
+        pg="0.1.0",
+    )
 
 
 # --------------------------------------------------------------------------- format
@@ -45,32 +52,44 @@ def entry(ts: str, cov: float = 80.0, source: str = "local") -> NoteEntry:
 
 def test_note_line_is_one_compact_json_object_that_sorts_by_time() -> None:
     line = note_line(entry("2026-11-01T12:00:00Z"))
-    assert "\n" not in line and " " not in line
+    assert "\n" not in line
+    assert " " not in line
     assert line.startswith('{"v":1,"ts":"2026-11-01T12:00:00Z"')
     assert json.loads(line)["metrics"] == {"coverage.line_pct": 80.0, "lint.score": 8.5}
 
 
 def test_note_lines_never_carry_text_or_non_numbers() -> None:
-    hostile = NoteEntry(ts="2026-11-01T12:00:00Z", source="ci",
-                        metrics={"ok.metric": 1.0, "bad key with spaces": 2.0,
-                                 "nan.metric": float("nan"), "flag": True})  # type: ignore[dict-item]
+    hostile = NoteEntry(
+        ts="2026-11-01T12:00:00Z",
+        source="ci",
+        metrics={
+            "ok.metric": 1.0,
+            "bad key with spaces": 2.0,
+            "nan.metric": float("nan"),
+            "flag": True,
+        },
+    )  # type: ignore[dict-item]
     assert json.loads(note_line(hostile))["metrics"] == {"ok.metric": 1.0}
 
 
 def test_parse_note_skips_garbage_and_newest_wins() -> None:
-    text = "\n".join([
-        note_line(entry("2026-11-02T00:00:00Z", 90.0)),
-        "not json",
-        '{"v": 2, "ts": "2030-01-01T00:00:00Z", "metrics": {}}',
-        '["a list"]',
-        note_line(entry("2026-11-01T00:00:00Z", 70.0)),
-        "",
-    ])
+    text = "\n".join(
+        [
+            note_line(entry("2026-11-02T00:00:00Z", 90.0)),
+            "not json",
+            '{"v": 2, "ts": "2030-01-01T00:00:00Z", "metrics": {}}',
+            '["a list"]',
+            note_line(entry("2026-11-01T00:00:00Z", 70.0)),
+            "",
+        ]
+    )
     entries = parse_note(text)
     assert [e.ts for e in entries] == ["2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z"]
     best = newest(entries)
-    assert best is not None and best.metrics["coverage.line_pct"] == 90.0
-    assert parse_note(None) == [] and newest([]) is None
+    assert best is not None
+    assert best.metrics["coverage.line_pct"] == 90.0
+    assert parse_note(None) == []
+    assert newest([]) is None
 
 
 def test_cap_note_sorts_dedupes_and_drops_the_oldest() -> None:
@@ -105,7 +124,7 @@ def test_a_stale_lock_of_a_dead_process_is_broken(tmp_path: Path) -> None:
     dead = subprocess.Popen(["true"])
     dead.wait()
     lock = gitrepo.git_path(repo, "practicegrade.lock")
-    import socket
+
     lock.write_text(f"{dead.pid} {socket.gethostname()} 0\n")
     with notes_lock(repo, timeout=1.0):
         assert lock.read_text().split()[0] == str(os.getpid())
@@ -148,11 +167,14 @@ def test_history_lists_graded_commits_oldest_first_with_the_newest_grade(repo: P
     append_note(repo, commits[-1], entry("2026-11-09T00:00:00Z", 99.0, source="ci"))
     points = read_history(repo)
     assert [p.commit for p in points] == commits[1:]
-    assert points[-1].metrics["coverage.line_pct"] == 99.0 and points[-1].source == "ci"
+    assert points[-1].metrics["coverage.line_pct"] == 99.0
+    assert points[-1].source == "ci"
     assert points[0].subject == "step 1 | with a pipe"
     assert [p.commit for p in read_history(repo, limit=2)] == commits[-2:]
     table = render_table(points, ["coverage.line_pct", "lint.score"])
-    assert "coverage.line_pct" in table and "▁" in table and "█" in table
+    assert "coverage.line_pct" in table
+    assert "▁" in table
+    assert "█" in table
 
 
 def test_history_cli_table_json_and_svg(repo: Path, tmp_path: Path) -> None:
@@ -160,7 +182,9 @@ def test_history_cli_table_json_and_svg(repo: Path, tmp_path: Path) -> None:
         append_note(repo, commit, entry(f"2026-11-0{i + 1}T00:00:00Z", 50.0 + 10 * i))
     runner = CliRunner()
     svg = tmp_path / "trend.svg"
-    shown = runner.invoke(history_cli, [str(repo), "--metric", "coverage.line_pct", "--svg", str(svg)])
+    shown = runner.invoke(
+        history_cli, [str(repo), "--metric", "coverage.line_pct", "--svg", str(svg)]
+    )
     assert shown.exit_code == 0, shown.output
     assert "50.0 → 90.0" in shown.output
     root = ET.fromstring(svg.read_text())
@@ -218,14 +242,19 @@ def test_two_clones_noting_and_pushing_concurrently_lose_nothing(
         try:
             for round_ in range(3):
                 for commit in commits[:2]:  # both clones note the same commits
-                    append_note(clone, commit, entry(f"2026-11-{day:02d}T00:0{round_}:00Z", float(day)))
+                    append_note(
+                        clone, commit, entry(f"2026-11-{day:02d}T00:0{round_}:00Z", float(day))
+                    )
                 if round_ == 0:
                     start.wait()
                 sync_notes(clone, "origin", push=True, attempts=8)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(one, 1)), threading.Thread(target=work, args=(two, 2))]
+    threads = [
+        threading.Thread(target=work, args=(one, 1)),
+        threading.Thread(target=work, args=(two, 2)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -245,12 +274,15 @@ def test_notes_cli_push_and_pull(clones: tuple[Path, Path, Path]) -> None:
     _bare, one, two = clones
     runner = CliRunner()
     empty = runner.invoke(notes_cli, ["push", "origin", "-C", str(one)])
-    assert empty.exit_code == 0 and "no notes to push" in empty.output
+    assert empty.exit_code == 0
+    assert "no notes to push" in empty.output
     append_note(one, "HEAD", entry("2026-11-01T00:00:00Z"))
     pushed = runner.invoke(notes_cli, ["push", "origin", "-C", str(one)])
     assert pushed.exit_code == 0, pushed.output
     pulled = runner.invoke(notes_cli, ["pull", "-C", str(two)])
-    assert pulled.exit_code == 0 and "merged notes from origin" in pulled.output
+    assert pulled.exit_code == 0
+    assert "merged notes from origin" in pulled.output
     assert len(read_note(two, "HEAD")) == 1
     bad = runner.invoke(notes_cli, ["pull", "nowhere", "-C", str(two)])
-    assert bad.exit_code == 2 and "hint:" in bad.output
+    assert bad.exit_code == 2
+    assert "hint:" in bad.output

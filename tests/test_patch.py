@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.repos import SAMPLE_PROJECT, commit_all, git, init_repo, write_files
 from practicegrade import gitrepo
 from practicegrade.grade import GradeRequest, grade
 from practicegrade.patch import patch_coverage
+from tests.helpers.repos import SAMPLE_PROJECT, commit_all, git, init_repo, write_files
 
 DIFF_COVER = Path(sys.executable).with_name("diff-cover")
 
@@ -87,7 +87,7 @@ SHAPES = '''
         return 2 * (w + h)
 '''
 
-SHAPES_TEST = '''
+SHAPES_TEST = """
     from calc.shapes import area
     from calc.ops import classify
 
@@ -98,7 +98,7 @@ SHAPES_TEST = '''
 
     def test_medium():
         assert classify(500) == "medium"
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -106,22 +106,36 @@ def change(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     """A repo whose head commit edits, moves and adds code, some of it tested."""
     root = init_repo(tmp_path_factory.mktemp("patch") / "repo", SAMPLE_PROJECT)
     base = git(root, "rev-parse", "HEAD").strip()
-    write_files(root, {"src/calc/ops.py": OPS_HEAD, "src/calc/shapes.py": SHAPES,
-                       "tests/test_shapes.py": SHAPES_TEST})
+    write_files(
+        root,
+        {
+            "src/calc/ops.py": OPS_HEAD,
+            "src/calc/shapes.py": SHAPES,
+            "tests/test_shapes.py": SHAPES_TEST,
+        },
+    )
     head = commit_all(root, "hypot, shapes")
     return root, base, head
 
 
 def _coverage_files(root: Path, out: Path) -> tuple[Path, Path]:
-    """Run the tests under coverage.py ourselves; coverage.xml and coverage.json outside the repo."""
+    """Run the tests under coverage.py ourselves; write coverage.xml and .json outside the repo."""
     rc = out / "rc"
     rc.write_text("[run]\nbranch = true\nrelative_files = true\nsource = src\n")
     env = {**os.environ, "COVERAGE_FILE": str(out / ".coverage"), "PYTHONPATH": str(root / "src")}
-    for args in (["run", f"--rcfile={rc}", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-                 ["xml", f"--rcfile={rc}", "-o", str(out / "coverage.xml")],
-                 ["json", f"--rcfile={rc}", "-o", str(out / "coverage.json")]):
-        done = subprocess.run([sys.executable, "-m", "coverage", *args], cwd=root, env=env,
-                              capture_output=True, text=True, check=False)
+    for args in (
+        ["run", f"--rcfile={rc}", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        ["xml", f"--rcfile={rc}", "-o", str(out / "coverage.xml")],
+        ["json", f"--rcfile={rc}", "-o", str(out / "coverage.json")],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "coverage", *args],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
     return out / "coverage.xml", out / "coverage.json"
 
@@ -129,9 +143,18 @@ def _coverage_files(root: Path, out: Path) -> tuple[Path, Path]:
 def _diff_cover(root: Path, xml: Path, base: str, out: Path) -> dict[str, object]:
     report = out / "diff-cover.json"
     done = subprocess.run(
-        [str(DIFF_COVER), str(xml), f"--compare-branch={base}", "--total-percent-float",
-         "--format", f"json:{report}"],
-        cwd=root, capture_output=True, text=True, check=False,
+        [
+            str(DIFF_COVER),
+            str(xml),
+            f"--compare-branch={base}",
+            "--total-percent-float",
+            "--format",
+            f"json:{report}",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     data: dict[str, object] = json.loads(report.read_text())
@@ -156,8 +179,9 @@ def test_equals_diff_cover_on_the_same_diff_and_coverage_data(
     src_stats = theirs["src_stats"]
     assert isinstance(src_stats, dict)
     assert {f.file: list(f.uncovered_lines) for f in ours.files} == {
-        path: stats["violation_lines"] for path, stats in src_stats.items() if stats["violation_lines"]
-        or path in {f.file for f in ours.files}
+        path: stats["violation_lines"]
+        for path, stats in src_stats.items()
+        if stats["violation_lines"] or path in {f.file for f in ours.files}
     }
 
 
@@ -165,9 +189,17 @@ def test_grade_reports_diff_covers_number(change: tuple[Path, str, str], tmp_pat
     root, base, _head = change
     xml, _json = _coverage_files(root, tmp_path)
     theirs = _diff_cover(root, xml, base, tmp_path)
-    outcome = grade(GradeRequest(path=root, now=dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc),
-                                 base=base, run_bench=False, write_artifacts=False,
-                                 write_note=False, use_cache=False))
+    outcome = grade(
+        GradeRequest(
+            path=root,
+            now=dt.datetime(2026, 11, 2, tzinfo=dt.timezone.utc),
+            base=base,
+            run_bench=False,
+            write_artifacts=False,
+            write_note=False,
+            use_cache=False,
+        )
+    )
     report = outcome.report
     assert report.metrics["coverage.patch_pct"] == theirs["total_percent_covered"]
     assert report.comparison is not None
@@ -181,9 +213,15 @@ def test_grade_reports_diff_covers_number(change: tuple[Path, str, str], tmp_pat
 def test_a_work_tree_edit_counts_against_head_and_untracked_files_are_added(tmp_path: Path) -> None:
     root = init_repo(tmp_path / "repo", {"a.py": "x = 1\ny = 2\n"})
     head = git(root, "rev-parse", "HEAD").strip()
-    write_files(root, {"a.py": "x = 1\nz = 3\ny = 2\n", "new.py": textwrap.dedent("""
+    write_files(
+        root,
+        {
+            "a.py": "x = 1\nz = 3\ny = 2\n",
+            "new.py": textwrap.dedent("""
         a = 1
         b = 2
-    """).lstrip()})
+    """).lstrip(),
+        },
+    )
     changed = gitrepo.changed_lines(root, head, None)
     assert changed == {"a.py": [2], "new.py": [1, 2]}

@@ -1,0 +1,309 @@
+"""The orchestrator on real repositories: --rev, bases, comparison, notes, cache, git hygiene."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import textwrap
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from practicegrade import gitrepo
+from practicegrade.errors import GitError
+from practicegrade.grade import GradeRequest, grade
+from practicegrade.history import read_note
+from practicegrade.model import Report
+from practicegrade.serialize import dumps, from_jsonable
+from tests.helpers.repos import SAMPLE_PROJECT, commit_all, git, init_repo, write_files
+
+NOW = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.timezone.utc)
+
+OPS_HEAD = '''
+    """Arithmetic helpers."""
+
+
+    def add(a, b):
+        """Add two numbers."""
+        return a + b
+
+
+    def classify(n):
+        """Describe a number in words."""
+        if n < 0:
+            return "negative"
+        if n == 0:
+            return "zero"
+        if n < 10:
+            return "small"
+        if n < 100:
+            return "medium"
+        if n < 1000:
+            return "big"
+        if n < 10000:
+            return "huge"
+        return "large"
+
+
+    def unused(x):
+        """Now documented, and the unused variable is gone."""
+        return x
+
+
+    def shout(text):
+        tmp = text.upper()
+        return text + "!"
+'''
+
+
+def request(path: Path, **changes: object) -> GradeRequest:
+    base = GradeRequest(path=path, now=NOW, run_bench=False, write_artifacts=False)
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def comparable(report: Report) -> Report:
+    """A report without what may differ between two grades of the same tree."""
+    return replace(report, generated_at="", timings={})
+
+
+@pytest.fixture(scope="module")
+def feature(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """main with the sample project; branch ``feature`` one commit ahead."""
+    root = init_repo(tmp_path_factory.mktemp("grade") / "repo", SAMPLE_PROJECT)
+    base = git(root, "rev-parse", "HEAD").strip()
+    git(root, "checkout", "-q", "-b", "feature")
+    write_files(root, {"src/calc/ops.py": OPS_HEAD})
+    head = commit_all(root, "classify more, shout")
+    return root, base, head
+
+
+def test_comparison_with_the_automatic_merge_base(feature: tuple[Path, str, str]) -> None:
+    root, base, head = feature
+    outcome = grade(request(root, write_note=False))
+    report = outcome.report
+    assert report.repo.commit == head
+    comparison = report.comparison
+    assert comparison is not None
+    assert (comparison.base_ref, comparison.base_commit) == ("main", base)
+    assert comparison.files_changed == ("src/calc/ops.py",)
+    assert set(comparison.base_metrics) <= set(comparison.deltas) | {"coverage.patch_pct"}
+    assert set(comparison.deltas) == set(comparison.base_metrics) & set(report.metrics)
+    for key, delta in comparison.deltas.items():
+        assert delta == pytest.approx(report.metrics[key] - comparison.base_metrics[key], abs=1e-6)
+    new = {(m.symbol, m.obj) for m in comparison.new_lint}
+    fixed = {(m.symbol, m.obj) for m in comparison.fixed_lint}
+    assert ("unused-variable", "shout") in new
+    assert ("missing-function-docstring", "shout") in new
+    assert ("unused-variable", "unused") in fixed
+    assert ("missing-function-docstring", "unused") in fixed
+    # Messages that only moved down the file are neither new nor fixed.
+    assert not new & fixed
+    changes = {c.name: (c.before, c.after) for c in comparison.complexity_changes}
+    assert changes["classify"] == (5, 7)
+    assert changes["shout"] == (None, 1)
+    assert "coverage.patch_pct" in report.metrics
+    assert [p.file for p in comparison.patch] == ["src/calc/ops.py"]
+
+
+def test_base_none_and_explicit_base(feature: tuple[Path, str, str]) -> None:
+    root, base, _head = feature
+    none = grade(request(root, base="none", run_tests=False, write_note=False)).report
+    assert none.comparison is None
+    assert "coverage.patch_pct" in none.unmeasured
+    explicit = grade(request(root, base="main", run_tests=False, write_note=False)).report
+    assert explicit.comparison is not None
+    assert explicit.comparison.base_commit == base
+
+
+def test_unknown_base_is_a_git_error_with_a_hint(feature: tuple[Path, str, str]) -> None:
+    root, _base, _head = feature
+    with pytest.raises(GitError) as error:
+        grade(request(root, base="no-such-ref"))
+    assert error.value.exit_code == 2
+    assert error.value.hint
+
+
+def test_rev_grades_a_commit_without_touching_the_work_tree(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
+    first = git(root, "rev-parse", "HEAD").strip()
+    write_files(root, {"src/calc/ops.py": OPS_HEAD})
+    commit_all(root, "second")
+    write_files(root, {"src/calc/extra.py": "x = 1\n", "README.md": "dirty\n"})
+    git(root, "add", "README.md")
+    before = (
+        git(root, "status", "--porcelain"),
+        git(root, "stash", "list"),
+        git(root, "diff", "--cached"),
+    )
+    report = grade(request(root, rev=first, run_tests=False)).report
+    assert report.repo.commit == first
+    assert report.repo.root == str(root)
+    assert "shout" not in {f.name for f in report.complexity.functions}  # type: ignore[union-attr]
+    after = (
+        git(root, "status", "--porcelain"),
+        git(root, "stash", "list"),
+        git(root, "diff", "--cached"),
+    )
+    assert after == before
+    assert len(git(root, "worktree", "list").splitlines()) == 1
+    assert [e.source for e in read_note(root, first)] == ["local"]
+
+
+def test_a_repo_without_commits_grades_its_work_tree(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "repo")
+    write_files(root, SAMPLE_PROJECT)
+    report = grade(request(root)).report
+    assert report.comparison is None
+    assert report.repo.commit is None
+    assert report.metrics["tests.passed"] == 3
+    with pytest.raises(GitError) as error:
+        grade(request(root, rev="HEAD"))
+    assert "no commits" in error.value.message
+
+
+def test_dirty_work_trees_are_not_noted_and_compare_with_head(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
+    head = git(root, "rev-parse", "HEAD").strip()
+    clean = grade(request(root, run_tests=False)).report
+    assert clean.comparison is None  # main at its own merge-base: nothing to compare
+    assert len(read_note(root, head)) == 1
+    write_files(root, {"src/calc/ops.py": OPS_HEAD})
+    dirty = grade(request(root, run_tests=False, now=NOW + dt.timedelta(hours=1))).report
+    assert dirty.repo.dirty
+    assert dirty.comparison is not None
+    assert dirty.comparison.base_commit == head
+    assert dirty.comparison.files_changed == ("src/calc/ops.py",)
+    assert len(read_note(root, head)) == 1
+
+
+def test_a_graded_tree_regrades_from_the_cache_identically_and_fast(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
+    cold = grade(request(root, base="none")).report
+    started = time.monotonic()
+    warm = grade(request(root, base="none", now=NOW + dt.timedelta(minutes=5))).report
+    elapsed = time.monotonic() - started
+    assert comparable(warm) == comparable(cold)
+    assert elapsed < 0.5
+    head = git(root, "rev-parse", "HEAD").strip()
+    assert [e.ts for e in read_note(root, head)] == ["2026-11-02T09:30:00Z", "2026-11-02T09:35:00Z"]
+    uncached = grade(request(root, base="none", use_cache=False, write_note=False)).report
+    assert (uncached.lint, uncached.complexity) == (cold.lint, cold.complexity)
+
+
+def test_the_base_test_metrics_come_from_its_note(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
+    base = git(root, "rev-parse", "HEAD").strip()
+    noted = grade(request(root, rev=base, base="none")).report
+    shutil.rmtree(gitrepo.git_path(root, "practicegrade/cache"))
+    git(root, "checkout", "-q", "-b", "feature")
+    write_files(root, {"src/calc/ops.py": OPS_HEAD})
+    commit_all(root, "change")
+    report = grade(request(root)).report
+    assert report.comparison is not None
+    assert report.comparison.base_metrics["tests.duration_s"] == noted.metrics["tests.duration_s"]
+    assert report.comparison.base_metrics["lint.score"] == noted.metrics["lint.score"]
+
+
+def _live_git_children() -> int:
+    me = str(os.getpid())
+    count = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+        ppid = stat[stat.rindex(")") + 2 :].split()[1]
+        if ppid == me and comm.startswith("git"):
+            count += 1
+    return count
+
+
+@pytest.mark.slow
+def test_grading_many_commits_leaves_no_git_processes_or_descriptors(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
+    commits = []
+    for i in range(100):
+        write_files(root, {"README.md": f"revision {i}\n"})
+        commits.append(commit_all(root, f"r{i}"))
+    counts: list[int] = []
+    fds: list[int] = []
+    for commit in commits:
+        grade(request(root, rev=commit, base="none", run_tests=False))
+        counts.append(_live_git_children())
+        fds.append(len(os.listdir("/proc/self/fd")))
+    assert max(counts) == 0
+    assert fds[-1] <= fds[0]
+    assert len(git(root, "worktree", "list").splitlines()) == 1
+    assert len(read_note(root, commits[-1])) == 1
+
+
+BENCH_CONFIG = """
+    version: 1
+    benchmarks:
+      - name: work
+        call: calc.work:run
+"""
+WORK = """
+    def run():
+        total = 0
+        for i in range({n}):
+            total += i * i
+        return total
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("head_n", "expected"), [(20000, "inconclusive"), (40000, "regression")])
+def test_benchmarks_are_compared_with_the_base(tmp_path: Path, head_n: int, expected: str) -> None:
+    root = init_repo(
+        tmp_path / "repo",
+        {
+            **SAMPLE_PROJECT,
+            "practicegrade.yml": BENCH_CONFIG,
+            "src/calc/work.py": WORK.format(n=20000),
+        },
+    )
+    git(root, "checkout", "-q", "-b", "feature")
+    write_files(root, {"src/calc/work.py": WORK.format(n=head_n), "README.md": "touched\n"})
+    commit_all(root, "maybe slower")
+    report = grade(request(root, run_bench=True, run_tests=False, write_note=False)).report
+    assert report.bench is not None
+    (result,) = report.bench.results
+    assert result.change == expected
+    assert result.ratio_vs_base == report.metrics["bench.work.ratio_vs_base"]
+    assert result.ratio_ci is not None
+    assert result.ratio_ci[0] <= result.ratio_vs_base <= result.ratio_ci[1]
+    if expected == "regression":
+        assert result.ratio_vs_base > 1.5
+        assert result.p_value is not None
+        assert result.p_value < 0.002
+
+
+def test_report_json_of_a_compared_grade_round_trips(feature: tuple[Path, str, str]) -> None:
+    root, _base, _head = feature
+    report = grade(request(root, run_tests=False, write_note=False)).report
+    assert from_jsonable(Report, json.loads(dumps(report))) == report
+
+
+def test_a_config_file_outside_the_repo_is_honoured_for_rev(
+    feature: tuple[Path, str, str], tmp_path: Path
+) -> None:
+    root, base, _head = feature
+    config = tmp_path / "pg.yml"
+    config.write_text(
+        textwrap.dedent("""
+        version: 1
+        source: [src]
+    """)
+    )
+    report = grade(
+        request(root, rev=base, base="none", run_tests=False, write_note=False, config_file=config)
+    ).report
+    assert report.repo.source == ("src",)
