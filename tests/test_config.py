@@ -60,7 +60,7 @@ def test_no_file_gives_the_embedded_default(tmp_path: Path) -> None:
 def test_default_competencies_constant_is_the_default_model() -> None:
     assert default_config().competencies == module.DEFAULT_COMPETENCIES
     with pytest.raises(AttributeError):
-        _ = module.NOT_THERE  # type: ignore[attr-defined]
+        _ = module.NOT_THERE
 
 
 def test_full_design_example_loads(tmp_path: Path) -> None:

@@ -501,10 +501,11 @@ def test_feedback_is_deterministic_and_independent_of_input_order() -> None:
     random.Random(7).shuffle(shuffled)
     functions = list(FUNCTIONS)
     random.Random(3).shuffle(functions)
+    assert rep.complexity is not None
     other = dataclasses.replace(
         rep,
         lint=LintDetails(messages=tuple(shuffled), statements=100),
-        complexity=dataclasses.replace(rep.complexity, functions=tuple(functions)),  # type: ignore[arg-type]
+        complexity=dataclasses.replace(rep.complexity, functions=tuple(functions)),
         tests=TestDetails(cases=CASES, coverage=tuple(reversed(COVERAGE))),
     )
     assert feedback(config, other) == first
@@ -521,7 +522,7 @@ def test_fmt_matches_the_renderers_precision() -> None:
 # --------------------------------------------------------------------------- learner text
 
 MARK = "§§"
-weird = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=12).map(
+weird = st.text(alphabet=st.characters(exclude_categories=["Cs"]), min_size=0, max_size=12).map(
     lambda s: MARK + s
 )
 

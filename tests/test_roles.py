@@ -9,12 +9,12 @@ import yaml
 
 from practicegrade.config import (
     METRICS,
-    ConfigError,
     list_roles,
     load_config,
     role_model,
     starter_config,
 )
+from practicegrade.errors import ConfigError
 from practicegrade.expr import parse
 from practicegrade.roles import role_names, role_source
 
