@@ -452,3 +452,14 @@ def test_run_cli_with_a_terminal_less_empty_stdin(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_peel_commits_in_one_call(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo", {"a.py": "x = 1\n"})
+    head = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "tag", "-a", "-m", "annotated", "v1")
+    tag = git(repo, "rev-parse", "v1").strip()
+    tree = git(repo, "rev-parse", "HEAD^{tree}").strip()
+    assert tag != head
+    assert hook.peel_commits(repo, [head, tag, tree, A]) == {head: head, tag: head}
+    assert hook.peel_commits(repo, []) == {}

@@ -34,18 +34,12 @@ the standard library at module level; everything else is imported where it is us
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
-import shlex
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -242,6 +236,8 @@ def failed_gates(report: Mapping[str, Any] | None) -> list[str]:
 
 def template_text() -> str:
     """The shim template shipped in the package."""
+    from importlib import resources  # noqa: PLC0415 - keep module import light
+
     return (resources.files("practicegrade") / "resources" / "hook-tmpl").read_text("utf-8")
 
 
@@ -251,6 +247,9 @@ def render_hook(template: str, python: str) -> str:
     The id line is a hash of the template, so a hook written by any version of this
     template is recognised as ours, and a changed template is a changed file.
     """
+    import hashlib  # noqa: PLC0415 - keep module import light
+    import shlex  # noqa: PLC0415
+
     before, rest = template.split(TEMPLATE_START)
     _, after = rest.split(TEMPLATE_END)
     hook_id = hashlib.sha256(template.encode("utf-8")).hexdigest()[:16]
@@ -273,6 +272,8 @@ def _read_hook(path: Path) -> str | None:
 
 def write_executable(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically (temp file, fsync, rename) with mode 0755."""
+    import tempfile  # noqa: PLC0415 - keep module import light
+
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
@@ -432,24 +433,42 @@ class _Settings:
         return self._loaded
 
 
-def _commit_of(root: Path, oid: str) -> str | None:
-    """The commit an oid names (peels annotated tags); ``None`` if not a local commit."""
-    out = _git_out(root, "rev-parse", "--verify", "-q", f"{oid}^{{commit}}")
-    return out.strip() if out else None
+def peel_commits(root: Path, oids: Iterable[str]) -> dict[str, str]:
+    """Each oid that names a local commit (annotated tags peeled) -> that commit.
+
+    One ``git cat-file --batch-check`` for all of them: a push's oids are known up front,
+    and every process saved is time added to every ``git push``.
+    """
+    from practicegrade import gitrepo  # noqa: PLC0415
+
+    wanted = sorted(set(oids))
+    if not wanted:
+        return {}
+    query = "".join(f"{oid}^{{commit}}\n" for oid in wanted).encode()
+    done = gitrepo.git(
+        root, "cat-file", "--batch-check=%(objectname) %(objecttype)", stdin=query, timeout=30
+    )
+    found = {}
+    for oid, line in zip(wanted, done.stdout.splitlines(), strict=False):
+        name, _, kind = line.partition(" ")
+        if kind == "commit" and _OID.fullmatch(name):
+            found[oid] = name
+    return found
 
 
-def resolve_base(root: Path, ref: PushedRef, commit: str, remote: str | None) -> str | bool | None:
+def resolve_base(
+    root: Path, ref: PushedRef, commit: str, remote: str | None, known: Mapping[str, str]
+) -> str | bool | None:
     """What the remote already has for this push: a commit, ``None`` (nothing: grade all),
     or ``False`` (every pushed commit is already on the remote: nothing new to grade).
 
+    ``known`` maps oids to the local commits they name (:func:`peel_commits`).
     Known remote oid: that. Otherwise (a new branch, or the remote moved since our last
     fetch) the merge-base with the remote's default branch, else the parent of the first
     commit no remote-tracking ref has, as pre-commit does.
     """
-    if not ref.is_new:
-        known = _commit_of(root, ref.remote_oid)
-        if known:
-            return known
+    if not ref.is_new and ref.remote_oid in known:
+        return known[ref.remote_oid]
     if remote:
         default = _git_out(root, "rev-parse", "--verify", "-q", f"refs/remotes/{remote}/HEAD")
         if default:
@@ -473,16 +492,13 @@ def _changed_paths(root: Path, base: str, commit: str) -> list[str] | None:
 
 
 def plan_ref(
-    root: Path, ref: PushedRef, remote: str | None, settings: _Settings
+    root: Path, ref: PushedRef, remote: str | None, known: Mapping[str, str]
 ) -> GradePlan | str:
-    """The commit to grade for one pushed ref, or why there is nothing to grade."""
-    reason = skip_reason(ref, tags=ref.is_tag and bool(settings.get().tags))
-    if reason:
-        return reason
-    commit = _commit_of(root, ref.local_oid)
+    """The commit to grade for one ref that is not skipped, or why there is nothing to grade."""
+    commit = known.get(ref.local_oid)
     if commit is None:
         return "does not point at a commit"
-    base = resolve_base(root, ref, commit, remote)
+    base = resolve_base(root, ref, commit, remote, known)
     if base is False:
         return "no new commits"
     if isinstance(base, str):
@@ -496,9 +512,14 @@ def plan_push(
     root: Path, refs: Sequence[PushedRef], remote: str | None, settings: _Settings, echo: Echo
 ) -> list[GradePlan]:
     """Decide which pushed commits to grade (each once), saying why each other ref is not."""
+    reasons = {ref: skip_reason(ref, tags=ref.is_tag and bool(settings.get().tags)) for ref in refs}
+    todo = [ref for ref in refs if reasons[ref] is None]
+    known = peel_commits(
+        root, [r.local_oid for r in todo] + [r.remote_oid for r in todo if not r.is_new]
+    )
     plans: dict[str, GradePlan] = {}
     for ref in refs:
-        plan = plan_ref(root, ref, remote, settings)
+        plan = reasons[ref] or plan_ref(root, ref, remote, known)
         if isinstance(plan, str):
             echo(f"practicegrade: {ref.name}: not graded ({plan})")
         else:
@@ -536,6 +557,8 @@ def _grader_argv(
 
 
 def _read_report(out_dir: Path) -> dict[str, Any] | None:
+    import json  # noqa: PLC0415 - keep module import light
+
     try:
         data = json.loads((out_dir / "report.json").read_text("utf-8"))
     except (OSError, ValueError):
@@ -574,6 +597,9 @@ def grade_commit(
     echo: Echo,
 ) -> tuple[ChildStatus, str | None, Mapping[str, Any] | None]:
     """Grade one pushed commit in a child process bounded by ``timeout_s``."""
+    import shutil  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
     from practicegrade import gitrepo, proc  # noqa: PLC0415
 
     short = plan.commit[:10]
