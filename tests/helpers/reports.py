@@ -10,6 +10,7 @@ every name and message they control.
 from __future__ import annotations
 
 from functools import cache
+from typing import Literal
 
 from practicegrade.model import (
     BenchDetails,
@@ -20,6 +21,7 @@ from practicegrade.model import (
     ComplexityChange,
     ComplexityDetails,
     CriterionResult,
+    CriterionStatus,
     Evaluation,
     Evidence,
     FeedbackItem,
@@ -37,6 +39,9 @@ from practicegrade.model import (
     TestDetails,
 )
 from practicegrade.render.html import HistoryPoint
+
+FunctionKind = Literal["function", "method", "class"]
+LintCategory = Literal["fatal", "error", "warning", "refactor", "convention", "info"]
 
 HEAD = "3f2a9c1e5b7d4a6f8e0c2b4d6f8a0c2e4b6d8f0a"
 BASE = "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d"
@@ -78,13 +83,15 @@ def cov(
     )
 
 
-def fn(file: str, name: str, line: int, cc: int, kind: str = "function") -> FunctionComplexity:
+def fn(
+    file: str, name: str, line: int, cc: int, kind: FunctionKind = "function"
+) -> FunctionComplexity:
     rank = "A" if cc <= 5 else "B" if cc <= 10 else "C" if cc <= 20 else "D" if cc <= 30 else "E"
     return FunctionComplexity(
         file=file,
         name=name,
         kind=kind,
-        line=line,  # type: ignore[arg-type]
+        line=line,
         endline=line + cc * 3,
         cc=cc,
         rank=rank,
@@ -92,7 +99,13 @@ def fn(file: str, name: str, line: int, cc: int, kind: str = "function") -> Func
 
 
 def lint(
-    path: str, line: int, symbol: str, msg_id: str, category: str, message: str, obj: str = ""
+    path: str,
+    line: int,
+    symbol: str,
+    msg_id: str,
+    category: LintCategory,
+    message: str,
+    obj: str = "",
 ) -> LintMessage:
     return LintMessage(
         path=path,
@@ -102,7 +115,7 @@ def lint(
         msg_id=msg_id,
         category=category,
         message=message,
-        obj=obj,  # type: ignore[arg-type]
+        obj=obj,
         fingerprint=f"{path}:{symbol}:{obj}",
     )
 
@@ -112,7 +125,7 @@ def crit(
     value: float | None,
     target: str | None,
     gate: str | None,
-    status: str,
+    status: CriterionStatus,
     *,
     gate_failed: bool = False,
     distance: float = 0.0,
@@ -125,14 +138,14 @@ def crit(
         status=status,
         gate_failed=gate_failed,
         distance=distance,
-    )  # type: ignore[arg-type]
+    )
 
 
 def comp(
     cid: str,
     title: str,
     why: str,
-    status: str,
+    status: CriterionStatus,
     criteria: tuple[CriterionResult, ...],
     distance: float,
 ) -> CompetencyResult:
@@ -140,7 +153,7 @@ def comp(
         id=cid,
         title=title,
         why=why,
-        status=status,  # type: ignore[arg-type]
+        status=status,
         criteria=criteria,
         distance=distance,
     )
@@ -816,7 +829,7 @@ def with_base() -> Report:
     assert ev is not None
     return Report(
         **{
-            **{f: getattr(r, f) for f in r.__dataclass_fields__},  # type: ignore[arg-type]
+            **{f: getattr(r, f) for f in r.__dataclass_fields__},
             "evaluation": Evaluation(
                 verdict="warn",
                 competencies=ev.competencies,
@@ -945,7 +958,10 @@ HOSTILE_STRINGS: tuple[str, ...] = (
 def hostile(strings: tuple[str, ...] = HOSTILE_STRINGS) -> Report:
     """Every learner-controlled field filled with an attack string."""
     s = strings
-    pick = lambda i: s[i % len(s)]  # noqa: E731
+
+    def pick(i: int) -> str:
+        return s[i % len(s)]
+
     files = tuple(dict.fromkeys(s))
     metrics: dict[str, float] = {
         "coverage.line_pct": 50.0,
@@ -1031,7 +1047,7 @@ def hostile(strings: tuple[str, ...] = HOSTILE_STRINGS) -> Report:
             FeedbackItem(
                 cat,
                 pick(i),
-                ("Look at ", Code(pick(i)), " please."),  # type: ignore[arg-type]
+                ("Look at ", Code(pick(i)), " please."),
                 Evidence(
                     metric=pick(i + 1),
                     value=1.0,

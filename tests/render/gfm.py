@@ -16,9 +16,10 @@ VOID = {"br", "hr", "img", "input", "meta", "link"}
 
 
 def to_html(markdown: str) -> str:
-    return cmarkgfm.github_flavored_markdown_to_html(
+    html = cmarkgfm.github_flavored_markdown_to_html(
         markdown, options=cmarkgfm.Options.CMARK_OPT_UNSAFE
     )
+    return str(html)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from practicegrade import model, serialize

@@ -74,7 +74,7 @@ def test_a_failing_renderer_writes_nothing(tmp_path: Path, monkeypatch: pytest.M
     def boom(report: object, history: object) -> str:
         raise RuntimeError("renderer bug")
 
-    monkeypatch.setitem(ARTIFACTS, "comment.md", boom)  # type: ignore[index]
+    monkeypatch.setitem(ARTIFACTS, "comment.md", boom)
     with pytest.raises(RuntimeError, match="renderer bug"):
         write_artifacts(reports.failing_gate(), tmp_path, formats=["json", "md", "html"])
     assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before
