@@ -73,7 +73,8 @@ _CAP_COMPARISON = 50
 
 def marker(job_id: str | None = None) -> str:
     """The hidden first line the publisher matches on (rule 8)."""
-    token = safe_token(job_id or "", allowed="A-Za-z0-9_.-")[:64]
+    # No "--" inside an HTML comment: keep the marker a well-formed comment everywhere.
+    token = re.sub(r"-{2,}", "-", safe_token(job_id or "", allowed="A-Za-z0-9_.-"))[:64]
     return f"<!-- practicegrade:v1 id={token} -->" if token else "<!-- practicegrade:v1 -->"
 
 
