@@ -175,7 +175,7 @@ FAIL_REPORT = {
         "competencies": [
             {
                 "criteria": [
-                    {"metric": "lint.score", "value": 7.5, "gate": ">= 9.9", "gate_failed": True},
+                    {"metric": "lint.score", "value": 7.4567, "gate": ">= 9.9", "gate_failed": 1},
                     {"metric": "tests.failed", "value": 0.0, "gate": "== 0", "gate_failed": False},
                     {
                         "metric": "coverage.line_pct",
@@ -221,7 +221,7 @@ def test_classify_grade_timeout_names_the_limit() -> None:
 
 def test_failed_gates_lists_each_failed_criterion() -> None:
     assert hook.failed_gates(FAIL_REPORT) == [
-        "lint.score = 7.5 (gate >= 9.9)",
+        "lint.score = 7.46 (gate >= 9.9)",
         "coverage.line_pct = not measured (gate >= 60)",
     ]
     assert hook.failed_gates(None) == []

@@ -8,7 +8,9 @@ tests at the end run the real grader.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -23,6 +25,15 @@ from practicegrade import hook
 from tests.helpers.repos import SAMPLE_PROJECT, commit_all, git, write_files
 
 NO_TESTS_CONFIG = "version: 1\nhook: {tests: false}\n"
+BAD_CODE = "def bad(x):\n    y = 1\n    return x\n"
+GATE_CONFIG = """\
+version: 1
+hook: {tests: false}
+competencies:
+  clarity:
+    criteria:
+      - {metric: lint.score, target: ">= 9.9", gate: ">= 9.9"}
+"""
 CRASH = {hook.FAULT_ENV: "crash"}
 
 
@@ -398,6 +409,12 @@ def test_pre_commit_runs_the_hook_at_pre_push(clone: Clone, tmp_path: Path) -> N
     pushed = clone.push("origin", "main", env={**env, **CRASH})
     assert pushed.returncode == 0, pushed.output
     assert "not graded (no Python or config file changed)" in pushed.output
+    # Without the crash, a failing gate blocks through pre-commit too.
+    blocked = _change(clone.work, {"practicegrade.yml": GATE_CONFIG, "src/calc/w.py": BAD_CODE})
+    pushed = clone.push("origin", "main", env=env)
+    assert pushed.returncode != 0, pushed.output
+    assert "practicegrade: push blocked: a gate failed" in pushed.output
+    assert clone.remote_oid("main") != blocked
 
 
 # --------------------------------------------------------------------------- the real grader
@@ -421,4 +438,72 @@ def test_grader_timeout_fails_open(clone: Clone) -> None:
     assert time.monotonic() - started < 20
     assert pushed.returncode == 0
     assert "grading took longer than 3 s and was stopped" in pushed.output
+    assert clone.remote_oid("main") == new
+
+
+def _note_lines(repo: Path, commit: str) -> list[dict[str, object]]:
+    done = subprocess.run(
+        ["git", "-C", str(repo), "notes", "--ref", "practicegrade", "show", commit],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+def test_good_push_passes_shows_the_summary_and_notes_the_grade(clone: Clone) -> None:
+    base = clone.head()
+    more = '"""More."""\n\n\ndef double(x):\n    """Twice."""\n    return 2 * x\n'
+    new = _change(clone.work, {"src/calc/more.py": more})
+    pushed = clone.push("origin", "main")
+    assert pushed.returncode == 0, pushed.output
+    assert _grading_line("main", new, base) in pushed.output
+    assert "PASS" in pushed.output
+    assert "lint.score" in pushed.output
+    assert "warning" not in pushed.output
+    assert clone.remote_oid("main") == new
+    (note,) = _note_lines(clone.work, new)
+    assert note["source"] == "hook"
+    assert isinstance(note["metrics"], dict)
+    assert "lint.score" in note["metrics"]
+    assert "tests.passed" not in note["metrics"]  # hook: {tests: false}
+    # The grade ran on the pushed commit: the work tree holds no artifacts of it.
+    assert not (clone.work / ".practicegrade" / "out").exists()
+
+
+def test_failing_gate_blocks_the_push_with_a_readable_message(clone: Clone) -> None:
+    before = clone.remote_oid("main")
+    new = _change(
+        clone.work,
+        {
+            "practicegrade.yml": GATE_CONFIG,
+            "src/calc/worse.py": BAD_CODE,
+        },
+    )
+    pushed = clone.push("origin", "main")
+    assert pushed.returncode == 1, pushed.output
+    out = pushed.output
+    assert "FAIL" in out
+    assert "practicegrade: push blocked: a gate failed (the agreed floor was not reached)" in out
+    assert re.search(r"main \([0-9a-f]{10}\): lint\.score = \d+(\.\d\d?)? \(gate >= 9\.9\)", out)
+    assert "git push --no-verify" in out
+    assert "PRACTICEGRADE_SKIP=1 git push" in out
+    assert clone.remote_oid("main") == before
+    # The bypass works, and the mentee's grade was noted either way.
+    assert clone.push("origin", "main", env={hook.SKIP_ENV: "1"}).returncode == 0
+    assert clone.remote_oid("main") == new
+    assert [n["source"] for n in _note_lines(clone.work, new)] == ["hook"]
+
+
+def test_advisory_gates_warn_but_let_the_push_through(clone: Clone) -> None:
+    new = _change(
+        clone.work,
+        {
+            "practicegrade.yml": GATE_CONFIG + "gates: advisory\n",
+            "src/calc/worse.py": BAD_CODE,
+        },
+    )
+    pushed = clone.push("origin", "main")
+    assert pushed.returncode == 0, pushed.output
+    assert "push blocked" not in pushed.output
     assert clone.remote_oid("main") == new

@@ -226,9 +226,14 @@ def failed_gates(report: Mapping[str, Any] | None) -> list[str]:
         for crit in competency.get("criteria") or ():
             if crit.get("gate_failed"):
                 value = crit.get("value")
-                shown = "not measured" if value is None else f"{value:g}"
+                shown = "not measured" if value is None else _number(value)
                 lines.append(f"{crit.get('metric')} = {shown} (gate {crit.get('gate')})")
     return lines
+
+
+def _number(value: float) -> str:
+    """A metric as a person reads it: at most two decimals, no trailing zeros."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 # --------------------------------------------------------------------------- the shim
