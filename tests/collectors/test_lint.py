@@ -385,12 +385,16 @@ def test_no_source_files_is_unmeasured_with_a_reason(tmp_path: Path) -> None:
     assert "no Python source files" in result.unmeasured["lint.score"]
 
 
-def test_only_empty_files_have_counts_but_no_score(tmp_path: Path) -> None:
+def test_only_empty_files_have_counts_but_no_score(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = tmp_path / "repo"
     write_files(root, {"a.py": "", "b.py": ""})
-    result = run_collector(root, ["a.py", "b.py"], tmp_path / "scratch")
+    monkeypatch.chdir(tmp_path)  # a relative scratch folder is relative to our cwd, not root
+    result = run_collector(root, ["a.py", "b.py"], Path("scratch"))
     assert "lint.score" in result.unmeasured
     assert result.metrics["lint.errors"] == 0
+    assert (tmp_path / "scratch" / "pylint" / "result.json").is_file()
 
 
 def test_tool_versions(plain: Case) -> None:

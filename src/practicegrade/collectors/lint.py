@@ -322,7 +322,7 @@ def collect(project: Project, settings: Settings) -> CollectorResult:
         return CollectorResult(
             name=NAME, unmeasured=dict.fromkeys(METRICS, "no Python source files to lint")
         )
-    scratch = Path(settings.scratch) / "pylint"
+    scratch = Path(settings.scratch).resolve() / "pylint"  # the driver runs in project.root
     home = scratch / "home"
     home.mkdir(parents=True, exist_ok=True)
     out = scratch / "result.json"
