@@ -216,7 +216,7 @@ def test_classify_grade(
 def test_classify_grade_timeout_names_the_limit() -> None:
     _, problem = classify_grade(-15, True, None, 42)
     assert problem is not None
-    assert "42 s" in problem
+    assert "hook.timeout_s (42 s)" in problem
 
 
 def test_failed_gates_lists_each_failed_criterion() -> None:

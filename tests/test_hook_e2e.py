@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -431,13 +432,13 @@ def test_strict_mode_blocks_on_our_own_crash(clone: Clone) -> None:
 
 def test_grader_timeout_fails_open(clone: Clone) -> None:
     new = _change(
-        clone.work, {"practicegrade.yml": "version: 1\nhook: {tests: false, timeout_s: 3}\n"}
+        clone.work, {"practicegrade.yml": "version: 1\nhook: {tests: false, timeout_s: 5}\n"}
     )
     started = time.monotonic()
     pushed = clone.push("origin", "main", env={hook.FAULT_ENV: "hang"})
-    assert time.monotonic() - started < 20
+    assert time.monotonic() - started < 12  # within hook.timeout_s, plus git and load
     assert pushed.returncode == 0
-    assert "grading took longer than 3 s and was stopped" in pushed.output
+    assert "grading did not finish within hook.timeout_s (5 s) and was stopped" in pushed.output
     assert clone.remote_oid("main") == new
 
 
@@ -507,3 +508,50 @@ def test_advisory_gates_warn_but_let_the_push_through(clone: Clone) -> None:
     assert pushed.returncode == 0, pushed.output
     assert "push blocked" not in pushed.output
     assert clone.remote_oid("main") == new
+
+
+def _processes_under(folder: Path) -> list[int]:
+    """Pids whose working directory is inside ``folder``."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cwd = Path(os.readlink(entry / "cwd"))
+        except OSError:
+            continue
+        if cwd == folder or folder in cwd.parents:
+            pids.append(int(entry.name))
+    return pids
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="grade dies on SIGTERM without stopping its own children (pytest runs in its own "
+    "session) or removing its temporary worktree; needs a SIGTERM handler in cli/proc",
+)
+@pytest.mark.skipif(not Path("/proc/self/cwd").exists(), reason="needs /proc")
+def test_a_stopped_grader_leaves_nothing_behind(clone: Clone) -> None:
+    slow = "import time\n\n\ndef test_slow():\n    time.sleep(10)\n"
+    config = "version: 1\nhook: {tests: true, timeout_s: 6}\n"
+    _change(clone.work, {"tests/test_slow.py": slow, "practicegrade.yml": config})
+    pushed = clone.push("origin", "main")
+    assert "did not finish within hook.timeout_s (6 s)" in pushed.output
+    trees = [
+        Path(line.split(" ", 1)[1])
+        for line in git(clone.work, "worktree", "list", "--porcelain").splitlines()
+        if line.startswith("worktree ")
+    ]
+    leaked = [t for t in trees if t.resolve() != clone.work.resolve()]
+    orphans = [pid for tree in leaked for pid in _processes_under(tree)]
+    try:
+        assert leaked == []
+        assert orphans == []
+    finally:
+        deadline = time.monotonic() + 15
+        while any(_processes_under(t) for t in leaked) and time.monotonic() < deadline:
+            time.sleep(0.2)  # the orphaned test run ends on its own within 10 s
+        for tree in leaked:
+            git(clone.work, "worktree", "remove", "--force", str(tree))
+            if tree.parent.name.startswith("practicegrade-"):
+                shutil.rmtree(tree.parent, ignore_errors=True)

@@ -58,6 +58,10 @@ SHIM_EXIT_BLOCK = 10
 """What ``run --shim`` answers to block: a Python that dies on import exits 1, and the
 shim must be able to tell that apart from a verdict (anything but 0 and 10 fails open)."""
 
+KILL_GRACE_S = 3.0
+"""Between SIGTERM and SIGKILL for a grader past its deadline; taken from the budget, so
+the whole hook stays within ``hook.timeout_s``."""
+
 SKIP_ENV = "PRACTICEGRADE_SKIP"
 IN_HOOK_ENV = "PRACTICEGRADE_IN_HOOK"
 FAULT_ENV = "PRACTICEGRADE_HOOK_FAULT"
@@ -191,7 +195,7 @@ ChildStatus = Literal["pass", "blocked", "error"]
 
 
 def classify_grade(
-    returncode: int, timed_out: bool, report: Mapping[str, Any] | None, timeout_s: float
+    returncode: int, timed_out: bool, report: Mapping[str, Any] | None, limit_s: float
 ) -> tuple[ChildStatus, str | None]:
     """Decide what the grader child's ending means: ``(status, problem)``.
 
@@ -200,7 +204,10 @@ def classify_grade(
     failing mentee.
     """
     if timed_out:
-        return "error", f"grading took longer than {timeout_s:.0f} s and was stopped"
+        return (
+            "error",
+            f"grading did not finish within hook.timeout_s ({limit_s:g} s) and was stopped",
+        )
     if returncode == 0:
         return "pass", None
     if returncode == 1 and _verdict(report) == "fail":
@@ -598,10 +605,14 @@ def grade_commit(
     *,
     tests: bool,
     timeout_s: float,
+    limit_s: float,
     env: Mapping[str, str],
     echo: Echo,
 ) -> tuple[ChildStatus, str | None, Mapping[str, Any] | None]:
-    """Grade one pushed commit in a child process bounded by ``timeout_s``."""
+    """Grade one pushed commit in a child process bounded by ``timeout_s``.
+
+    ``limit_s`` is the configured ``hook.timeout_s``, for the message when time runs out.
+    """
     import shutil  # noqa: PLC0415
     import tempfile  # noqa: PLC0415
 
@@ -617,12 +628,13 @@ def grade_commit(
             _grader_argv(root, plan, tests, out_dir, env),
             cwd=root,
             timeout=timeout_s,
+            kill_grace_s=KILL_GRACE_S,
             env=child_env,
         )
         report = _read_report(out_dir)
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
-    status, problem = classify_grade(done.returncode, done.timed_out, report, timeout_s)
+    status, problem = classify_grade(done.returncode, done.timed_out, report, limit_s)
     if status != "error":
         summary = _summary(report, done.stdout.strip(), env)
         if summary:
@@ -697,12 +709,18 @@ def _grade_all(
     blocked: list[str] = []
     problems: list[str] = []
     for plan in plans:
-        left = deadline - time.monotonic()
-        if left <= 1:
+        left = deadline - time.monotonic() - KILL_GRACE_S
+        if left < 1:
             problems.append(f"{plan.ref.name}: no time left to grade it (hook.timeout_s)")
             continue
         status, problem, report = grade_commit(
-            root, plan, tests=bool(hook.tests), timeout_s=left, env=env, echo=echo
+            root,
+            plan,
+            tests=bool(hook.tests),
+            timeout_s=left,
+            limit_s=float(hook.timeout_s),
+            env=env,
+            echo=echo,
         )
         if status == "blocked":
             gates = failed_gates(report) or ["(see the summary above)"]
