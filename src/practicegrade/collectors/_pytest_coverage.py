@@ -19,7 +19,7 @@ from practicegrade.discover import is_test_file, walk_python_files
 from practicegrade.model import FileCoverage
 
 MIN_COVERAGE = (6, 4)
-"""``[run] sigterm`` (saving data when our timeout strikes) arrived in coverage.py 6.4."""
+"""``[run] sigterm`` arrived in coverage.py 6.4; ``coverage run`` saves on SIGTERM since 7.2.3."""
 PATCH_COVERAGE = (7, 10)
 """``[run] patch = subprocess, _exit`` arrived in coverage.py 7.10."""
 PRAGMA_NO_COVER = re.compile(r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)")

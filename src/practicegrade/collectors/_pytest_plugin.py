@@ -113,7 +113,7 @@ def pytest_sessionfinish(session: Any, exitstatus: Any) -> None:
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: Any, config: Any) -> None:
+def pytest_terminal_summary(terminalreporter: Any) -> None:
     # pytest's "in N s" is measured up to its own summary line, after every plugin's
     # session-finish and summary work: measure to the same point.
     _emit({"e": "summary", "duration": time.time() - _STARTED[0]})

@@ -290,7 +290,10 @@ def _coverage_metrics(
     data, problem = _read_coverage(project, work, run.rcfile)
     if data is None:
         if not summary.finished:
-            problem += "; the test process ended before coverage.py could save its data"
+            problem += (
+                "; the test process ended before coverage.py could save its data"
+                " (coverage.py 7.2.3+ saves when our timeout stops it, 7.10+ on os._exit)"
+            )
         return {}, _unmeasured(COVERAGE_KEYS, problem), ()
     totals, files = parse_coverage_json(data)
     metrics: dict[str, float] = {}
