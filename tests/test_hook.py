@@ -463,3 +463,22 @@ def test_peel_commits_in_one_call(tmp_path: Path) -> None:
     assert tag != head
     assert hook.peel_commits(repo, [head, tag, tree, A]) == {head: head, tag: head}
     assert hook.peel_commits(repo, []) == {}
+
+
+def test_grader_runs_with_the_work_trees_virtualenv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The grader checks out the pushed commit elsewhere; the interpreter comes from here."""
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    repo = init_repo(tmp_path / "repo")
+    plan = hook.GradePlan(PushedRef("x", A, "refs/heads/x", B), A, B)
+    argv = hook._grader_argv(repo, plan, True, tmp_path / "out", {})
+    assert argv[argv.index("--python") + 1] == sys.executable
+    venv_python = repo / ".venv" / "bin" / "python"
+    venv_python.parent.mkdir(parents=True)
+    venv_python.symlink_to(sys.executable)
+    argv = hook._grader_argv(repo, plan, False, tmp_path / "out", {})
+    assert argv[argv.index("--python") + 1] == str(venv_python)
+    assert argv[argv.index("--rev") + 1] == A
+    assert argv[argv.index("--base") + 1] == B
+    assert "--no-tests" in argv

@@ -41,9 +41,12 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
+
+if TYPE_CHECKING:
+    from practicegrade.config import HookSettings
 
 HOOK_NAME = "pre-push"
 LEGACY_NAME = "pre-push.legacy"
@@ -80,7 +83,8 @@ GRADING_FILES = frozenset(
         ".coveragerc",
         ".pylintrc",
         "pylintrc",
-        "conftest.py",
+        ".pylintrc.toml",
+        "pylintrc.toml",
     }
 )
 """Non-``.py`` files whose change can change a grade (config of us and of our tools)."""
@@ -433,15 +437,15 @@ class _Settings:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.strict = False
-        self._loaded: Any = None
+        """Until the config is read, our own failures fail open."""
+        self._loaded: HookSettings | None = None
 
-    def get(self) -> Any:
+    def get(self) -> HookSettings:
         if self._loaded is None:
             from practicegrade.config import load_config  # noqa: PLC0415
 
-            config = load_config(self.root)
-            self._loaded = config.hook
-            self.strict = bool(config.hook.strict)
+            self._loaded = load_config(self.root).hook
+            self.strict = self._loaded.strict
         return self._loaded
 
 
@@ -524,7 +528,7 @@ def plan_push(
     root: Path, refs: Sequence[PushedRef], remote: str | None, settings: _Settings, echo: Echo
 ) -> list[GradePlan]:
     """Decide which pushed commits to grade (each once), saying why each other ref is not."""
-    reasons = {ref: skip_reason(ref, tags=ref.is_tag and bool(settings.get().tags)) for ref in refs}
+    reasons = {ref: skip_reason(ref, tags=ref.is_tag and settings.get().tags) for ref in refs}
     todo = [ref for ref in refs if reasons[ref] is None]
     known = peel_commits(
         root, [r.local_oid for r in todo] + [r.remote_oid for r in todo if not r.is_new]
@@ -542,6 +546,14 @@ def plan_push(
 def _grader_argv(
     root: Path, plan: GradePlan, tests: bool, out_dir: Path, env: Mapping[str, str]
 ) -> list[str]:
+    """``practicegrade grade`` for the pushed commit, as a child process.
+
+    The learner's interpreter is chosen here, against the real work tree (its ``.venv``
+    and the active ``VIRTUAL_ENV``): the grader sees only a temporary checkout of the
+    pushed commit, where no virtualenv lives.
+    """
+    from practicegrade.discover import choose_python  # noqa: PLC0415
+
     fault = env.get(FAULT_ENV, "")
     if fault == "crash":
         return [sys.executable, "-c", f"raise RuntimeError('simulated crash ({FAULT_ENV})')"]
@@ -564,6 +576,8 @@ def _grader_argv(
         "--format",
         "report.json",
         "--no-bench",
+        "--python",
+        choose_python(root),
     ]
     return [*argv, "--no-tests"] if not tests else argv
 
@@ -636,6 +650,9 @@ def grade_commit(
         shutil.rmtree(out_dir, ignore_errors=True)
     status, problem = classify_grade(done.returncode, done.timed_out, report, limit_s)
     if status != "error":
+        for line in done.stderr.splitlines():
+            if line.startswith("warning:"):
+                echo(f"practicegrade: {line}")
         summary = _summary(report, done.stdout.strip(), env)
         if summary:
             echo(summary)
@@ -705,7 +722,7 @@ def _grade_all(
 ) -> bool:
     """Grade every planned commit within the hook's time budget; ``True``: block."""
     hook = settings.get()
-    deadline = started + float(hook.timeout_s)
+    deadline = started + hook.timeout_s
     blocked: list[str] = []
     problems: list[str] = []
     for plan in plans:
@@ -716,9 +733,9 @@ def _grade_all(
         status, problem, report = grade_commit(
             root,
             plan,
-            tests=bool(hook.tests),
+            tests=hook.tests,
             timeout_s=left,
-            limit_s=float(hook.timeout_s),
+            limit_s=hook.timeout_s,
             env=env,
             echo=echo,
         )
