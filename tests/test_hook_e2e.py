@@ -555,3 +555,38 @@ def test_a_stopped_grader_leaves_nothing_behind(clone: Clone) -> None:
             git(clone.work, "worktree", "remove", "--force", str(tree))
             if tree.parent.name.startswith("practicegrade-"):
                 shutil.rmtree(tree.parent, ignore_errors=True)
+
+
+def test_push_from_a_submodule(tmp_path: Path) -> None:
+    """A submodule's git dir lives in the superproject's .git/modules: hooks go there."""
+    lib_remote = tmp_path / "lib.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(lib_remote))
+    seed = tmp_path / "lib-seed"
+    git(tmp_path, "init", "-q", "-b", "main", str(seed))
+    _change(seed, {"lib.py": "X = 1\n"})
+    git(seed, "push", "-q", str(lib_remote), "main")
+    sup = tmp_path / "super"
+    git(tmp_path, "init", "-q", "-b", "main", str(sup))
+    git(sup, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib_remote), "lib")
+    sub = sup / "lib"
+    installed = hook.install(sub, sys.executable, echo=lambda _: None)
+    assert installed == sup / ".git" / "modules" / "lib" / "hooks" / "pre-push"
+    git(sub, "checkout", "-q", "main")
+    base = git(sub, "rev-parse", "HEAD").strip()
+    tip = _change(sub, {"lib.py": "X = 2\n"})
+    pushed = Clone(lib_remote, sub).push("origin", "main", env=CRASH)
+    assert _grading_line("main", tip, base) in pushed.output
+    assert pushed.returncode == 0, pushed.output
+
+
+def test_invalid_config_fails_open_and_says_where(clone: Clone) -> None:
+    new = _change(
+        clone.work,
+        {"practicegrade.yml": "version: 1\nhook: {timeout_s: soon}\n", "src/calc/c.py": "C = 1\n"},
+    )
+    pushed = clone.push("origin", "main")
+    assert pushed.returncode == 0, pushed.output
+    assert "warning: practicegrade could not grade this push; it goes ahead" in pushed.output
+    assert "practicegrade.yml" in pushed.output
+    assert "timeout_s" in pushed.output
+    assert clone.remote_oid("main") == new
