@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 
 @pytest.fixture(autouse=True)
-def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Pin git identity and config, give an empty HOME and template dir, drop CI tokens."""
     base = tmp_path_factory.mktemp("hermetic")
     home = base / "home"
@@ -17,7 +14,7 @@ def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     templates = base / "templates"
     templates.mkdir()
     gitconfig = base / "gitconfig"
-    gitconfig.write_text("[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n")
+    gitconfig.write_text('[init]\n\tdefaultBranch = main\n[protocol "file"]\n\tallow = always\n')
     env = {
         "HOME": str(home),
         "GIT_CONFIG_GLOBAL": str(gitconfig),
@@ -33,7 +30,13 @@ def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    for key in ("GITHUB_TOKEN", "GITLAB_TOKEN", "PYTEST_ADDOPTS", "PRACTICEGRADE_SKIP",
-                "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+    for key in (
+        "GITHUB_TOKEN",
+        "GITLAB_TOKEN",
+        "PYTEST_ADDOPTS",
+        "PRACTICEGRADE_SKIP",
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+    ):
         monkeypatch.delenv(key, raising=False)
-    yield

@@ -24,7 +24,9 @@ def _command(exc: BaseException) -> click.Command:
 
 
 def test_config_error_exits_2_with_hint() -> None:
-    result = CliRunner().invoke(_command(ConfigError("practicegrade.yml:3: gates: bad", hint="use blocking")))
+    result = CliRunner().invoke(
+        _command(ConfigError("practicegrade.yml:3: gates: bad", hint="use blocking"))
+    )
     assert result.exit_code == 2
     assert "error: practicegrade.yml:3: gates: bad" in result.output
     assert "hint: use blocking" in result.output
@@ -50,12 +52,15 @@ def test_grade_on_a_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("args", [["--help"], ["grade", "--help"], ["--version"]])
 def test_real_process_help(args: list[str]) -> None:
-    done = subprocess.run([sys.executable, "-m", "practicegrade", *args], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "practicegrade", *args], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stderr
     assert "practicegrade" in done.stdout or "Usage" in done.stdout
 
 
 def test_help_does_not_import_the_heavy_tools() -> None:
-    code = "import sys, practicegrade.cli; print(sorted(m for m in ('pylint','radon','coverage','git','jinja2','yaml') if m in sys.modules))"
+    heavy = ("pylint", "radon", "coverage", "git", "jinja2", "yaml")
+    code = f"import sys, practicegrade.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

@@ -21,7 +21,15 @@ def test_src_layout_named_in_pyproject(tmp_path: Path) -> None:
 
 
 def test_flat_package_with_test_folder(tmp_path: Path) -> None:
-    write_files(tmp_path, {"shop/__init__.py": "", "shop/cart.py": "X = 1\n", "test/test_cart.py": "", "setup.py": ""})
+    write_files(
+        tmp_path,
+        {
+            "shop/__init__.py": "",
+            "shop/cart.py": "X = 1\n",
+            "test/test_cart.py": "",
+            "setup.py": "",
+        },
+    )
     project = discover(tmp_path)
     assert project.source_dirs == ("shop",)
     assert project.packages == ("shop",)
@@ -30,7 +38,9 @@ def test_flat_package_with_test_folder(tmp_path: Path) -> None:
 
 
 def test_single_modules_with_tests_beside_them(tmp_path: Path) -> None:
-    write_files(tmp_path, {"fizzbuzz.py": "", "test_fizzbuzz.py": "", "conftest.py": "", "setup.py": ""})
+    write_files(
+        tmp_path, {"fizzbuzz.py": "", "test_fizzbuzz.py": "", "conftest.py": "", "setup.py": ""}
+    )
     project = discover(tmp_path)
     assert project.source_files == ("fizzbuzz.py",)
     assert project.packages == ("fizzbuzz",)
@@ -38,12 +48,18 @@ def test_single_modules_with_tests_beside_them(tmp_path: Path) -> None:
 
 
 def test_tool_folders_are_skipped(tmp_path: Path) -> None:
-    write_files(tmp_path, {"app/__init__.py": "", "app/.venv/lib/x.py": "", "app/build/y.py": "", "app/core.py": ""})
+    write_files(
+        tmp_path,
+        {"app/__init__.py": "", "app/.venv/lib/x.py": "", "app/build/y.py": "", "app/core.py": ""},
+    )
     assert discover(tmp_path).source_files == ("app/__init__.py", "app/core.py")
 
 
 def test_config_source_tests_and_exclude_win(tmp_path: Path) -> None:
-    write_files(tmp_path, {"lib/a.py": "", "lib/migrations/m1.py": "", "checks/test_a.py": "", "other/b.py": ""})
+    write_files(
+        tmp_path,
+        {"lib/a.py": "", "lib/migrations/m1.py": "", "checks/test_a.py": "", "other/b.py": ""},
+    )
     project = discover(tmp_path, source=["lib"], tests=["checks"], exclude=["**/migrations/**"])
     assert project.source_files == ("lib/a.py",)
     assert project.test_paths == ("checks",)
@@ -57,13 +73,21 @@ def test_no_python_at_all(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("path", "expected"),
-    [("tests/helpers.py", True), ("pkg/test_x.py", True), ("pkg/x_test.py", True), ("pkg/testing.py", False), ("conftest.py", True)],
+    [
+        ("tests/helpers.py", True),
+        ("pkg/test_x.py", True),
+        ("pkg/x_test.py", True),
+        ("pkg/testing.py", False),
+        ("conftest.py", True),
+    ],
 )
 def test_is_test_file(path: str, expected: bool) -> None:
     assert is_test_file(path) is expected
 
 
-def test_choose_python_prefers_explicit_then_virtualenv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_choose_python_prefers_explicit_then_virtualenv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True)
     exe = venv / "bin" / "python"

@@ -28,7 +28,10 @@ def _alive(pid: int) -> bool:
 
 
 def test_run_captures_output_and_exit_code() -> None:
-    done = proc.run([PY, "-c", "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"], timeout=30)
+    done = proc.run(
+        [PY, "-c", "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"],
+        timeout=30,
+    )
     assert (done.returncode, done.stdout.strip(), done.stderr.strip()) == (3, "out", "err")
     assert not done.timed_out
 
@@ -79,21 +82,29 @@ def test_output_is_capped_to_the_tail() -> None:
 
 
 def test_limits_apply_in_the_child() -> None:
-    script = "import resource; print(resource.getrlimit(resource.RLIMIT_FSIZE)[0], resource.getrlimit(resource.RLIMIT_CORE)[0])"
+    script = (
+        "import resource as r; "
+        "print(r.getrlimit(r.RLIMIT_FSIZE)[0], r.getrlimit(r.RLIMIT_CORE)[0])"
+    )
     done = proc.run([PY, "-c", script], timeout=30, limits=proc.Limits(file_size_bytes=1 << 20))
     assert done.stdout.split() == [str(1 << 20), "0"]
 
 
 def test_file_size_limit_stops_a_disk_filler(tmp_path) -> None:
     target = tmp_path / "big"
-    script = f"f = open({str(target)!r}, 'wb')\nfor _ in range(100): f.write(b'x' * (1 << 20)); f.flush()\n"
+    script = (
+        f"f = open({str(target)!r}, 'wb')\n"
+        "for _ in range(100): f.write(b'x' * (1 << 20)); f.flush()\n"
+    )
     done = proc.run([PY, "-c", script], timeout=30, limits=proc.Limits(file_size_bytes=1 << 20))
     assert done.returncode != 0
     assert target.stat().st_size <= 1 << 20
 
 
 def test_stdin_is_fed() -> None:
-    done = proc.run([PY, "-c", "import sys; print(sys.stdin.read().upper())"], timeout=30, stdin=b"abc")
+    done = proc.run(
+        [PY, "-c", "import sys; print(sys.stdin.read().upper())"], timeout=30, stdin=b"abc"
+    )
     assert done.stdout.strip() == "ABC"
 
 

@@ -25,7 +25,7 @@ from typing import Any, Literal, ParamSpec, TypeVar
 import click
 
 from practicegrade import __version__
-from practicegrade.errors import EXIT_INTERNAL, EXIT_USAGE, PracticegradeError
+from practicegrade.errors import EXIT_INTERNAL, PracticegradeError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -59,7 +59,7 @@ def error_boundary(func: Callable[P, R]) -> Callable[P, R]:
             sys.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, SystemExit):
             raise
-        except Exception as exc:  # noqa: BLE001 - the boundary: anything else is our bug
+        except Exception as exc:
             log = write_crash_log(exc)
             click.echo(f"internal error: {type(exc).__name__}: {exc}", err=True)
             click.echo(f"practicegrade crashed; the crash log is at {log}", err=True)
@@ -69,7 +69,9 @@ def error_boundary(func: Callable[P, R]) -> Callable[P, R]:
 
 
 @contextmanager
-def progress_line(enabled: bool) -> Iterator[Callable[[str, Literal["start", "done"]], None] | None]:
+def progress_line(
+    enabled: bool,
+) -> Iterator[Callable[[str, Literal["start", "done"]], None] | None]:
     """A one-line status on stderr naming the running collectors and the elapsed time."""
     if not enabled:
         yield None
@@ -119,24 +121,47 @@ FORMATS = ("report.json", "comment.md", "report.html", "lint.sarif", "junit.xml"
 
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path), default=".")
-@click.option("--base", metavar="REF", help="Compare with REF (default: the merge-base; 'none' to skip).")
-@click.option("--rev", metavar="REV", help="Grade commit REV instead of the work tree.")
-@click.option("--config", "config_file", type=click.Path(path_type=Path), help="Config file to use.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Artifact folder [.practicegrade/out].")
 @click.option(
-    "--format", "formats", multiple=True, type=click.Choice(FORMATS),
+    "--base", metavar="REF", help="Compare with REF (default: the merge-base; 'none' to skip)."
+)
+@click.option("--rev", metavar="REV", help="Grade commit REV instead of the work tree.")
+@click.option(
+    "--config", "config_file", type=click.Path(path_type=Path), help="Config file to use."
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    help="Artifact folder [.practicegrade/out].",
+)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(FORMATS),
     help="Only write these artifacts (repeatable; default: all).",
 )
 @click.option("--no-tests", is_flag=True, help="Skip running the tests (static metrics only).")
 @click.option("--no-bench", is_flag=True, help="Skip the benchmarks.")
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=lambda: min(os.cpu_count() or 1, 4),
-              show_default="cores, at most 4", help="Parallel workers for pylint.")
-@click.option("--python", "python", metavar="PATH", help="Interpreter that runs the tests [active venv].")
-@click.option("--json", "as_json", is_flag=True, help="Print report.json to stdout instead of the summary.")
-@click.option("--source", "origin", type=click.Choice(["local", "hook", "ci"]), default="local",
-              hidden=True)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 64),
+    default=lambda: min(os.cpu_count() or 1, 4),
+    show_default="cores, at most 4",
+    help="Parallel workers for pylint.",
+)
+@click.option(
+    "--python", "python", metavar="PATH", help="Interpreter that runs the tests [active venv]."
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print report.json to stdout instead of the summary."
+)
+@click.option(
+    "--source", "origin", type=click.Choice(["local", "hook", "ci"]), default="local", hidden=True
+)
 @error_boundary
-def grade(  # noqa: PLR0913 - one parameter per CLI option
+def grade(
     path: Path,
     base: str | None,
     rev: str | None,
@@ -158,10 +183,19 @@ def grade(  # noqa: PLR0913 - one parameter per CLI option
     with progress_line(show_progress) as progress:
         outcome = run_grade(
             GradeRequest(
-                path=path, now=dt.datetime.now(dt.timezone.utc), config_file=config_file,
-                out_dir=out_dir, base=base, rev=rev, run_tests=not no_tests,
-                run_bench=not no_bench, jobs=jobs, python=python, origin=origin,
-                formats=formats or None, progress=progress,
+                path=path,
+                now=dt.datetime.now(dt.timezone.utc),
+                config_file=config_file,
+                out_dir=out_dir,
+                base=base,
+                rev=rev,
+                run_tests=not no_tests,
+                run_bench=not no_bench,
+                jobs=jobs,
+                python=python,
+                origin=origin,
+                formats=formats or None,
+                progress=progress,
             )
         )
     for warning in outcome.warnings:
@@ -184,20 +218,22 @@ def grade(  # noqa: PLR0913 - one parameter per CLI option
 @error_boundary
 def roles() -> None:
     """List the built-in competence models."""
-    from practicegrade.config import list_roles  # type: ignore[attr-defined]  # noqa: PLC0415
+    from practicegrade.config import list_roles  # noqa: PLC0415
 
     for name, summary in list_roles():
         click.echo(f"{name:20} {summary}")
 
 
 @main.command()
-@click.option("--role", default="junior-python", show_default=True, help="Built-in model to start from.")
+@click.option(
+    "--role", default="junior-python", show_default=True, help="Built-in model to start from."
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing practicegrade.yml.")
 @click.argument("path", type=click.Path(path_type=Path, file_okay=False), default=".")
 @error_boundary
 def init(role: str, force: bool, path: Path) -> None:
     """Write a starter practicegrade.yml from a built-in competence model."""
-    from practicegrade.config import starter_config  # type: ignore[attr-defined]  # noqa: PLC0415
+    from practicegrade.config import starter_config  # noqa: PLC0415
     from practicegrade.errors import UsageError  # noqa: PLC0415
 
     target = path / "practicegrade.yml"

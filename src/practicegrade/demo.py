@@ -18,8 +18,14 @@ from pathlib import Path
 from practicegrade import gitrepo
 from practicegrade.errors import GitError
 
-_IDENTITY = ("-c", "user.name=Demo Mentee", "-c", "user.email=mentee@practicegrade.invalid",
-             "-c", "commit.gpgsign=false")
+_IDENTITY = (
+    "-c",
+    "user.name=Demo Mentee",
+    "-c",
+    "user.email=mentee@practicegrade.invalid",
+    "-c",
+    "commit.gpgsign=false",
+)
 
 BASE_FILES = {
     "pyproject.toml": """
@@ -54,13 +60,13 @@ BASE_FILES = {
                 counts[value] = counts.get(value, 0) + 1
             return counts
     ''',
-    "tests/test_stats.py": '''
+    "tests/test_stats.py": """
         from logtool.stats import count_by
 
 
         def test_count_by_length():
             assert count_by(["a", "bb", "cc"], len) == {1: 1, 2: 2}
-    ''',
+    """,
 }
 
 PRACTICE_FILES = {
@@ -105,12 +111,13 @@ PRACTICE_FILES = {
             """Input for the benchmark: a thousand typical lines."""
             return [f"10.0.0.{i % 255} 200 /index.html {i % 50}.5" for i in range(1000)]
     ''',
-    "tests/test_parser.py": '''
+    "tests/test_parser.py": """
         from logtool.parser import parse, parse_many
 
 
         def test_parse_full_line():
-            assert parse("1.2.3.4 200 /a 12.5") == {"ip": "1.2.3.4", "status": 200, "path": "/a", "ms": 12.5}
+            expected = {"ip": "1.2.3.4", "status": 200, "path": "/a", "ms": 12.5}
+            assert parse("1.2.3.4 200 /a 12.5") == expected
 
 
         def test_parse_empty_line():
@@ -119,7 +126,7 @@ PRACTICE_FILES = {
 
         def test_parse_many_drops_bad_lines():
             assert len(parse_many(["1.2.3.4 200 /a", "", "5.6.7.8 oops"])) == 1
-    ''',
+    """,
 }
 
 
@@ -161,8 +168,11 @@ def run_demo(*, echo: Callable[[str], None] = print) -> int:
     echo(f"Sample mentee repo: {root} (branch 'practice', compared with 'main')\n")
     outcome = grade(
         GradeRequest(
-            path=root, now=dt.datetime.now(dt.timezone.utc), base="main",
-            python=sys.executable, origin="local",
+            path=root,
+            now=dt.datetime.now(dt.timezone.utc),
+            base="main",
+            python=sys.executable,
+            origin="local",
         )
     )
     echo(render_summary(outcome.report, color=sys.stdout.isatty()))

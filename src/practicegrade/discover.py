@@ -13,17 +13,36 @@ import fnmatch
 import os
 import re
 import sys
-import tomllib
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
+
+import tomllib
 
 from practicegrade.collectors import Project
 
 _SKIP_DIRS = frozenset(
     {
-        ".git", ".hg", ".venv", "venv", "env", ".env", ".tox", ".nox", "node_modules",
-        "__pycache__", "build", "dist", ".eggs", "site-packages", ".mypy_cache",
-        ".pytest_cache", ".ruff_cache", ".practicegrade", "docs", "doc", "examples",
+        ".git",
+        ".hg",
+        ".venv",
+        "venv",
+        "env",
+        ".env",
+        ".tox",
+        ".nox",
+        "node_modules",
+        "__pycache__",
+        "build",
+        "dist",
+        ".eggs",
+        "site-packages",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".practicegrade",
+        "docs",
+        "doc",
+        "examples",
     }
 )
 _TEST_DIRS = ("tests", "test", "testing")
@@ -81,7 +100,9 @@ def _packages_in(root: Path, folder: str) -> list[str]:
     return sorted(
         entry.name
         for entry in base.iterdir()
-        if entry.is_dir() and not _skip_dir(entry.name) and (entry / "__init__.py").is_file()
+        if entry.is_dir()
+        and not _skip_dir(entry.name)
+        and (entry / "__init__.py").is_file()
         and entry.name not in _TEST_DIRS
     )
 
@@ -112,7 +133,9 @@ def detect_test_paths(root: Path, source_files: Iterable[str]) -> list[str]:
     folders = [d for d in _TEST_DIRS if (root / d).is_dir() and walk_python_files(root, d)]
     if folders:
         return folders
-    beside = [f for f in walk_python_files(root, ".") if is_test_file(f) and not f.endswith("conftest.py")]
+    beside = [
+        f for f in walk_python_files(root, ".") if is_test_file(f) and not f.endswith("conftest.py")
+    ]
     del source_files
     return beside
 
@@ -142,7 +165,9 @@ def discover(
     """Describe the project at ``root``; explicit ``source``/``tests`` win over detection."""
     if source:
         source_dirs = [s.strip("/") or "." for s in source]
-        import_root = "src" if any(PurePosixPath(s).parts[:1] == ("src",) for s in source_dirs) else "."
+        import_root = (
+            "src" if any(PurePosixPath(s).parts[:1] == ("src",) for s in source_dirs) else "."
+        )
     else:
         source_dirs, import_root = detect_source_dirs(root)
     files = sorted(
@@ -150,8 +175,7 @@ def discover(
             f
             for d in source_dirs
             for f in walk_python_files(root, d)
-            if not is_test_file(f) and not _excluded(f, exclude)
-            and (d != "." or "/" not in f)
+            if not is_test_file(f) and not _excluded(f, exclude) and (d != "." or "/" not in f)
         }
     )
     if source is None and source_dirs and all(d.endswith(".py") for d in source_dirs):

@@ -16,6 +16,7 @@ holds our pipe, or prints gigabytes must never hang or flood us. So every call h
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -141,10 +142,8 @@ class _Tail:
 
 
 def _kill_group(pgid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def run(
@@ -188,10 +187,8 @@ def run(
     except subprocess.TimeoutExpired:
         timed_out = True
         _kill_group(proc.pid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=kill_grace_s)
-        except subprocess.TimeoutExpired:
-            pass
     # Whatever is left in the group (a forked child holding our pipe) goes now.
     _kill_group(proc.pid, signal.SIGKILL)
     proc.wait()

@@ -87,7 +87,8 @@ def _convert(tp: Any, data: JSONValue, path: str) -> Any:  # noqa: PLR0911, PLR0
             raise ValueError(f"{path}: expected a list")
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(_convert(args[0], v, f"{path}[{i}]") for i, v in enumerate(data))
-        return tuple(_convert(a, v, f"{path}[{i}]") for i, (a, v) in enumerate(zip(args, data)))
+        pairs = enumerate(zip(args, data, strict=True))
+        return tuple(_convert(a, v, f"{path}[{i}]") for i, (a, v) in pairs)
     if origin in (Mapping, dict) or origin is typing.Mapping:
         _, vt = get_args(tp)
         if not isinstance(data, dict):

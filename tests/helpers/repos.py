@@ -33,7 +33,9 @@ def write_files(root: Path, files: Mapping[str, str | bytes]) -> None:
             path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
 
 
-def init_repo(root: Path, files: Mapping[str, str | bytes] | None = None, *, message: str = "init") -> Path:
+def init_repo(
+    root: Path, files: Mapping[str, str | bytes] | None = None, *, message: str = "init"
+) -> Path:
     """``git init`` (branch ``main``) at ``root``, write ``files`` and commit them if any."""
     root.mkdir(parents=True, exist_ok=True)
     git(root, "init", "-q", "-b", "main")
@@ -85,7 +87,7 @@ SAMPLE_PROJECT: dict[str, str | bytes] = {
             y = 1
             return x
     ''',
-    "tests/test_ops.py": '''
+    "tests/test_ops.py": """
         from calc.ops import add, classify
 
 
@@ -99,6 +101,6 @@ SAMPLE_PROJECT: dict[str, str | bytes] = {
 
         def test_classify_small():
             assert classify(3) == "small"
-    ''',
+    """,
 }
 """A src-layout package with tests, some untested branches and a few lint messages."""
