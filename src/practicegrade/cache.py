@@ -643,7 +643,7 @@ def _store_parts(
     cache.put("pylint-run", keys.run, dict(run))
 
 
-def _incremental(  # noqa: PLR0917 - the parts of one assembly
+def _incremental(
     project: Project,
     settings: Settings,
     cache: Cache,

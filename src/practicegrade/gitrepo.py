@@ -25,6 +25,9 @@ from practicegrade import proc
 from practicegrade.errors import GitError
 
 GIT_TIMEOUT_S = 60.0
+NOT_OURS = (".", ":(exclude,top).practicegrade")
+"""Pathspec for "everything but our own output folder": a grade writes its artifacts to
+``.practicegrade/out`` and must not see that as a change of the work tree."""
 CHECKOUT_TIMEOUT_S = 300.0
 
 SHALLOW_HINT = (
@@ -111,16 +114,18 @@ class HeadInfo:
 
 
 def head_info(root: Path) -> HeadInfo:
-    """HEAD's commit, tree and branch, and whether the work tree differs from it."""
+    """HEAD's commit, tree and branch, and whether the work tree differs from it (2 git calls)."""
     # Not ``--verify``: it accepts a single revision. Without it, a missing HEAD (no
-    # commits yet) is a non-zero exit.
-    done = git(root, "rev-parse", "HEAD^{commit}", "HEAD^{tree}", "--")
+    # commits yet) is a non-zero exit, and we fall back to asking for the branch alone.
+    done = git(root, "rev-parse", "HEAD^{commit}", "HEAD^{tree}", "--symbolic-full-name", "HEAD")
     lines = done.stdout.split()
-    ok = done.returncode == 0 and len(lines) == 3
-    commit, tree = (lines[0], lines[1]) if ok else (None, None)
-    branch_done = git(root, "symbolic-ref", "-q", "--short", "HEAD")
-    branch = branch_done.stdout.strip() or None if branch_done.returncode == 0 else None
-    status = git(root, "status", "--porcelain", "--untracked-files=normal")
+    commit = tree = None
+    if done.returncode == 0 and len(lines) == 3:
+        commit, tree, ref = lines
+    else:
+        ref = git(root, "symbolic-ref", "-q", "HEAD").stdout.strip()
+    branch = ref[len("refs/heads/") :] if ref.startswith("refs/heads/") else None
+    status = git(root, "status", "--porcelain", "--untracked-files=normal", "--", *NOT_OURS)
     return HeadInfo(commit=commit, tree=tree, branch=branch, dirty=bool(status.stdout.strip()))
 
 
@@ -205,17 +210,54 @@ def auto_base(root: Path, head_commit: str) -> BaseChoice | None:
 
     The current branch's upstream first (what was last shared), else the default branch
     (``origin/HEAD``, ``main``, ``master``, ``origin/main``, ``origin/master``); the base is
-    the merge-base of that ref and the graded commit. ``None`` when there is none.
+    the merge-base of that ref and the graded commit. ``None`` when there is none. One
+    ``for-each-ref`` answers all candidates at once, then one ``merge-base``.
     """
-    candidates = [*filter(None, [upstream_of(root)]), *DEFAULT_BRANCH_CANDIDATES]
-    for name in dict.fromkeys(candidates):
-        done = git(root, "rev-parse", "--verify", "-q", "--end-of-options", f"{name}^{{commit}}")
-        if done.returncode != 0 or not done.stdout.strip():
-            continue
-        base = merge_base(root, head_commit, done.stdout.strip())
+    head_ref = git(root, "symbolic-ref", "-q", "HEAD").stdout.strip()
+    full = {
+        "origin/HEAD": "refs/remotes/origin/HEAD",
+        "main": "refs/heads/main",
+        "master": "refs/heads/master",
+        "origin/main": "refs/remotes/origin/main",
+        "origin/master": "refs/remotes/origin/master",
+    }
+    patterns = [*([head_ref] if head_ref else []), *full.values()]
+    out = git_out(
+        root, "for-each-ref", "--format=%(refname)%00%(objectname)%00%(upstream)", *patterns
+    )
+    commits: dict[str, str] = {}
+    upstream = ""
+    for line in out.splitlines():
+        name, _, rest = line.partition("\0")
+        sha, _, up = rest.partition("\0")
+        commits[name] = sha
+        if name == head_ref:
+            upstream = up
+    candidates: list[tuple[str, str]] = []
+    if upstream:
+        resolved = commits.get(upstream) or _resolve_quiet(root, upstream)
+        if resolved:
+            candidates.append((_display_ref(upstream), resolved))
+    for short, name in full.items():
+        if name in commits:
+            candidates.append((short, commits[name]))
+    for short, sha in candidates:
+        base = merge_base(root, head_commit, sha)
         if base is not None:
-            return BaseChoice(ref=_short_ref(name), commit=base)
+            return BaseChoice(ref=_short_ref(short), commit=base)
     return None
+
+
+def _resolve_quiet(root: Path, ref: str) -> str | None:
+    done = git(root, "rev-parse", "--verify", "-q", "--end-of-options", f"{ref}^{{commit}}")
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def _display_ref(full_name: str) -> str:
+    for prefix in ("refs/remotes/", "refs/heads/"):
+        if full_name.startswith(prefix):
+            return full_name[len(prefix) :]
+    return full_name
 
 
 def _short_ref(name: str) -> str:
@@ -292,7 +334,7 @@ def _unquote(text: str) -> str:
 
 def untracked_files(root: Path) -> list[str]:
     """Files git does not track and does not ignore (a new module not yet added)."""
-    out = git_out(root, "ls-files", "-z", "--others", "--exclude-standard")
+    out = git_out(root, "ls-files", "-z", "--others", "--exclude-standard", "--", *NOT_OURS)
     return sorted(p for p in out.split("\0") if p)
 
 
@@ -316,7 +358,7 @@ def changed_lines(root: Path, base: str, head: str | None) -> dict[str, list[int
     ]
     if head is not None:
         args.append(head)
-    out = git_out(root, *args, "--")
+    out = git_out(root, *args, "--", *NOT_OURS)
     changed = parse_unified_zero(out)
     if head is None:
         for rel in untracked_files(root):
@@ -372,7 +414,7 @@ def changed_files(root: Path, base: str, head: str | None) -> list[FileChange]:
     args = ["diff", "--raw", "-z", "-M", "--no-abbrev", "--no-ext-diff", "--end-of-options", base]
     if head is not None:
         args.append(head)
-    changes = parse_raw_diff(git_out(root, *args, "--"))
+    changes = parse_raw_diff(git_out(root, *args, "--", *NOT_OURS))
     if head is None:
         changes += [FileChange("A", rel) for rel in untracked_files(root)]
     return sorted(changes, key=lambda c: c.path)

@@ -79,6 +79,8 @@ DYNAMIC_COLLECTORS = ("tests",)
 BENCH_SAMPLES = 10
 """Samples a side for the base/head benchmark comparison (at least 10, ABBA order)."""
 NO_BASE = "none"
+HISTORY_POINTS = 50
+"""Earlier grades shown in the dashboard's trend charts."""
 TRACKED_TOOLS = ("radon", "pylint", "astroid", "coverage", "pytest", "pytest-benchmark")
 
 
@@ -615,7 +617,8 @@ def build_comparison(
     from practicegrade import compare  # noqa: PLC0415
     from practicegrade.patch import patch_coverage  # noqa: PLC0415
 
-    head_commit = target.commit if target.from_rev else None
+    # A clean work tree is its HEAD commit: diffing commits needs no untracked-file listing.
+    head_commit = target.commit if target.from_rev or not target.dirty else None
     changes = gitrepo.changed_files(repo, base.choice.commit, head_commit)
     renames = compare.renames_from((c.status, c.path, c.old_path) for c in changes)
     base_details = _details(base.measured.results)
@@ -765,7 +768,7 @@ def grade(request: GradeRequest) -> GradeOutcome:
         warnings.extend(_note(repo, target, report, request, keys))
     artifacts: tuple[Path, ...] = ()
     if request.write_artifacts:
-        artifacts = _write(report, root, request)
+        artifacts = _write(report, root, request, repo, target)
     if cache.writes:
         cache.prune()
     verdict = report.evaluation.verdict if report.evaluation else "pass"
@@ -798,11 +801,22 @@ def _note(
     return []
 
 
-def _write(report: Report, root: Path, request: GradeRequest) -> tuple[Path, ...]:
+def _write(
+    report: Report, root: Path, request: GradeRequest, repo: Path | None, target: Target
+) -> tuple[Path, ...]:
+    """Write the artifacts, the dashboard with this branch's earlier grades as its trend."""
+    from practicegrade.history import read_history  # noqa: PLC0415
     from practicegrade.render import write_artifacts  # noqa: PLC0415
 
+    history = []
+    if repo is not None and target.commit is not None:
+        earlier = read_history(repo, target.commit, limit=HISTORY_POINTS + 1)
+        history = [p for p in earlier if p.commit != target.commit or target.dirty]
     out_dir = request.out_dir or root / ".practicegrade" / "out"
-    return tuple(write_artifacts(report, out_dir, formats=request.formats))
+    written = write_artifacts(
+        report, out_dir, history=history[-HISTORY_POINTS:], formats=request.formats
+    )
+    return tuple(written)
 
 
 def build_report(

@@ -270,15 +270,14 @@ def read_history(
     """Graded commits reachable from ``rev_range``, oldest first, at most ``limit`` (newest kept).
 
     One ``git log`` prints every commit with its note; commits without a (valid) note are
-    skipped. A repository without commits or notes has an empty history, not an error.
+    skipped. A repository without commits or notes has an empty history, not an error
+    (``git log`` fails without commits; that failure is the empty history).
     """
     import datetime as dt  # noqa: PLC0415
 
     from practicegrade import gitrepo  # noqa: PLC0415
     from practicegrade.errors import GitError  # noqa: PLC0415
 
-    if not gitrepo.has_commits(root):
-        return []
     try:
         logged = gitrepo.notes_log(root, rev_range, NOTES_REF)
     except GitError:
@@ -584,7 +583,7 @@ def _repo_root(path: Path) -> Path:
     metavar="REV",
     help="Whose history: commits reachable from REV.",
 )
-def history_cli(  # noqa: PLR0917 - one parameter per CLI option
+def history_cli(
     path: Path, metrics: tuple[str, ...], as_json: bool, svg_file: Path | None, limit: int, rev: str
 ) -> None:
     """Show the trend of graded commits on this branch (from git notes)."""
