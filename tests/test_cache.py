@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from practicegrade import cache as cache_module
 from practicegrade.cache import (
     Cache,
     blob_sha,
@@ -19,6 +20,7 @@ from practicegrade.cache import (
     imported_names,
     make_key,
     module_name,
+    worth_incremental,
 )
 from practicegrade.collectors import Project, Settings, complexity, lint
 from practicegrade.discover import discover
@@ -81,22 +83,33 @@ def test_relative_imports_are_resolved() -> None:
     assert imported_names(b"def broken(:\n", "pkg.mod", False) == set()
 
 
-def test_first_party_closure_is_transitive_and_includes_parent_packages() -> None:
+def test_first_party_closure_is_transitive_and_names_packages_only_when_imported() -> None:
     sources = {
-        "src/pkg/__init__.py": b"",
+        "src/pkg/__init__.py": b"from pkg import a\n",
         "src/pkg/a.py": b"from pkg.b import thing\n",
         "src/pkg/b.py": b"from .c import other\nimport requests\n",
         "src/pkg/c.py": b"x = 1\n",
         "src/pkg/leaf.py": b"import os\n",
+        "src/pkg/user.py": b"from pkg import a\n",
     }
     closure = first_party_imports(sources, ("src",))
-    assert closure["src/pkg/a.py"] == {
+    assert closure["src/pkg/a.py"] == {"src/pkg/a.py", "src/pkg/b.py", "src/pkg/c.py"}
+    assert closure["src/pkg/leaf.py"] == {"src/pkg/leaf.py"}
+    assert closure["src/pkg/user.py"] == {
+        "src/pkg/user.py",
+        "src/pkg/__init__.py",
         "src/pkg/a.py",
         "src/pkg/b.py",
         "src/pkg/c.py",
-        "src/pkg/__init__.py",
     }
-    assert closure["src/pkg/leaf.py"] == {"src/pkg/leaf.py", "src/pkg/__init__.py"}
+
+
+def test_incremental_lint_only_where_it_pays() -> None:
+    assert worth_incremental(14, 0, cross_cached=False)
+    assert not worth_incremental(14, 2, cross_cached=False)
+    assert worth_incremental(100, 3, cross_cached=False)
+    assert not worth_incremental(100, 40, cross_cached=False)
+    assert worth_incremental(14, 2, cross_cached=True)
 
 
 # --------------------------------------------------------------------------- warm == cold
@@ -145,7 +158,10 @@ DUP = '''
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    # The fixture is small; take the incremental path anyway so that it is what is tested.
+    monkeypatch.setattr(cache_module, "INCREMENTAL_MIN_FILES", 0)
+    monkeypatch.setattr(cache_module, "INCREMENTAL_MAX_SHARE", 1.0)
     root = tmp_path / "proj"
     write_files(
         root,

@@ -24,7 +24,7 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -289,8 +289,12 @@ def first_party_imports(
 ) -> dict[str, set[str]]:
     """For each source file, the source files it depends on transitively (itself included).
 
-    Importing ``pkg.a.b`` runs ``pkg/__init__.py`` and ``pkg/a/__init__.py`` too, so
-    parent packages count as imported. Only first-party files (the graded sources) are
+    What astroid reads when it resolves an import: ``from a.b import c`` locates
+    ``a/b.py`` by walking the package folders and parses ``a/b.py`` (and ``a/b/c.py`` when
+    ``c`` is a submodule); it does not parse ``a/__init__.py`` unless the code imports
+    ``a`` itself (``import a``, ``from a import x``), which adds it as a dependency like
+    any other module. Python *runs* parent packages on import; pylint never runs code, so
+    their text matters only when named. Only first-party files (the graded sources) are
     followed; third-party code is covered by the environment stamp.
     """
     by_module: dict[str, str] = {}
@@ -306,15 +310,13 @@ def first_party_imports(
         deps: set[str] = set()
         for imported in imported_names(data, name, rel.endswith("__init__.py")):
             parts = imported.split(".")
-            for i in range(1, len(parts) + 1):
+            # The longest prefix that is a module: ``import a.b.c`` where ``c`` is a
+            # function in ``a/b.py`` depends on ``a/b.py``.
+            for i in range(len(parts), 0, -1):
                 target = by_module.get(".".join(parts[:i]))
                 if target is not None:
                     deps.add(target)
-        parts = name.split(".") if name else []
-        for i in range(1, len(parts)):
-            parent = by_module.get(".".join(parts[:i]))
-            if parent is not None:
-                deps.add(parent)
+                    break
         direct[rel] = deps
     closure: dict[str, set[str]] = {}
     for rel in sources:
@@ -572,6 +574,29 @@ def _lint_result(
     return lint.aggregate(run, duration_s=time.monotonic() - started, config_text=config_text)
 
 
+INCREMENTAL_MIN_FILES = 30
+"""Below this many files one full pylint run is cheaper than changed modules + cross part."""
+INCREMENTAL_MAX_SHARE = 0.25
+"""Above this share of changed modules a full run is cheaper."""
+
+
+def worth_incremental(files: int, missing: int, *, cross_cached: bool) -> bool:
+    """Whether linting only the changed modules (plus the cross part) beats a full run.
+
+    Measured on two cores: the cross-module run (``duplicate-code`` needs every file
+    parsed by astroid, ``cyclic-import`` resolves every import) costs about what a full
+    ``-j2`` run costs on a small package (marshmallow, 14 modules: 4.1 s full, 5 s cross
+    alone), and about 60% of it on a larger one (click, 17 big modules: 9.5 s vs 5.9 s).
+    So the split pays only on larger trees with few changed modules, or when the cross
+    part is cached; otherwise one full run, whose parts still fill the cache.
+    """
+    if missing == 0:
+        return True
+    if cross_cached:
+        return missing <= files * INCREMENTAL_MAX_SHARE or missing < files
+    return files >= INCREMENTAL_MIN_FILES and missing <= files * INCREMENTAL_MAX_SHARE
+
+
 def cached_lint(project: Project, settings: Settings, cache: Cache) -> CollectorResult:
     """pylint with per-module reuse: only modules whose key changed are linted again.
 
@@ -611,7 +636,9 @@ def cached_lint(project: Project, settings: Settings, cache: Cache) -> Collector
     run = cache.get("pylint-run", keys.run)
     missing = [rel for rel in files if rel not in per_module]
     try:
-        if not per_module or not isinstance(run, dict):
+        if not worth_incremental(
+            len(files), len(missing), cross_cached=isinstance(cross, dict)
+        ) or (not isinstance(run, dict)):
             document = _run_driver(project, settings, files, cross_only=False, tag="full")
             parts = split_document(document, files)
             if parts is not None:
@@ -656,14 +683,17 @@ def _incremental(
 ) -> dict[str, Any]:
     """Lint the changed modules and (if needed) the cross-module part, side by side."""
     jobs: dict[str, Any] = {}
+    both = bool(missing) and not isinstance(cross, dict)
+    # Two runs side by side share the cores instead of each starting -jN workers.
+    half = replace(settings, jobs=max(1, settings.jobs // 2)) if both else settings
     with ThreadPoolExecutor(max_workers=2) as pool:
         if missing:
             jobs["subset"] = pool.submit(
-                _run_driver, project, settings, missing, cross_only=False, tag="subset"
+                _run_driver, project, half, missing, cross_only=False, tag="subset"
             )
         if not isinstance(cross, dict):
             jobs["cross"] = pool.submit(
-                _run_driver, project, settings, files, cross_only=True, tag="cross"
+                _run_driver, project, half, files, cross_only=True, tag="cross"
             )
         done = {name: future.result() for name, future in jobs.items()}
     modules = dict(per_module)
