@@ -525,11 +525,6 @@ def _processes_under(folder: Path) -> list[int]:
     return pids
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="grade dies on SIGTERM without stopping its own children (pytest runs in its own "
-    "session) or removing its temporary worktree; needs a SIGTERM handler in cli/proc",
-)
 @pytest.mark.skipif(not Path("/proc/self/cwd").exists(), reason="needs /proc")
 def test_a_stopped_grader_leaves_nothing_behind(clone: Clone) -> None:
     slow = "import time\n\n\ndef test_slow():\n    time.sleep(10)\n"

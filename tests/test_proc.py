@@ -119,3 +119,26 @@ def test_clean_env_drops_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     assert env["HOME"] == "/tmp/empty-home"
     assert env["COVERAGE_RCFILE"] == "/x"
     assert env["LANG"] == "C.UTF-8"
+
+
+def test_terminate_all_stops_running_groups_and_refuses_new_ones(tmp_path) -> None:
+    import threading
+
+    results: list[proc.Completed] = []
+    runner = threading.Thread(
+        target=lambda: results.append(proc.run(["sleep", "30"], timeout=60)), daemon=True
+    )
+    runner.start()
+    deadline = time.monotonic() + 5
+    while not proc._LIVE_GROUPS and time.monotonic() < deadline:
+        time.sleep(0.01)
+    try:
+        proc.terminate_all()
+        runner.join(timeout=10)
+        assert results
+        assert results[0].returncode != 0
+        with pytest.raises(ToolError, match="stopping"):
+            proc.run(["sleep", "1"], timeout=5)
+        assert proc.run(["git", "--version"], timeout=30).returncode == 0
+    finally:
+        proc._STOPPING.clear()

@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import os
 import platform
+import signal
 import sys
 import tempfile
 import threading
@@ -45,11 +46,22 @@ def write_crash_log(exc: BaseException) -> Path:
     return Path(name)
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM (the hook's timeout): stop our children, then unwind so cleanups run."""
+    del frame
+    from practicegrade import proc  # noqa: PLC0415
+
+    proc.terminate_all()
+    raise SystemExit(128 + signum)
+
+
 def error_boundary(func: Callable[P, R]) -> Callable[P, R]:
     """Map our errors to exit codes; a crash of ours is exit 3, never a failing mentee."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _stop_on_sigterm)
         try:
             return func(*args, **kwargs)
         except PracticegradeError as exc:

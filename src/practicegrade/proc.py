@@ -11,7 +11,10 @@ holds our pipe, or prints gigabytes must never hang or flood us. So every call h
 * optionally applies resource limits in the child (set by a tiny launcher that then
   ``exec``s the real program, because ``preexec_fn`` is unsafe in threaded programs);
 * gets an explicit environment: :func:`clean_env` builds an allow-listed one without
-  tokens or secrets.
+  tokens or secrets;
+* is registered while it runs, so :func:`terminate_all` can stop every child group when
+  practicegrade itself is told to stop (the hook's timeout sends SIGTERM to our process
+  group, which does not reach children in their own sessions).
 """
 
 from __future__ import annotations
@@ -25,10 +28,16 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from practicegrade.errors import ToolError
 
 DEFAULT_OUTPUT_CAP = 1 << 20
+_LIVE_GROUPS: set[int] = set()
+_LIVE_LOCK = threading.Lock()
+_STOPPING = threading.Event()
+_CLEANUP_PROGRAMS = frozenset({"git"})
+"""What may still start once a stop was requested: removing our temporary worktrees."""
 KILL_GRACE_S = 5.0
 
 _ENV_ALLOW = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SYSTEMROOT", "VIRTUAL_ENV")
@@ -146,6 +155,18 @@ def _kill_group(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
 
 
+def terminate_all() -> None:
+    """Kill every child process group started by :func:`run` and refuse to start new ones.
+
+    Only cleanup programs (git, to remove temporary worktrees) may start afterwards.
+    """
+    _STOPPING.set()
+    with _LIVE_LOCK:
+        groups = list(_LIVE_GROUPS)
+    for pgid in groups:
+        _kill_group(pgid, signal.SIGKILL)
+
+
 def run(
     argv: Sequence[str],
     *,
@@ -163,6 +184,8 @@ def run(
     On timeout the process group gets SIGTERM, ``kill_grace_s`` to finish (coverage.py
     saves its data on SIGTERM), then SIGKILL; ``timed_out`` is set.
     """
+    if _STOPPING.is_set() and Path(argv[0]).name not in _CLEANUP_PROGRAMS:
+        raise ToolError(f"not starting {argv[0]!r}: practicegrade is stopping")
     real_argv = list(argv) if limits is None else _limited_argv(argv, limits)
     started = time.monotonic()
     try:
@@ -177,6 +200,25 @@ def run(
         )
     except OSError as exc:
         raise ToolError(f"cannot run {argv[0]!r}: {exc.strerror or exc}") from exc
+    with _LIVE_LOCK:
+        _LIVE_GROUPS.add(proc.pid)
+    try:
+        return _supervise(proc, argv, started, stdin, timeout, output_cap, kill_grace_s)
+    finally:
+        with _LIVE_LOCK:
+            _LIVE_GROUPS.discard(proc.pid)
+
+
+def _supervise(
+    proc: subprocess.Popen[bytes],
+    argv: Sequence[str],
+    started: float,
+    stdin: bytes | None,
+    timeout: float,
+    output_cap: int,
+    kill_grace_s: float,
+) -> Completed:
+    """Wait for ``proc`` within ``timeout``, then make sure nothing of its group survives."""
     out = _Tail(proc.stdout, output_cap)
     err = _Tail(proc.stderr, output_cap)
     if stdin is not None and proc.stdin is not None:
