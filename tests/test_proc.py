@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 
 import pytest
@@ -122,8 +123,6 @@ def test_clean_env_drops_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_terminate_all_stops_running_groups_and_refuses_new_ones(tmp_path) -> None:
-    import threading
-
     results: list[proc.Completed] = []
     runner = threading.Thread(
         target=lambda: results.append(proc.run(["sleep", "30"], timeout=60)), daemon=True
