@@ -307,3 +307,43 @@ def test_a_config_file_outside_the_repo_is_honoured_for_rev(
         request(root, rev=base, base="none", run_tests=False, write_note=False, config_file=config)
     ).report
     assert report.repo.source == ("src",)
+
+
+def test_no_tests_at_all_fails_a_test_gate_but_never_shows_zero_percent(tmp_path: Path) -> None:
+    """Deleting the tests is not a way past the bar, and no silent 0% appears."""
+    files = {k: v for k, v in SAMPLE_PROJECT.items() if not k.startswith("tests/")}
+    files["practicegrade.yml"] = """
+        version: 1
+        competencies:
+          testing:
+            title: Automated testing
+            criteria:
+              - {metric: tests.passed, target: ">= 3", gate: ">= 1"}
+              - {metric: coverage.line_pct, target: ">= 80"}
+    """
+    root = init_repo(tmp_path / "repo", files)
+    outcome = grade(request(root, base="none", use_cache=False))
+    report = outcome.report
+    assert "coverage.line_pct" not in report.metrics
+    assert "tests.passed" not in report.metrics
+    assert "no tests" in report.unmeasured["tests.passed"]
+    assert outcome.exit_code == 1
+    blockers = [f for f in report.feedback if f.category == "blocker"]
+    assert [b.evidence.metric for b in blockers] == ["tests.passed"]
+
+
+def test_skipped_tests_never_fail_a_gate(tmp_path: Path) -> None:
+    """``--no-tests`` is our choice, not the mentee's: the gate is not evaluated as failed."""
+    files = dict(SAMPLE_PROJECT)
+    files["practicegrade.yml"] = """
+        version: 1
+        competencies:
+          testing:
+            title: Automated testing
+            criteria:
+              - {metric: tests.passed, target: ">= 3", gate: ">= 1"}
+    """
+    root = init_repo(tmp_path / "repo", files)
+    outcome = grade(request(root, base="none", run_tests=False, use_cache=False))
+    assert outcome.exit_code == 0
+    assert not [f for f in outcome.report.feedback if f.category == "blocker"]

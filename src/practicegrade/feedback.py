@@ -297,7 +297,18 @@ def _blockers(ctx: _Ctx) -> list[FeedbackItem]:
     items = []
     for comp in ctx.evaluation.competencies:
         for crit in comp.criteria:
-            if not crit.gate_failed or crit.gate is None or crit.value is None:
+            if not crit.gate_failed or crit.gate is None:
+                continue
+            if crit.value is None:
+                reason = ctx.report.unmeasured.get(crit.metric, "it was not measured")
+                text = _text(
+                    "Add tests so that ",
+                    *_subject(crit.metric),
+                    f" can be measured: the agreed floor is {_goal(crit.gate)}, and ",
+                    Code(reason),
+                    ".",
+                )
+                items.append(FeedbackItem("blocker", comp.id, text, ctx.evidence(crit.metric)))
                 continue
             gate = expr.parse(crit.gate)
             phrase = "down to " if gate.op == "==" and gate.number == 0 else _GATE_PHRASE[gate.op]

@@ -819,6 +819,23 @@ def _write(
     return tuple(written)
 
 
+LEARNER_ABSENCES = ("no-tests",)
+"""Finding kinds that mean a metric is absent because of the learner's work, not our tools."""
+
+
+def absent_by_learner(
+    findings: Sequence[Finding], unmeasured: Mapping[str, str]
+) -> frozenset[str]:
+    """Unmeasured test and coverage keys when the repo has no tests at all.
+
+    With no tests the metrics stay absent (never a silent 0% or 100%), yet a gate on
+    them must fail: otherwise deleting the tests would be a way past the agreed bar.
+    """
+    if not any(f.kind in LEARNER_ABSENCES for f in findings):
+        return frozenset()
+    return frozenset(k for k in unmeasured if k.startswith(("tests.", "coverage.")))
+
+
 def build_report(
     request: GradeRequest,
     config: Config,
@@ -860,6 +877,12 @@ def build_report(
         comparison=comparison,
     )
     base_metrics = comparison.base_metrics if comparison is not None else None
-    evaluation = evaluate(config, metrics, today=request.now.date(), base_metrics=base_metrics)
+    evaluation = evaluate(
+        config,
+        metrics,
+        today=request.now.date(),
+        base_metrics=base_metrics,
+        absent_fails=absent_by_learner(findings, unmeasured),
+    )
     report = replace(report, evaluation=evaluation)
     return replace(report, feedback=build_feedback(evaluation, report, config))

@@ -12,9 +12,10 @@ Criterion (boundary rounding and distance: :mod:`practicegrade.expr`). Its goal 
 
 An **unmeasured** metric (absent, or not a finite number) is a ``gap`` at distance 1
 but does **not** fail a gate: a tool we could not run (``--no-tests``, a crash, a
-timeout) must never look like a failing mentee. "No tests at all" is not unmeasured:
-the test collector measures ``tests.passed = 0``, which the built-in roles gate with
-``tests.passed >= 1`` and the default model flags as a gap.
+timeout) must never look like a failing mentee. The exception is an absence that *is*
+the learner's work: with no tests at all, the test and coverage metrics are absent
+(never a silent 0% or 100%), and the caller names them in ``absent_fails`` so that a
+gate on them fails: deleting the tests must not be a way past the agreed bar.
 
 Competency: ``met`` when every criterion is met, ``gap`` when any is a gap, else
 ``progressing``; its distance is the weight-averaged criteria distance.
@@ -38,7 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
 from typing import Literal
 
@@ -77,8 +78,17 @@ def value_of(metrics: Mapping[str, float], key: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def assess(criterion: Criterion, value: float | None, base: float | None = None) -> CriterionResult:
-    """One criterion against one measured ``value`` (``base``: the same metric at the base)."""
+def assess(
+    criterion: Criterion,
+    value: float | None,
+    base: float | None = None,
+    *,
+    absent_fails: bool = False,
+) -> CriterionResult:
+    """One criterion against one measured ``value`` (``base``: the same metric at the base).
+
+    ``absent_fails``: an unmeasured value fails the gate (the learner's own doing).
+    """
     target = _parse(criterion.target) if criterion.target is not None else None
     gate = _parse(criterion.gate) if criterion.gate is not None else None
     goal = target or gate
@@ -97,7 +107,7 @@ def assess(criterion: Criterion, value: float | None, base: float | None = None)
     if goal is None:  # a criterion built in code with neither; nothing to hold it to
         return result("met", False, 0.0)
     if value is None:
-        return result("gap", False, 1.0)
+        return result("gap", absent_fails and gate is not None, 1.0)
     gate_failed = gate is not None and not expr.satisfied(gate, value)
     distance = expr.distance(goal, value)
     if gate_failed:
@@ -120,11 +130,17 @@ def assess_competency(
     competency: Competency,
     metrics: Mapping[str, float],
     base_metrics: Mapping[str, float] | None = None,
+    absent_fails: Collection[str] = (),
 ) -> CompetencyResult:
     """Every criterion of ``competency``, its status and weighted distance."""
     base = base_metrics or {}
     results = tuple(
-        assess(c, value_of(metrics, c.metric), value_of(base, c.metric))
+        assess(
+            c,
+            value_of(metrics, c.metric),
+            value_of(base, c.metric),
+            absent_fails=c.metric in absent_fails,
+        )
         for c in competency.criteria
     )
     statuses = {r.status for r in results}
@@ -211,9 +227,12 @@ def evaluate(
     *,
     today: dt.date,
     base_metrics: Mapping[str, float] | None = None,
+    absent_fails: Collection[str] = (),
 ) -> Evaluation:
     """Evaluate ``metrics`` against ``config``'s competence model (module docstring)."""
-    results = tuple(assess_competency(c, metrics, base_metrics) for c in config.competencies)
+    results = tuple(
+        assess_competency(c, metrics, base_metrics, absent_fails) for c in config.competencies
+    )
     by_id = {r.id: r for r in results}
     milestones = tuple(
         assess_milestone(m, by_id, metrics, config.cadence, today) for m in config.milestones
