@@ -69,6 +69,11 @@ def error_boundary(func: Callable[P, R]) -> Callable[P, R]:
             if exc.hint:
                 click.echo(f"hint: {exc.hint}", err=True)
             sys.exit(exc.exit_code)
+        except BrokenPipeError:
+            # The reader (``| head``) went away: stop quietly, as git does (128 + SIGPIPE).
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(128 + signal.SIGPIPE)
         except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:

@@ -1,9 +1,10 @@
 """``practicegrade demo``: a sample mentee repo in a temporary folder, graded end to end.
 
 The sample is a small package with two commits: a ``main`` that a mentor has seen, and a
-``practice`` branch where the mentee added a parser (with one over-complex function and
-some untested branches) and its tests. The demo grades the branch against ``main`` the
-way the CI job would, so a newcomer sees every artifact without setting anything up.
+``practice`` branch where the mentee added a parser (with one over-complex function, a
+lint slip and some untested branches) and its tests. The demo grades ``main`` first (the
+previous cycle, recorded in git notes), then the branch against ``main`` the way the CI
+job would, so a newcomer sees every artifact, trend included, without setting anything up.
 """
 
 from __future__ import annotations
@@ -99,11 +100,18 @@ PRACTICE_FILES = {
                     record["ms"] = float(parts[3])
                 except ValueError:
                     record["ms"] = None
+            if len(parts) > 4:
+                agent = " ".join(parts[4:])
+                if "bot" in agent.lower():
+                    record["bot"] = True
+                elif agent:
+                    record["agent"] = agent
             return record
 
 
         def parse_many(lines):
             """Parse every line, dropping the ones that cannot be read."""
+            skipped = 0
             return [r for r in map(parse, lines) if r is not None]
 
 
@@ -166,15 +174,20 @@ def run_demo(*, echo: Callable[[str], None] = print) -> int:
         exc.hint = exc.hint or "the demo needs git on PATH"
         raise
     echo(f"Sample mentee repo: {root} (branch 'practice', compared with 'main')\n")
-    outcome = grade(
+    now = dt.datetime.now(dt.timezone.utc)
+    echo("Grading the previous cycle (main)…")
+    grade(
         GradeRequest(
             path=root,
-            now=dt.datetime.now(dt.timezone.utc),
-            base="main",
+            now=now - dt.timedelta(days=14),
+            rev="main",
+            base="none",
             python=sys.executable,
-            origin="local",
+            write_artifacts=False,
         )
     )
+    echo("Grading this cycle (practice, compared with main)…\n")
+    outcome = grade(GradeRequest(path=root, now=now, base="main", python=sys.executable))
     echo(render_summary(outcome.report, color=sys.stdout.isatty()))
     if outcome.artifacts:
         echo(f"\nArtifacts in {outcome.artifacts[0].parent}/:")

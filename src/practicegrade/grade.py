@@ -571,6 +571,15 @@ def compare_benchmarks(
             )[0]
 
         try:
+            one(base)
+        except bench_collector.BenchmarkError as exc:
+            unmeasured[key] = (
+                "new benchmark: the base does not have it yet"
+                if exc.kind == "bench-import-error"
+                else f"could not time the base: {exc.message}"
+            )
+            continue
+        try:
             loops = bench_collector.calibrate(head.python, _import_roots(head), spec, cwd=head.root)
             base_s, head_s = collect_interleaved(
                 functools.partial(one, base, loops=loops),
