@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from click.testing import CliRunner
 
 from practicegrade.cli import error_boundary, main
 from practicegrade.errors import ConfigError
+from tests.helpers.repos import SAMPLE_PROJECT, write_files
 
 
 def _command(exc: BaseException) -> click.Command:
@@ -64,3 +66,35 @@ def test_help_does_not_import_the_heavy_tools() -> None:
     code = f"import sys, practicegrade.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_grade_a_plain_folder_that_is_not_a_git_repo(tmp_path: Path) -> None:
+    write_files(tmp_path, SAMPLE_PROJECT)
+    result = CliRunner().invoke(main, ["grade", str(tmp_path), "--json", "--no-bench"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["schema"] == 1
+    assert report["repo"]["commit"] is None
+    assert report["metrics"]["tests.passed"] == 3
+    assert (tmp_path / ".practicegrade" / "out" / "report.json").is_file()
+
+
+def test_grade_a_folder_without_python_is_a_clear_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("# notes\n")
+    result = CliRunner().invoke(main, ["grade", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no Python code found" in result.output
+    assert "hint:" in result.output
+
+
+def test_grade_reports_a_syntax_error_and_still_measures_the_rest(tmp_path: Path) -> None:
+    write_files(tmp_path, SAMPLE_PROJECT)
+    (tmp_path / "src" / "calc" / "broken.py").write_text("def oops(:\n    pass\n")
+    (tmp_path / "src" / "calc" / "legacy.py").write_bytes("NAME = 'caf\xe9'\n".encode("latin-1"))
+    result = CliRunner().invoke(main, ["grade", str(tmp_path), "--json", "--no-tests"])
+    assert result.exit_code in (0, 1), result.output
+    report = json.loads(result.stdout)
+    kinds = {(f["kind"], f["file"]) for f in report["findings"]}
+    assert ("syntax-error", "src/calc/broken.py") in kinds
+    assert "complexity.cc_max" in report["metrics"]
+    assert "lint.score" in report["metrics"]

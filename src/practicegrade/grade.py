@@ -708,6 +708,12 @@ def grade(request: GradeRequest) -> GradeOutcome:
         config = load_config(target.root, request.config_file)
         warnings.extend(config.warnings)
         project = _discover(target.root, config, request)
+        if not project.source_files and not project.test_paths:
+            raise UsageError(
+                f"no Python code found in {target.root}",
+                hint="grade the folder of a Python project, or name its code folders with "
+                "`source:` in practicegrade.yml",
+            )
         keys = make_keys(config, project, request)
         choice = choose_base(request, repo, target)
         benchmarks = request.run_bench and bool(config.benchmarks)
