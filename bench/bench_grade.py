@@ -70,6 +70,8 @@ class Target:
     test_deps: tuple[str, ...]
     """Pinned test requirements installed next to the package."""
     note: str
+    build_extras: tuple[str, ...] = ()
+    """Wheels the build backend asks for only in editable mode (hatchling: ``editables``)."""
 
     @property
     def dist(self) -> str:
@@ -95,6 +97,7 @@ TARGETS = {
         version="26.1.0",
         test_deps=(*_TOOLS, "hypothesis==6.170.17", "cloudpickle==3.1.3", "pympler==1.1"),
         note="20.1 KLOC (src 7.0 + tests 13.0), ~1400 tests (Hypothesis), tests dominate",
+        build_extras=("editables",),
     ),
 }
 
@@ -222,6 +225,7 @@ def make_venv(target: Target, project: Path) -> Path:
                 str(wheels),
                 *target.test_deps,
                 *build_requires(project),
+                *target.build_extras,
             ]
         )
         wheels_marker.write_text("ok\n", encoding="utf-8")
