@@ -10,7 +10,7 @@ in the clone with practicegrade's interpreter, the package's virtualenv is the a
 one (``VIRTUAL_ENV``), as it would be for a mentee. Every measured push carries one new
 commit; the clock is the wall time of the whole ``git push``.
 
-Scenarios, each measured ``--runs`` times after one warm-up push that is not counted:
+Scenarios, each measured ``--runs`` times after one warm-up push (see :func:`scenario`):
 
 * **no Python change**: a commit that edits only ``README``. Compared with the same kind
   of push made with ``--no-verify``; target: the hook adds < 0.5 s.
@@ -135,24 +135,34 @@ def push(work: Path, env: Mapping[str, str], *, verify: bool) -> tuple[float, fl
 def scenario(
     work: Path, env: Mapping[str, str], kind: str, runs: int, counter: list[int]
 ) -> dict[str, Any]:
-    """Warm-up, then ``runs`` pushes with the hook and ``runs`` without, interleaved."""
+    """One warm-up push, then ``runs`` pushes with the hook, then ``runs`` without.
+
+    Hooked pushes follow each other, as a mentee's do: each one's base is the commit the
+    previous push graded (and noted), which is the steady state the hook is built for.
+    The warm-up push's base was pushed without the hook, so it is measured too: its
+    time is recorded as ``first_push_s`` (the "base never graded" case). The
+    ``--no-verify`` pushes come last so that none of them becomes a hooked push's base.
+    """
     hooked: list[float] = []
     plain: list[float] = []
     hooked_cpu: list[float] = []
     plain_cpu: list[float] = []
+    first = 0.0
     last = ""
-    for i in range(runs + 1):
-        for verify in (True, False) if i % 2 == 0 else (False, True):
-            counter[0] += 1
-            commit(work, env, kind, counter[0])
-            wall, cpu, tail = push(work, env, verify=verify)
-            if i == 0:
-                continue  # warm-up: caches, page cache, notes of the base
-            (hooked if verify else plain).append(wall)
-            (hooked_cpu if verify else plain_cpu).append(cpu)
-            if verify:
-                last = tail
+    for i in range(1 + 2 * runs):
+        verify = i <= runs
+        counter[0] += 1
+        commit(work, env, kind, counter[0])
+        wall, cpu, tail = push(work, env, verify=verify)
+        if i == 0:
+            first = wall
+            continue
+        (hooked if verify else plain).append(wall)
+        (hooked_cpu if verify else plain_cpu).append(cpu)
+        if verify:
+            last = tail
     return {
+        "first_push_s": first,
         "push_with_hook_s": hooked,
         "push_no_verify_s": plain,
         "hook_added_s": median(hooked) - median(plain),
@@ -200,7 +210,8 @@ def set_hook_tests(work: Path, env: Mapping[str, str], tests: bool) -> None:
 
 def _row(name: str, data: Mapping[str, Any], target: str, ok: bool, extra: str = "") -> str:
     return (
-        f"| {name} | {median(data['push_with_hook_s']):.3f} s | "
+        f"| {name} | {median(data['push_with_hook_s']):.3f} s "
+        f"(first: {data['first_push_s']:.2f} s) | "
         f"{median(data['push_no_verify_s']):.3f} s | {data['hook_added_s']:.3f} s{extra} | "
         f"{data['hook_added_cpu_s']:.3f} s | {target} | {'yes' if ok else 'NO'} |"
     )
