@@ -55,7 +55,8 @@ def _header(report: Report, color: bool) -> list[str]:
         where.append(f"commit {sha}{branch}")
     if report.comparison is not None:
         c = report.comparison
-        where.append(f"vs {term_safe(c.base_ref, 40)} {short_sha(c.base_commit)}")
+        ref = "" if c.base_commit.startswith(c.base_ref) else f"{term_safe(c.base_ref, 40)} "
+        where.append(f"vs {ref}{short_sha(c.base_commit)}")
     else:
         where.append("first run, no base")
     return [head, _style(" · ".join(where), color, dim=True)]
