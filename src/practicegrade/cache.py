@@ -340,21 +340,22 @@ attributes to whichever module came last: they belong to the set of files, not t
 _CROSS_DRIVER = """
 import sys
 from pylint.lint import pylinter
-_check = pylinter.PyLinter.check
-def check(self, files_or_modules):
+_initialize = pylinter.PyLinter.initialize
+def initialize(self):
+    _initialize(self)
     for message in self.msgs_store.messages:
         if message.symbol not in {cross!r}:
             self.disable(message.msgid)
-    return _check(self, files_or_modules)
-pylinter.PyLinter.check = check
-from practicegrade.collectors._pylint_driver import main
-sys.exit(main(sys.argv[1:]))
+pylinter.PyLinter.initialize = initialize
+from practicegrade.collectors._pylint_driver import exit_now, main
+exit_now(main(sys.argv[1:]))
 """
 """The lint collector's driver with every message but the cross-module ones switched off.
 
-Switched off *after* the learner's configuration is read, so a configuration (or a
-``# pylint: disable``) that turns ``duplicate-code`` off still wins, exactly as in a full
-run; checkers with nothing enabled are skipped, which is what makes this run cheap."""
+Switched off *after* the learner's configuration is read (``initialize`` is the first
+thing ``check`` does, the driver's work-sharing ``check`` included), so a configuration
+(or a ``# pylint: disable``) that turns ``duplicate-code`` off still wins, exactly as in
+a full run; checkers with nothing enabled are skipped, which is what makes this run cheap."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -411,17 +412,18 @@ def _run_driver(
     project: Project, settings: Settings, files: Sequence[str], *, cross_only: bool, tag: str
 ) -> dict[str, Any]:
     """One pylint driver run over ``files``; its JSON document (raises ``RuntimeError``)."""
-    from practicegrade import proc  # noqa: PLC0415
     from practicegrade.collectors import lint  # noqa: PLC0415
 
-    scratch = Path(settings.scratch) / f"pylint-{tag}"
-    home = scratch / "home"
-    home.mkdir(parents=True, exist_ok=True)
+    scratch = Path(settings.scratch).resolve() / f"pylint-{tag}"  # the driver runs in root
+    scratch.mkdir(parents=True, exist_ok=True)
     out = scratch / "result.json"
     files_from = scratch / "files.json"
     files_from.write_text(json.dumps(list(files)), encoding="utf-8")
-    jobs = max(1, min(settings.jobs, len(files)))
-    argv = lint.driver_argv(out, scratch, files_from, jobs)
+    # The cross-only run is mostly parsing, which the driver does before it could share
+    # anything; a helper would only infer again what the driver already knows.
+    jobs = 1 if cross_only else max(1, min(settings.jobs, len(files)))
+    go = scratch / "go"
+    argv = lint.driver_argv(out, scratch, files_from, jobs, go)
     if cross_only:
         argv = [
             argv[0],
@@ -430,13 +432,7 @@ def _run_driver(
             _CROSS_DRIVER.format(cross=set(CROSS_SYMBOLS)),
             *argv[argv.index(lint.DRIVER) + 1 :],
         ]
-    done = proc.run(
-        argv,
-        cwd=project.root,
-        timeout=lint.LINT_TIMEOUT_S,
-        env=proc.clean_env({"PYLINTHOME": str(home / "pylint")}, home=str(home)),
-        limits=lint.LINT_LIMITS,
-    )
+    done = lint.run_driver(argv, project, settings, scratch, go)
     if done.timed_out:
         raise RuntimeError("pylint timed out")
     try:

@@ -39,6 +39,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -198,8 +199,16 @@ def measure(
     Benchmarks never share the machine with the other collectors: a timing taken while
     pylint saturates a core would be noise. With a ``cache``, radon and pylint results are
     reused for unchanged inputs.
+
+    pylint keeps to one process while the tests run and takes the other cores as soon as
+    the tests collector is done (``Settings.cores_free``): the tests are the long pole
+    early on, pylint's files are what is left at the end.
     """
     names = [*STATIC_COLLECTORS, *(DYNAMIC_COLLECTORS if run_tests else ())]
+    cores_free = threading.Event()
+    if not run_tests:
+        cores_free.set()
+    settings = replace(settings, cores_free=cores_free)
 
     def call(name: str) -> CollectorResult:
         if cache is not None and cache.enabled and name == "complexity":
@@ -212,15 +221,22 @@ def measure(
         if progress:
             progress(name, "start")
         started = time.monotonic()
-        result = call(name)
+        try:
+            result = call(name)
+        finally:
+            if name == "tests":
+                cores_free.set()
         if progress:
             progress(name, "done")
         return replace(result, duration_s=round(time.monotonic() - started, 3))
 
     # Tests first: they are the long pole, so they should start before anything else.
     ordered = sorted(names, key=lambda n: n != "tests")
-    with ThreadPoolExecutor(max_workers=len(ordered)) as pool:
-        results = list(pool.map(run_one, ordered))
+    try:
+        with ThreadPoolExecutor(max_workers=len(ordered)) as pool:
+            results = list(pool.map(run_one, ordered))
+    finally:
+        cores_free.set()
     if run_bench and settings.benchmarks:
         results.append(run_one("bench"))
     return sorted(results, key=lambda r: r.name)

@@ -38,7 +38,7 @@ from practicegrade.collectors._pytest_env import (
     version_tuple,
 )
 from practicegrade.collectors._pytest_events import parse_events, pytest_category, summarize
-from practicegrade.collectors.tests import _pytest_argv, collect
+from practicegrade.collectors.tests import _pytest_argv, _read_coverage, collect
 from practicegrade.discover import discover
 from practicegrade.model import CollectorResult, TestCase
 
@@ -800,3 +800,17 @@ def test_os_exit_in_a_test_is_reported_as_incomplete(tmp_path: Path) -> None:
     line = result.metrics.get("coverage.line_pct")
     assert line is None or 0 < line < 100
     assert live_in_group(int((tmp_path / "pgid").read_text())) == []
+
+
+def test_no_data_to_combine_says_so_and_writes_no_report(tmp_path: Path) -> None:
+    write_files(tmp_path / "repo", SAMPLE_PROJECT)
+    project = _project(tmp_path / "repo")
+    work = tmp_path / "work"
+    (work / "coverage").mkdir(parents=True)
+    rcfile = work / "coverage.rc"
+    rcfile.write_text(f"[run]\nparallel = True\ndata_file = {work / 'coverage' / '.coverage'}\n")
+    data, problem = _read_coverage(project, work, rcfile)
+    assert data is None
+    assert problem.startswith("coverage.py saved no data (")
+    assert "No data to combine" in problem  # coverage.py's own words, as `coverage combine` says
+    assert not (work / "coverage.json").exists()

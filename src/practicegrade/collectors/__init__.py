@@ -10,6 +10,7 @@ subprocesses), except benchmarks, which run alone afterwards.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,9 @@ class Settings:
     cache_dir: Path | None = None
     blob_shas: Mapping[str, str] = field(default_factory=dict)
     """Source file -> git blob SHA, when known (the incremental cache keys on it)."""
+    cores_free: threading.Event | None = None
+    """Set by the orchestrator once the tests no longer need a core; until then the lint
+    collector keeps to one process. ``None``: nobody else runs, use ``jobs`` at once."""
 
 
 class Collector(Protocol):

@@ -21,10 +21,12 @@ is not part of it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -42,6 +44,8 @@ LINT_TIMEOUT_S = 900.0
 """pylint costs about 1 s per KLOC per core: this covers repositories far beyond practice size."""
 LINT_LIMITS = proc.Limits(address_space_bytes=4 << 30, file_size_bytes=256 << 20, core_bytes=0)
 DRIVER = "practicegrade.collectors._pylint_driver"
+GO_POLL_S = 0.02
+"""How often the go signal's waiter looks at the orchestrator's event."""
 
 Category = Literal["fatal", "error", "warning", "refactor", "convention", "info"]
 
@@ -296,9 +300,11 @@ def _reader(root: Path, allowed: Iterable[str]) -> Callable[[str], Sequence[str]
     return lines_of
 
 
-def driver_argv(out: Path, scratch: Path, files_from: Path, jobs: int) -> list[str]:
+def driver_argv(
+    out: Path, scratch: Path, files_from: Path, jobs: int, go: Path | None = None
+) -> list[str]:
     """Our own interpreter, isolated (``-I``: the repository is not on ``sys.path``)."""
-    return [
+    argv = [
         sys.executable,
         "-I",
         "-m",
@@ -312,6 +318,52 @@ def driver_argv(out: Path, scratch: Path, files_from: Path, jobs: int) -> list[s
         "--files-from",
         str(files_from),
     ]
+    return [*argv, "--go", str(go)] if go is not None else argv
+
+
+def signal_when_free(cores_free: threading.Event | None, go: Path) -> Callable[[], None]:
+    """Create ``go`` once ``cores_free`` is set; returns the function that stops waiting.
+
+    The driver lints with one process until ``go`` exists, then forks helpers for the
+    files left (see :mod:`._pylint_driver`), so the learner's tests keep a core to
+    themselves while they run. Without ``cores_free`` nobody else needs a core: ``go``
+    exists from the start.
+    """
+    go.unlink(missing_ok=True)
+    if cores_free is None or cores_free.is_set():
+        go.touch()
+        return lambda: None
+    stop = threading.Event()
+
+    def wait() -> None:
+        while not stop.is_set():
+            if cores_free.wait(GO_POLL_S):
+                with contextlib.suppress(OSError):
+                    go.touch()
+                return
+
+    waiter = threading.Thread(target=wait, name="pylint-go", daemon=True)
+    waiter.start()
+
+    def done() -> None:
+        stop.set()
+        waiter.join()
+
+    return done
+
+
+def run_driver(
+    argv: Sequence[str], project: Project, settings: Settings, scratch: Path, go: Path
+) -> proc.Completed:
+    """Run the driver (``argv`` from :func:`driver_argv`) in the repository, ``go`` signalled."""
+    home = scratch / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    env = proc.clean_env({"PYLINTHOME": str(home / "pylint")}, home=str(home))
+    done = signal_when_free(settings.cores_free, go)
+    try:
+        return proc.run(argv, cwd=project.root, timeout=LINT_TIMEOUT_S, env=env, limits=LINT_LIMITS)
+    finally:
+        done()
 
 
 def collect(project: Project, settings: Settings) -> CollectorResult:
@@ -323,21 +375,15 @@ def collect(project: Project, settings: Settings) -> CollectorResult:
             name=NAME, unmeasured=dict.fromkeys(METRICS, "no Python source files to lint")
         )
     scratch = Path(settings.scratch).resolve() / "pylint"  # the driver runs in project.root
-    home = scratch / "home"
-    home.mkdir(parents=True, exist_ok=True)
+    scratch.mkdir(parents=True, exist_ok=True)
     out = scratch / "result.json"
     out.unlink(missing_ok=True)
     files_from = scratch / "files.json"
     files_from.write_text(json.dumps(files), encoding="utf-8")
     jobs = max(1, min(settings.jobs, len(files)))
-    env = proc.clean_env({"PYLINTHOME": str(home / "pylint")}, home=str(home))
-    completed = proc.run(
-        driver_argv(out, scratch, files_from, jobs),
-        cwd=project.root,
-        timeout=LINT_TIMEOUT_S,
-        env=env,
-        limits=LINT_LIMITS,
-    )
+    go = scratch / "go"
+    argv = driver_argv(out, scratch, files_from, jobs, go)
+    completed = run_driver(argv, project, settings, scratch, go)
     elapsed = time.monotonic() - started
     if completed.timed_out:
         reason = f"pylint did not finish within {LINT_TIMEOUT_S:.0f} s"

@@ -171,31 +171,54 @@ def _run_tests(project: Project, settings: Settings, work: Path, found: Probe) -
     return _Run(done, summarize(parse_events(text), ended), plan, rcfile)
 
 
+COMBINE_FAILED = 3
+"""Exit status of :data:`_EXPORT_COVERAGE` when there was no data to combine."""
+EXPORT_FAILED = 4
+"""Exit status of :data:`_EXPORT_COVERAGE` when the JSON report failed."""
+
+_EXPORT_COVERAGE = r"""
+import sys
+if sys.path and sys.path[0] in ("", "."):
+    del sys.path[0]  # the repository's own files must not shadow coverage
+import coverage
+rcfile, out = sys.argv[1], sys.argv[2]
+try:
+    combined = coverage.Coverage(config_file=rcfile, messages=False)
+    combined.combine(strict=True)
+    combined.save()
+except Exception as exc:
+    print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+    sys.exit(3)
+try:
+    report = coverage.Coverage(config_file=rcfile, messages=False)
+    report.load()
+    report.json_report(outfile=out)
+except Exception as exc:
+    print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+    sys.exit(4)
+"""
+"""``coverage combine`` then ``coverage json -o OUT``, as the CLI does them, in one process:
+the learner's interpreter and coverage.py start once instead of twice."""
+
+
 def _read_coverage(project: Project, work: Path, rcfile: Path) -> tuple[Any, str]:
     """Combine the data files and export JSON, in the learner's interpreter."""
     env = learner_env(project.python, [], make_home(work))
-    base = [project.python, "-m", "coverage"]
     out = work / "coverage.json"
     try:
-        combined = proc.run(
-            [*base, "combine", f"--rcfile={rcfile}"],
-            cwd=project.root,
-            timeout=REPORT_TIMEOUT_S,
-            env=env,
-        )
-        if combined.returncode != 0:
-            detail = _tail(combined.stdout + combined.stderr)
-            return None, f"coverage.py saved no data ({detail})"
         exported = proc.run(
-            [*base, "json", f"--rcfile={rcfile}", "-o", str(out)],
+            [project.python, "-c", _EXPORT_COVERAGE, str(rcfile), str(out)],
             cwd=project.root,
             timeout=REPORT_TIMEOUT_S,
             env=env,
         )
     except ToolError as exc:
         return None, exc.message
+    detail = _tail(exported.stdout + exported.stderr)
+    if exported.returncode == COMBINE_FAILED:
+        return None, f"coverage.py saved no data ({detail})"
     if exported.returncode != 0 or not out.is_file():
-        return None, f"coverage json failed ({_tail(exported.stdout + exported.stderr)})"
+        return None, f"coverage json failed ({detail})"
     try:
         return json.loads(out.read_text(encoding="utf-8")), ""
     except ValueError as exc:
