@@ -160,6 +160,7 @@ class _TreeSampler:
     _stop: threading.Event = field(default_factory=threading.Event)
     procs: dict[int, dict[str, Any]] = field(default_factory=dict)
     last_pss: float = -1.0
+    last_pss_rss: int = 0
     pss_reads: int = 0
 
     def _tree(self) -> dict[int, tuple[int, int, int]]:
@@ -191,16 +192,19 @@ class _TreeSampler:
         return rss
 
     def _pss_due(self, rss: int, now: float) -> bool:
-        """Read PSS only near the RSS high-water mark, at most every ``PSS_MIN_GAP_S``.
+        """Read PSS when the RSS sum grew, or sits near its peak; not on every tick.
 
         ``smaps_rollup`` walks the page tables: ~1.5 ms of CPU per 100 MB process. Read on
-        every 20 ms tick it would take a quarter of a core from the two-core run we measure.
-        The PSS peak sits where the RSS sum peaks (the same pages, split), so sampling it
-        there, plus every ``PSS_MAX_GAP_S`` anyway, finds it at a few percent of the cost.
+        every 20 ms tick it took a quarter of a core from the two-core run we measure.
+        The PSS peak sits where the RSS sum peaks (the same pages, split), so PSS is read
+        whenever the RSS sum is 10% above what it was at the last read (a growing or a new
+        process), when it is within 10% of its peak and ``PSS_MIN_GAP_S`` has passed, and
+        at least every ``PSS_MAX_GAP_S``.
         """
         gap = now - self.last_pss
+        grew = rss > 1.1 * self.last_pss_rss
         near_peak = rss >= 0.9 * self.rss_peak
-        return gap >= PSS_MAX_GAP_S or (near_peak and gap >= PSS_MIN_GAP_S)
+        return grew or gap >= PSS_MAX_GAP_S or (near_peak and gap >= PSS_MIN_GAP_S)
 
     def tick(self) -> None:
         tree = self._tree()
@@ -211,6 +215,7 @@ class _TreeSampler:
         self.rss_peak = max(self.rss_peak, rss)
         if self._pss_due(rss, now):
             self.last_pss = now
+            self.last_pss_rss = rss
             self.pss_reads += 1
             self.pss_peak = max(self.pss_peak, sum(_read_pss(pid) for pid in tree))
         if self.timeline:
