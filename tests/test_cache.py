@@ -222,17 +222,15 @@ def test_an_unchanged_tree_runs_no_pylint_at_all(project: Project, tmp_path: Pat
 
 
 def test_warm_lint_equals_cold_when_a_duplicate_appears(project: Project, tmp_path: Path) -> None:
-    # One worker: with -j2 pylint itself groups three copies differently run to run.
-    def one_job() -> Settings:
-        return replace(_settings(tmp_path), jobs=1)
-
+    # Two jobs: the driver's helpers hand their files back in -j1 order, so three copies
+    # are grouped as one process groups them (pylint's own -j2 grouped them by worker).
     cache = Cache(tmp_path / "cache")
-    cached_lint(project, one_job(), cache)
+    cached_lint(project, _settings(tmp_path), cache)
     write_files(
         project.root, {"src/pkg/leaf.py": LEAF + DUP.format(n=3).replace('"""Copy 3."""', "")}
     )
-    warm = cached_lint(project, one_job(), cache)
-    _same(warm, lint.collect(project, one_job()))
+    warm = cached_lint(project, _settings(tmp_path), cache)
+    _same(warm, lint.collect(project, _settings(tmp_path)))
     duplicates = [m for m in warm.details.messages if m.symbol == "duplicate-code"]  # type: ignore[union-attr]
     assert duplicates
 
