@@ -59,6 +59,10 @@ class Sample:
     """Peak of the sampled sum of PSS over the process tree."""
     peak_processes: int
     """Most processes alive in the tree at one sample."""
+    own_rss_peak_bytes: int
+    """Peak RSS sum without the processes started from ``exclude_prefix`` (and children)."""
+    own_pss_peak_bytes: int
+    """The same with PSS."""
     rusage_children_maxrss_delta_bytes: int
     """Delta of this process's ``RUSAGE_CHILDREN`` high-water mark (often 0; see module doc)."""
     samples: int
@@ -159,6 +163,9 @@ class _TreeSampler:
     _parent: dict[int, int] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     procs: dict[int, dict[str, Any]] = field(default_factory=dict)
+    exclude_prefix: str = ""
+    own_rss_peak: int = 0
+    own_pss_peak: int = 0
     last_pss: float = -1.0
     last_pss_rss: int = 0
     pss_reads: int = 0
@@ -213,11 +220,15 @@ class _TreeSampler:
         rss = sum(st[1] for st in tree.values()) * PAGE
         self.procs_peak = max(self.procs_peak, len(tree))
         self.rss_peak = max(self.rss_peak, rss)
+        own = self._own(tree)
+        self.own_rss_peak = max(self.own_rss_peak, sum(tree[pid][1] for pid in own) * PAGE)
         if self._pss_due(rss, now):
             self.last_pss = now
             self.last_pss_rss = rss
             self.pss_reads += 1
-            self.pss_peak = max(self.pss_peak, sum(_read_pss(pid) for pid in tree))
+            pss = {pid: _read_pss(pid) for pid in tree}
+            self.pss_peak = max(self.pss_peak, sum(pss.values()))
+            self.own_pss_peak = max(self.own_pss_peak, sum(pss[pid] for pid in own))
         if self.timeline:
             for pid, (_, rss, cpu) in tree.items():
                 entry = self.procs.get(pid)
@@ -232,6 +243,22 @@ class _TreeSampler:
                 entry["end_s"] = now
                 entry["cpu_s"] = cpu / TICK
                 entry["rss_peak_mb"] = max(entry["rss_peak_mb"], rss * PAGE / (1 << 20))
+
+    def _own(self, tree: Mapping[int, object]) -> set[int]:
+        """The tree minus processes started from ``exclude_prefix`` and their descendants.
+
+        With the learner's interpreter as the prefix this is practicegrade's own share of
+        the memory: the learner's tests take what they take, whoever runs them.
+        """
+        if not self.exclude_prefix:
+            return set(tree)
+        out = {pid for pid in tree if _read_cmd(pid).startswith(self.exclude_prefix)}
+        changed = True
+        while changed:
+            more = {pid for pid in tree if pid not in out and self._parent.get(pid) in out}
+            changed = bool(more)
+            out |= more
+        return set(tree) - out
 
     def run(self) -> None:
         while not self._stop.is_set():
@@ -256,6 +283,7 @@ def run_measured(
     interval: float = 0.02,
     timeout_s: float = 1800.0,
     timeline: bool = False,
+    exclude_prefix: str = "",
 ) -> Sample:
     """Run ``argv`` to completion and return its :class:`Sample`.
 
@@ -276,7 +304,13 @@ def run_measured(
             stderr=err,
             stdin=subprocess.DEVNULL,
         )
-        sampler = _TreeSampler(root=proc.pid, interval=interval, started=started, timeline=timeline)
+        sampler = _TreeSampler(
+            root=proc.pid,
+            interval=interval,
+            started=started,
+            timeline=timeline,
+            exclude_prefix=exclude_prefix,
+        )
         thread = threading.Thread(target=sampler.run, daemon=True)
         thread.start()
         killer = threading.Timer(timeout_s, proc.kill)
@@ -303,6 +337,8 @@ def run_measured(
         tree_rss_peak_bytes=sampler.rss_peak,
         tree_pss_peak_bytes=sampler.pss_peak,
         peak_processes=sampler.procs_peak,
+        own_rss_peak_bytes=sampler.own_rss_peak,
+        own_pss_peak_bytes=sampler.own_pss_peak,
         rusage_children_maxrss_delta_bytes=(after - before) * 1024,
         samples=sampler.count,
         sampler_cpu_s=own,

@@ -363,6 +363,8 @@ class Commands:
     pytest_plain: list[str]
     pylint_j2: list[str]
     coverage_json: list[str]
+    learner_prefix: str
+    """Start of the learner's interpreter path: processes under it are the learner's."""
 
 
 def commands(pg_venv: Path, project: Path, python: Path, found: Mapping[str, Any]) -> Commands:
@@ -381,6 +383,7 @@ def commands(pg_venv: Path, project: Path, python: Path, found: Mapping[str, Any
         pytest_plain=[str(python), "-m", "pytest", "-p", "no:cacheprovider"],
         pylint_j2=[pylint, "-j2", *lint],
         coverage_json=[str(python), "-m", "coverage", "json", "-q", "-o", os.devnull],
+        learner_prefix=str(python.parent.parent) + "/",
     )
 
 
@@ -400,6 +403,7 @@ def measured(
     *,
     timeline: bool = False,
     prepare: Callable[[], None] | None = None,
+    exclude_prefix: str = "",
 ) -> Sample:
     """Measure on a quiet machine: wait for idle, run, and redo a run others disturbed.
 
@@ -412,7 +416,9 @@ def measured(
                 say(f"  machine still busy ({level:.2f} cores used by others); measuring anyway")
         if prepare:
             prepare()
-        sample = run_measured(argv, cwd=cwd, env=tool_env(), timeline=timeline)
+        sample = run_measured(
+            argv, cwd=cwd, env=tool_env(), timeline=timeline, exclude_prefix=exclude_prefix
+        )
         if QUIET["max_wait_s"] <= 0 or not disturbed(sample) or attempt == QUIET["retries"]:
             return sample
         say(
@@ -451,7 +457,13 @@ def run_grade(
 
     Returns the samples and what the cold run's report says about itself.
     """
-    sample = measured(cmds.grade, project, timeline=True, prepare=lambda: reset_state(project))
+    sample = measured(
+        cmds.grade,
+        project,
+        timeline=True,
+        prepare=lambda: reset_state(project),
+        exclude_prefix=cmds.learner_prefix,
+    )
     report_path = project / ".practicegrade" / "out" / "report.json"
     info: dict[str, Any] = {"report": report_path.exists()}
     if report_path.exists():
@@ -493,6 +505,9 @@ class Stat:
     wall_max_s: float
     foreign_cpu_s: float
     """Median CPU the machine spent on other processes during these runs (noise)."""
+    own_rss_mb: float
+    """Tree RSS peak without the learner's interpreter's processes (grade only)."""
+    own_pss_mb: float
 
 
 def stat(samples: Sequence[Sample]) -> Stat:
@@ -508,6 +523,8 @@ def stat(samples: Sequence[Sample]) -> Stat:
         wall_min_s=min(walls),
         wall_max_s=max(walls),
         foreign_cpu_s=median([s.foreign_cpu_s for s in samples]),
+        own_rss_mb=median([s.own_rss_peak_bytes / mb for s in samples]),
+        own_pss_mb=median([s.own_pss_peak_bytes / mb for s in samples]),
     )
 
 
@@ -542,6 +559,8 @@ def ratios(stats: Mapping[str, Stat], rounds: Sequence[Mapping[str, Sample]]) ->
         "mem_tree_rss_vs_pylint": grade.tree_rss_mb / pylint.tree_rss_mb,
         "mem_tree_pss_vs_pylint": grade.tree_pss_mb / pylint.tree_pss_mb,
         "mem_max_rss_vs_pylint": grade.max_rss_mb / pylint.max_rss_mb,
+        "mem_own_rss_vs_pylint": grade.own_rss_mb / pylint.tree_rss_mb,
+        "mem_own_pss_vs_pylint": grade.own_pss_mb / pylint.tree_pss_mb,
         "help_s": stats["help"].wall_s,
         "grade_cpu_vs_raw_cpu": grade.cpu_s / sum(stats[k].cpu_s for k in RAW_KEYS),
     }
@@ -574,14 +593,16 @@ LABELS = {
 def table(stats: Mapping[str, Stat]) -> str:
     head = (
         "| command | wall s (min-max) | CPU s | tree RSS MB | tree PSS MB | max 1-proc RSS MB "
-        "| other CPU s |\n|---|---:|---:|---:|---:|---:|---:|\n"
+        "| own RSS / PSS MB | other CPU s |\n|---|---:|---:|---:|---:|---:|---:|---:|\n"
     )
-    rows = [
-        f"| {LABELS[k]} | {s.wall_s:.2f} ({s.wall_min_s:.2f}-{s.wall_max_s:.2f}) | {s.cpu_s:.2f} "
-        f"| {s.tree_rss_mb:.0f} | {s.tree_pss_mb:.0f} | {s.max_rss_mb:.0f} "
-        f"| {s.foreign_cpu_s:.2f} |"
-        for k, s in stats.items()
-    ]
+    rows = []
+    for k, s in stats.items():
+        own = f"{s.own_rss_mb:.0f} / {s.own_pss_mb:.0f}" if k == "grade" else ""
+        rows.append(
+            f"| {LABELS[k]} | {s.wall_s:.2f} ({s.wall_min_s:.2f}-{s.wall_max_s:.2f}) "
+            f"| {s.cpu_s:.2f} | {s.tree_rss_mb:.0f} | {s.tree_pss_mb:.0f} | {s.max_rss_mb:.0f} "
+            f"| {own} | {s.foreign_cpu_s:.2f} |"
+        )
     return head + "\n".join(rows) + "\n"
 
 
@@ -600,6 +621,9 @@ def ratio_table(r: Mapping[str, Any], ok: Mapping[str, bool]) -> str:
         f"| <= {TARGET_MEM} | {mark('mem_tree_rss_vs_pylint')} |\n"
         f"| peak memory grade / pylint, tree PSS sum | {r['mem_tree_pss_vs_pylint']:.2f} "
         f"| <= {TARGET_MEM} | {mark('mem_tree_pss_vs_pylint')} |\n"
+        f"| peak memory, practicegrade's own processes (tree minus the learner's "
+        f"interpreter) / pylint, PSS [info] | {r['mem_own_pss_vs_pylint']:.2f} | | |\n"
+        f"| the same, RSS [info] | {r['mem_own_rss_vs_pylint']:.2f} | | |\n"
         f"| peak memory grade / pylint, max single-process RSS [info] "
         f"| {r['mem_max_rss_vs_pylint']:.2f} | | |\n"
         f"| `practicegrade --help` | {r['help_s']:.3f} s | < {TARGET_HELP_S} s "
@@ -765,7 +789,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"# practicegrade grade benchmark - {target.dist} - {now:%Y-%m-%d}\n",
         f"{target.note}. practicegrade {meta['practicegrade_commit']}, "
         f"{meta['machine']['cpus']} CPUs, median of {args.runs} rounds "
-        f"(+1 warm-up), tools {meta['tools']}.\n",
+        f"({'no' if args.no_warmup else '+1'} warm-up), tools {meta['tools']}.\n",
         table(stats),
     ]
     if not args.grade_only:
