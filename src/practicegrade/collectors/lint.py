@@ -7,6 +7,11 @@ score equals what ``pylint <same files>`` prints in the repository, except where
 learner's configuration asked for something we refuse (running code, importing plugins
 other than pylint's own, a custom ``evaluation`` formula); each refusal is a finding.
 
+Scheduling: ``Settings.jobs`` is how many processes pylint may use at most, but while
+the learner's tests run it uses one; when ``Settings.cores_free`` is set the driver forks
+helpers for the files left (:func:`signal_when_free`, :class:`._pylint_driver.WorkShare`).
+Any schedule gives the messages and score of a single ``pylint`` process.
+
 Split for the incremental cache: :class:`LintRun` (serializable) holds per-module
 statements and counts besides the messages; :func:`score` recomputes pylint's score
 from any sum of parts, and :func:`aggregate` turns a run into the collector's result.
