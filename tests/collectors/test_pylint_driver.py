@@ -15,6 +15,7 @@ hash seed, in any single ``-j1`` run too.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -34,6 +35,7 @@ from tests.helpers.repos import write_files
 
 from practicegrade.collectors import Project, Settings
 from practicegrade.collectors._pylint_driver import (
+    GC_THRESHOLDS,
     Edges,
     added_since,
     arrivals,
@@ -41,6 +43,7 @@ from practicegrade.collectors._pylint_driver import (
     lint_order,
     merge_graph,
     recording_graph,
+    young_collections_only,
 )
 from practicegrade.collectors.lint import collect, signal_when_free
 
@@ -369,3 +372,11 @@ def test_graph_additions_per_file_merge_back_in_order() -> None:
     merged = merge_graph([first, second])
     assert list(merged) == ["a", "z"]
     assert merged == {"a": {"b", "c", "d"}, "z": {"a"}}
+
+
+def test_young_collections_only_while_pylint_runs_then_the_old_thresholds() -> None:
+    before = gc.get_threshold()
+    with young_collections_only():
+        assert gc.get_threshold() == GC_THRESHOLDS
+        assert gc.isenabled()
+    assert gc.get_threshold() == before

