@@ -96,3 +96,31 @@ def test_choose_python_prefers_explicit_then_virtualenv(
     monkeypatch.setenv("VIRTUAL_ENV", str(venv))
     assert choose_python(tmp_path, "/usr/bin/python3") == "/usr/bin/python3"
     assert choose_python(tmp_path) == str(exe)
+
+
+def test_src_layout_takes_every_package_not_only_the_named_one(tmp_path: Path) -> None:
+    """attrs names ``attrs`` in pyproject, but its code lives in ``src/attr``."""
+    write_files(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "attrs"\n',
+            "src/attr/__init__.py": "",
+            "src/attr/_make.py": "X = 1\n",
+            "src/attrs/__init__.py": "from attr import *\n",
+        },
+    )
+    project = discover(tmp_path)
+    assert project.source_dirs == ("src/attr", "src/attrs")
+    assert project.packages == ("attr", "attrs")
+
+
+def test_flat_package_named_in_pyproject_beats_other_folders(tmp_path: Path) -> None:
+    write_files(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "my-tool"\n',
+            "my_tool/__init__.py": "",
+            "scripts/__init__.py": "",
+        },
+    )
+    assert discover(tmp_path).source_dirs == ("my_tool",)

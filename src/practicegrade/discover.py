@@ -1,8 +1,8 @@
 """Find what to grade in a repository: source folders, test paths, packages, interpreter.
 
-Layouts recognised, in order: the folders the config names; the package named in
-``pyproject.toml`` (``src/<name>`` or ``<name>``); a ``src/`` layout; flat packages (top-
-level folders with ``__init__.py``); single modules at the top level. Tests: the config's
+Layouts recognised, in order: the folders the config names; every package of a ``src/``
+layout; the flat package named in ``pyproject.toml``; flat packages (top-level folders
+with ``__init__.py``); single modules at the top level. Tests: the config's
 ``tests``, else ``tests/`` or ``test/``, else ``test_*.py`` / ``*_test.py`` files beside
 the code.
 """
@@ -109,14 +109,14 @@ def _packages_in(root: Path, folder: str) -> list[str]:
 
 def detect_source_dirs(root: Path) -> tuple[list[str], str]:
     """Source folders and the import root they live under (``src`` or ``.``)."""
-    named = _pyproject_package(root)
-    if named:
-        for candidate, import_root in ((f"src/{named}", "src"), (named, ".")):
-            if (root / candidate).is_dir():
-                return [candidate], import_root
     in_src = _packages_in(root, "src")
     if in_src:
+        # Everything under src/ is the project's code, whatever pyproject names: attrs
+        # ships ``attr`` (the code) beside ``attrs`` (the name, a thin re-export).
         return [f"src/{p}" for p in in_src], "src"
+    named = _pyproject_package(root)
+    if named and (root / named).is_dir():
+        return [named], "."
     flat = _packages_in(root, ".")
     if flat:
         return flat, "."
