@@ -609,15 +609,18 @@ def notes_cli() -> None:
     """Share the grade history (refs/notes/practicegrade) with a remote."""
 
 
-@notes_cli.command(name="pull")
-@click.argument("remote", default="origin")
-@click.option(
+_repo_option = click.option(
     "-C",
     "path",
     type=click.Path(path_type=Path, file_okay=False),
     default=".",
     help="The repository [current folder].",
 )
+
+
+@notes_cli.command(name="pull")
+@click.argument("remote", default="origin")
+@_repo_option
 def notes_pull(remote: str, path: Path) -> None:
     """Fetch REMOTE's notes and merge them into yours (nothing is lost)."""
 
@@ -632,13 +635,7 @@ def notes_pull(remote: str, path: Path) -> None:
 
 @notes_cli.command(name="push")
 @click.argument("remote", default="origin")
-@click.option(
-    "-C",
-    "path",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=".",
-    help="The repository [current folder].",
-)
+@_repo_option
 def notes_push(remote: str, path: Path) -> None:
     """Merge REMOTE's notes into yours, then push yours (never forced)."""
 
