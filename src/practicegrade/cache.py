@@ -561,13 +561,7 @@ def _lint_result(
     from practicegrade.collectors import lint  # noqa: PLC0415
 
     run = lint.parse_driver_output(document, _lines_reader(sources))
-    config_text = ""
-    if run.rcfile:
-        try:
-            config_text = (project.root / run.rcfile).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            config_text = ""
-    return lint.aggregate(run, duration_s=time.monotonic() - started, config_text=config_text)
+    return lint.result_of_run(project.root, run, started)
 
 
 INCREMENTAL_MIN_FILES = 30

@@ -274,6 +274,17 @@ def aggregate(run: LintRun, *, duration_s: float = 0.0, config_text: str = "") -
     )
 
 
+def result_of_run(root: Path, run: LintRun, started: float) -> CollectorResult:
+    """The collector result of a parsed driver run; reads the honoured config for findings."""
+    config_text = ""
+    if run.rcfile:
+        try:
+            config_text = (root / run.rcfile).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            config_text = ""
+    return aggregate(run, duration_s=time.monotonic() - started, config_text=config_text)
+
+
 def failed(reason: str, finding: Finding, duration_s: float) -> CollectorResult:
     """A run that produced no numbers: every metric unmeasured, one finding saying why."""
     return CollectorResult(
@@ -403,10 +414,4 @@ def collect(project: Project, settings: Settings) -> CollectorResult:
         reason = f"pylint failed (exit {completed.returncode}): {exc}"
         message = reason + (f"\n{tail}" if tail else "")
         return failed(reason, Finding("tool-error", message, None, None, NAME), elapsed)
-    config_text = ""
-    if run.rcfile:
-        try:
-            config_text = (project.root / run.rcfile).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            config_text = ""
-    return aggregate(run, duration_s=time.monotonic() - started, config_text=config_text)
+    return result_of_run(project.root, run, started)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from practicegrade.metrics import METRICS, metric_info
 from practicegrade.model import (
     CompetencyResult,
     CriterionResult,
@@ -21,29 +22,8 @@ from practicegrade.model import (
     Report,
 )
 
-METRIC_ORDER: tuple[str, ...] = (
-    "tests.passed",
-    "tests.failed",
-    "tests.errors",
-    "tests.skipped",
-    "tests.duration_s",
-    "coverage.line_pct",
-    "coverage.branch_pct",
-    "coverage.patch_pct",
-    "lint.score",
-    "lint.errors",
-    "lint.warnings",
-    "lint.refactors",
-    "lint.conventions",
-    "complexity.cc_mean",
-    "complexity.cc_max",
-    "complexity.cc_over_10",
-    "complexity.mi_min",
-    "complexity.mi_mean",
-    "size.sloc",
-    "size.functions",
-)
-"""DESIGN.md's order: tests, coverage, lint, complexity, size; then benchmarks by name."""
+METRIC_ORDER: tuple[str, ...] = tuple(METRICS)
+"""DESIGN.md's order (the catalogue's): tests, coverage, lint, complexity, size; then benchmarks."""
 
 _RANK = {key: i for i, key in enumerate(METRIC_ORDER)}
 
@@ -57,29 +37,6 @@ KEY_METRICS: tuple[str, ...] = (
     "complexity.mi_min",
 )
 """The handful a mentor looks at first: the terminal summary and the trend charts."""
-
-_HIGHER_IS_BETTER = {
-    "tests.passed",
-    "coverage.line_pct",
-    "coverage.branch_pct",
-    "coverage.patch_pct",
-    "lint.score",
-    "complexity.mi_min",
-    "complexity.mi_mean",
-}
-_LOWER_IS_BETTER = {
-    "tests.failed",
-    "tests.errors",
-    "tests.skipped",
-    "tests.duration_s",
-    "lint.errors",
-    "lint.warnings",
-    "lint.refactors",
-    "lint.conventions",
-    "complexity.cc_mean",
-    "complexity.cc_max",
-    "complexity.cc_over_10",
-}
 
 VERDICT_TITLE = {
     "pass": "All gates pass",
@@ -100,11 +57,11 @@ def sorted_metrics(keys: Iterable[str]) -> list[str]:
 
 def direction(key: str) -> int:
     """``+1`` if a higher value is better, ``-1`` if lower is better, ``0`` if neither."""
-    if key in _HIGHER_IS_BETTER:
-        return 1
-    if key in _LOWER_IS_BETTER or (key.startswith("bench.") and key.endswith(("_s", "_base"))):
-        return -1
-    return 0
+    info = metric_info(key)
+    if info is None and key.startswith("bench.") and key.endswith(("_s", "_base")):
+        return -1  # a harvested benchmark whose name the catalogue's pattern does not take
+    better = info.better if info else None
+    return 1 if better == "higher" else -1 if better == "lower" else 0
 
 
 def _decimals(key: str, value: float) -> int:
