@@ -38,5 +38,7 @@ def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         "GIT_DIR",
         "GIT_WORK_TREE",
         "GIT_INDEX_FILE",
+        "XDG_CACHE_HOME",  # worktree slots go under the test's HOME
+        "PRACTICEGRADE_NO_CACHE",
     ):
         monkeypatch.delenv(key, raising=False)

@@ -19,7 +19,14 @@ from practicegrade.grade import GradeRequest, grade
 from practicegrade.history import read_note
 from practicegrade.model import Report
 from practicegrade.serialize import dumps, from_jsonable
-from tests.helpers.repos import SAMPLE_PROJECT, commit_all, git, init_repo, write_files
+from tests.helpers.repos import (
+    SAMPLE_PROJECT,
+    commit_all,
+    extra_worktrees,
+    git,
+    init_repo,
+    write_files,
+)
 
 NOW = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.timezone.utc)
 
@@ -149,8 +156,30 @@ def test_rev_grades_a_commit_without_touching_the_work_tree(tmp_path: Path) -> N
         git(root, "diff", "--cached"),
     )
     assert after == before
-    assert len(git(root, "worktree", "list").splitlines()) == 1
+    assert extra_worktrees(root) == []
     assert [e.source for e in read_note(root, first)] == ["local"]
+
+
+def test_rev_grades_keep_bytecode_in_their_slot_and_never_in_the_work_tree(
+    tmp_path: Path,
+) -> None:
+    root = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
+    first = git(root, "rev-parse", "HEAD").strip()
+    cold = grade(request(root, base="none", use_cache=False)).report
+    assert list(root.rglob("__pycache__")) == []
+    grade(request(root, rev=first, base="none", use_cache=False))
+    (_main, slot) = [
+        Path(line.split(" ", 1)[1])
+        for line in git(root, "worktree", "list", "--porcelain").splitlines()
+        if line.startswith("worktree ")
+    ]
+    assert any(slot.rglob("*-pytest-*.pyc"))  # pytest's rewritten test modules
+    warm = grade(request(root, rev=first, base="none", use_cache=False)).report
+    timing = {"tests.duration_s"}
+    assert {k: v for k, v in warm.metrics.items() if k not in timing} == {
+        k: v for k, v in cold.metrics.items() if k not in timing
+    }
+    assert list(root.rglob("__pycache__")) == []
 
 
 def test_a_repo_without_commits_grades_its_work_tree(tmp_path: Path) -> None:
@@ -240,7 +269,8 @@ def test_grading_many_commits_leaves_no_git_processes_or_descriptors(tmp_path: P
         fds.append(len(os.listdir("/proc/self/fd")))
     assert max(counts) == 0
     assert fds[-1] <= fds[0]
-    assert len(git(root, "worktree", "list").splitlines()) == 1
+    assert extra_worktrees(root) == []
+    assert len(git(root, "worktree", "list").splitlines()) == 2  # one reused slot
     assert len(read_note(root, commits[-1])) == 1
 
 

@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from practicegrade import hook
-from tests.helpers.repos import SAMPLE_PROJECT, commit_all, git, write_files
+from tests.helpers.repos import SAMPLE_PROJECT, commit_all, extra_worktrees, git, write_files
 
 NO_TESTS_CONFIG = "version: 1\nhook: {tests: false}\n"
 BAD_CODE = "def bad(x):\n    y = 1\n    return x\n"
@@ -537,14 +537,14 @@ def test_a_stopped_grader_leaves_nothing_behind(clone: Clone) -> None:
         for line in git(clone.work, "worktree", "list", "--porcelain").splitlines()
         if line.startswith("worktree ")
     ]
-    leaked = [t for t in trees if t.resolve() != clone.work.resolve()]
-    orphans = [pid for tree in leaked for pid in _processes_under(tree)]
+    leaked = extra_worktrees(clone.work)
+    orphans = [pid for tree in trees[1:] for pid in _processes_under(tree)]
     try:
         assert leaked == []
         assert orphans == []
     finally:
         deadline = time.monotonic() + 15
-        while any(_processes_under(t) for t in leaked) and time.monotonic() < deadline:
+        while any(_processes_under(t) for t in trees[1:]) and time.monotonic() < deadline:
             time.sleep(0.2)  # the orphaned test run ends on its own within 10 s
         for tree in leaked:
             git(clone.work, "worktree", "remove", "--force", str(tree))

@@ -1,19 +1,20 @@
 """The main job: measure, compare, evaluate, write artifacts, note the result.
 
 :func:`grade` is the one core function behind ``practicegrade grade``, the pre-push hook
-and ``practicegrade demo``. It owns the order of things, the threads, the temporary
-worktrees and the cache; each stage it calls is a pure function or a collector.
+and ``practicegrade demo``. It owns the order of things, the threads, the worktrees
+and the cache; each stage it calls is a pure function or a collector.
 
 The order of one grade:
 
-1. find what to grade: the work tree, or ``--rev`` checked out into a temporary
-   worktree (the user's work tree, index and stash are never touched);
+1. find what to grade: the work tree, or ``--rev`` checked out into a worktree of ours,
+   a reused slot or a temporary one (:mod:`practicegrade.checkout`; the user's work
+   tree, index and stash are never touched);
 2. pick the base: ``--base REF``, else the merge-base with the upstream or the default
    branch, unless ``--base none``;
 3. measure the head: from the whole-grade cache when this exact tree was graded with the
    same tools, configuration and options; otherwise run the collectors, with radon and
    pylint results reused per file from the incremental cache (:mod:`practicegrade.cache`);
-4. measure the base the same way in its own temporary worktree; its test metrics may come
+4. measure the base the same way in its own worktree; its test metrics may come
    from its git note when the note was written for the same tree, tools and config;
 5. compare (:mod:`practicegrade.compare`): deltas, new/fixed lint messages, complexity
    changes, files changed, patch coverage, and benchmarks timed base/head interleaved;
@@ -57,6 +58,7 @@ from practicegrade.cache import (
     environment_stamp,
     make_key,
 )
+from practicegrade.checkout import checkout
 from practicegrade.collectors import BenchmarkSpec, Collector, Project, Settings
 from practicegrade.config import Config, load_config
 from practicegrade.discover import discover
@@ -260,13 +262,21 @@ def merge_results(
     return dict(sorted(metrics.items())), dict(sorted(unmeasured.items())), tools, tuple(findings)
 
 
-def _settings(config: Config, jobs: int, scratch: Path, cache: Cache | None = None) -> Settings:
+def _settings(
+    config: Config,
+    jobs: int,
+    scratch: Path,
+    cache: Cache | None = None,
+    *,
+    write_bytecode: bool = False,
+) -> Settings:
     return Settings(
         jobs=max(1, jobs),
         test_timeout_s=config.test_timeout_s,
         benchmarks=tuple(BenchmarkSpec(b.name, b.call, b.setup) for b in config.benchmarks),
         scratch=scratch,
         cache_dir=cache.directory if cache is not None else None,
+        write_bytecode=write_bytecode,
     )
 
 
@@ -355,15 +365,20 @@ def measure_side(
     run_tests: bool,
     run_bench: bool,
     progress: ProgressCallback | None,
+    owned_folder: bool = False,
 ) -> Measured:
-    """Measure one side (head or base): the whole-grade cache first, else the collectors."""
+    """Measure one side (head or base): the whole-grade cache first, else the collectors.
+
+    ``owned_folder``: the project is checked out in a practicegrade worktree slot, where
+    the tests may keep their bytecode for the next grade (:mod:`practicegrade.checkout`).
+    """
     if cache_key is not None and (hit := _load(cache, cache_key)) is not None:
         return hit
     scratch = Path(tempfile.mkdtemp(prefix="practicegrade-"))
     try:
         results = measure(
             project,
-            _settings(config, request.jobs, scratch, cache),
+            _settings(config, request.jobs, scratch, cache, write_bytecode=owned_folder),
             run_tests=run_tests,
             run_bench=run_bench,
             progress=progress,
@@ -396,6 +411,8 @@ class Target:
     branch: str | None
     dirty: bool
     from_rev: bool
+    owned: bool = False
+    """Checked out in a practicegrade worktree slot (see :mod:`practicegrade.checkout`)."""
 
     @property
     def clean_commit(self) -> bool:
@@ -431,7 +448,7 @@ def choose_base(
 
 @contextmanager
 def open_target(request: GradeRequest, root: Path, in_git: bool) -> Iterator[Target]:
-    """The work tree as it is, or ``--rev`` checked out in a temporary worktree."""
+    """The work tree as it is, or ``--rev`` checked out in a worktree of ours."""
     if request.rev is None:
         head = gitrepo.head_info(root) if in_git else None
         yield Target(
@@ -446,14 +463,15 @@ def open_target(request: GradeRequest, root: Path, in_git: bool) -> Iterator[Tar
     if not in_git:
         raise UsageError("--rev needs a git repository", hint="drop --rev to grade the folder")
     commit = gitrepo.resolve_commit(root, request.rev)
-    with gitrepo.worktree(root, commit) as folder:
+    with checkout(root, commit) as checked_out:
         yield Target(
-            root=folder,
+            root=checked_out.root,
             commit=commit,
             tree=gitrepo.tree_of(root, commit),
             branch=None,
             dirty=False,
             from_rev=True,
+            owned=checked_out.owned,
         )
 
 
@@ -520,7 +538,8 @@ def grade_base(
     hit = _load(cache, key)
     if hit is not None and not need_folder:
         return BaseSide(choice=choice, tree=tree, measured=hit, folder=None)
-    folder = stack.enter_context(gitrepo.worktree(repo, choice.commit))
+    checked_out = stack.enter_context(checkout(repo, choice.commit))
+    folder = checked_out.root
     if hit is not None:
         return BaseSide(choice=choice, tree=tree, measured=hit, folder=folder)
     project = _discover(folder, config, request)
@@ -534,6 +553,7 @@ def grade_base(
         run_tests=request.run_tests and note_tests is None,
         run_bench=False,
         progress=None,
+        owned_folder=checked_out.owned,
     )
     if note_tests is not None:
         from_note = CollectorResult(name="tests", metrics=note_tests)
@@ -742,6 +762,7 @@ def grade(request: GradeRequest) -> GradeOutcome:
             run_tests=request.run_tests,
             run_bench=request.run_bench,
             progress=request.progress,
+            owned_folder=target.owned,
         )
         results = list(head.results)
         metrics, _unmeasured, _tools, _findings = merge_results(results)
@@ -854,9 +875,7 @@ LEARNER_ABSENCES = ("no-tests",)
 """Finding kinds that mean a metric is absent because of the learner's work, not our tools."""
 
 
-def absent_by_learner(
-    findings: Sequence[Finding], unmeasured: Mapping[str, str]
-) -> frozenset[str]:
+def absent_by_learner(findings: Sequence[Finding], unmeasured: Mapping[str, str]) -> frozenset[str]:
     """Unmeasured test and coverage keys when the repo has no tests at all.
 
     With no tests the metrics stay absent (never a silent 0% or 100%), yet a gate on

@@ -104,3 +104,20 @@ SAMPLE_PROJECT: dict[str, str | bytes] = {
     """,
 }
 """A src-layout package with tests, some untested branches and a few lint messages."""
+
+
+def extra_worktrees(repo: Path) -> list[Path]:
+    """Linked worktrees of ``repo`` other than practicegrade's reusable slots.
+
+    Slots (:mod:`practicegrade.checkout`) stay registered between grades by design; any
+    other extra worktree is a temporary one somebody failed to remove.
+    """
+    from practicegrade.checkout import cache_home  # noqa: PLC0415
+
+    slots = (cache_home() / "worktrees").resolve()
+    trees = [
+        Path(line.split(" ", 1)[1]).resolve()
+        for line in git(repo, "worktree", "list", "--porcelain").splitlines()
+        if line.startswith("worktree ")
+    ]
+    return [t for t in trees[1:] if not t.is_relative_to(slots)]

@@ -64,6 +64,9 @@ class Settings:
     cores_free: threading.Event | None = None
     """Set by the orchestrator once the tests no longer need a core; until then the lint
     collector keeps to one process. ``None``: nobody else runs, use ``jobs`` at once."""
+    write_bytecode: bool = False
+    """The project folder is a practicegrade worktree slot (:mod:`practicegrade.checkout`),
+    so the learner's interpreter may leave ``__pycache__`` there for the next grade."""
 
 
 class Collector(Protocol):

@@ -163,21 +163,25 @@ def learner_env(
     pythonpath: Sequence[str],
     home: str,
     extra: Mapping[str, str] | None = None,
+    *,
+    write_bytecode: bool = False,
 ) -> dict[str, str]:
     """The allow-listed environment for learner code: empty ``HOME``, no tokens.
 
     ``PYTHONDONTWRITEBYTECODE`` keeps ``__pycache__`` (and pytest's rewritten ``.pyc``)
-    out of the learner's repo; the interpreter's venv ``bin`` leads ``PATH`` so a test
-    that runs ``python`` gets the same interpreter, as an activated venv would.
+    out of the learner's repo, unless the folder is our own worktree slot
+    (``write_bytecode``), where the next grade reuses it. The interpreter's venv ``bin``
+    leads ``PATH`` so a test that runs ``python`` gets the same interpreter, as an
+    activated venv would.
     """
     base = proc.clean_env(home=home)
     path = base.get("PATH", os.defpath)
     venv_bin = _venv_bin(python)
     values = {
         "PYTHONPATH": os.pathsep.join(pythonpath),
-        "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONIOENCODING": "utf-8",
         "PATH": f"{venv_bin}{os.pathsep}{path}" if venv_bin else path,
+        **({} if write_bytecode else {"PYTHONDONTWRITEBYTECODE": "1"}),
         **(extra or {}),
     }
     return proc.clean_env(values, home=home)
