@@ -549,8 +549,8 @@ def _grader_argv(
     """``practicegrade grade`` for the pushed commit, as a child process.
 
     The learner's interpreter is chosen here, against the real work tree (its ``.venv``
-    and the active ``VIRTUAL_ENV``): the grader sees only a temporary checkout of the
-    pushed commit, where no virtualenv lives.
+    and the active ``VIRTUAL_ENV``): the grader sees only its own checkout of the pushed
+    commit (:mod:`practicegrade.checkout`), where no virtualenv lives.
     """
     from practicegrade.discover import choose_python  # noqa: PLC0415
 
