@@ -158,6 +158,22 @@ def test_a_broken_slot_is_rebuilt(repo: Path) -> None:
         assert rebuilt.owned and _tracked_content(rebuilt.root) == FILES
 
 
+def test_a_slot_pointed_at_another_repository_is_not_trusted(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo", FILES)
+    other = tmp_path / "other"  # a clone: it has the commit, so a checkout there would work
+    subprocess.run(["git", "clone", "-q", str(repo), str(other)], check=True)
+    other_head = git(other, "rev-parse", "HEAD").strip()
+    commit = git(repo, "rev-parse", "HEAD").strip()
+    with co.checkout(repo, commit) as one:
+        slot = one.root
+    (slot / ".git").write_text(f"gitdir: {other / '.git'}\n")  # what a hostile test could do
+    with co.checkout(repo, commit) as again:
+        assert again.owned and _tracked_content(again.root) == FILES
+    assert git(other, "rev-parse", "HEAD").strip() == other_head
+    assert git(other, "symbolic-ref", "HEAD").strip() == "refs/heads/main"
+    assert git(other, "status", "--porcelain") == ""
+
+
 def test_slots_of_a_deleted_repository_are_removed(tmp_path: Path) -> None:
     gone = init_repo(tmp_path / "gone", FILES)
     with co.checkout(gone, git(gone, "rev-parse", "HEAD").strip()) as old:

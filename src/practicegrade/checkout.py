@@ -67,13 +67,20 @@ def cache_home() -> Path:
     return base / "practicegrade"
 
 
-def slots_folder(repo: Path) -> Path | None:
-    """This repository's private slot folder (created 0700), or ``None`` if unusable."""
+def common_dir(repo: Path) -> Path | None:
+    """The repository's common git dir (shared by its worktrees), or ``None`` outside git."""
     try:
         out = gitrepo.git_out(repo, "rev-parse", "--git-common-dir").strip()
     except GitError:
         return None
-    common = (repo / out).resolve()  # ``out`` may be relative to ``repo``
+    return (repo / out).resolve()  # ``out`` may be relative to ``repo``
+
+
+def slots_folder(repo: Path) -> Path | None:
+    """This repository's private slot folder (created 0700), or ``None`` if unusable."""
+    common = common_dir(repo)
+    if common is None:
+        return None
     ident = hashlib.sha256(str(common).encode()).hexdigest()[:16]
     folder = cache_home() / "worktrees" / ident
     try:
@@ -131,9 +138,29 @@ def _hooks_off(slot: Path) -> tuple[str, ...]:
     return ("-c", f"core.hooksPath={empty}")
 
 
+def belongs_to(slot: Path, repo: Path) -> bool:
+    """Whether ``slot`` is a linked worktree of ``repo``, judged by its ``.git`` file.
+
+    The last grade ran the learner's code in the slot; a ``.git`` file rewritten to point
+    at another repository must not make us check out (``--force``) into that one.
+    """
+    marker = slot / ".git"
+    common = common_dir(repo)
+    try:
+        if slot.is_symlink() or marker.is_symlink() or not marker.is_file() or common is None:
+            return False
+        text = marker.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return False
+    if not text.startswith("gitdir: "):
+        return False
+    admin = Path(text[len("gitdir: ") :])
+    return admin.parent.name == "worktrees" and admin.resolve().parent.parent == common
+
+
 def _move(repo: Path, slot: Path, commit: str) -> bool:
     """Move an existing slot to ``commit`` and clean it; ``False`` if it cannot be reused."""
-    if slot.is_symlink() or not (slot / ".git").is_file():
+    if not belongs_to(slot, repo):
         return False
     old = gitrepo.git(slot, "rev-parse", "--verify", "-q", "HEAD^{commit}")
     if old.returncode != 0:
