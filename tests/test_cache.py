@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import tempfile
+import textwrap
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -104,49 +108,48 @@ def test_first_party_closure_is_transitive_and_names_packages_only_when_imported
     }
 
 
-def test_incremental_lint_only_where_it_pays() -> None:
-    assert worth_incremental(14, 0, cross_cached=False)
-    assert not worth_incremental(14, 2, cross_cached=False)
-    assert worth_incremental(100, 3, cross_cached=False)
-    assert not worth_incremental(100, 40, cross_cached=False)
-    assert worth_incremental(14, 2, cross_cached=True)
+def test_cached_modules_are_reused_whenever_there_are_any() -> None:
+    assert worth_incremental(14, 0)
+    assert worth_incremental(14, 13)
+    assert not worth_incremental(14, 14)
 
 
 # --------------------------------------------------------------------------- warm == cold
 
-A_V1 = '''
-    """Module a."""
+A_V1 = """
+    \"\"\"Module a.\"\"\"
 
 
     def f(x):
-        """Return x."""
+        \"\"\"Return x.\"\"\"
         return x
-'''
+"""
 A_V2 = A_V1.replace("def f(x):", "def f(x, y=0):").replace("return x", "return x + y")
-B = '''
-    """Module b: its pylint message depends on a's signature."""
+B = """
+    \"\"\"Module b: its pylint message depends on a's signature.\"\"\"
     from pkg.a import f
 
 
     def g():
-        """Call f with two arguments."""
+        \"\"\"Call f with two arguments.\"\"\"
         return f(1, 2)
-'''
-LEAF = '''
-    """A module nothing imports."""
+"""
+LEAF = """
+    \"\"\"A module nothing imports.\"\"\"
 
 
     def h(values):
-        """Sum the values."""
+        \"\"\"Sum the values.\"\"\"
         unused = 3
         return sum(values)
-'''
-DUP = '''
-    """Copy {n}."""
+"""
+LEAF_V2 = LEAF.replace("unused = 3", "unused = 4")
+DUP = """
+    \"\"\"Copy {n}.\"\"\"
 
 
     def dup_{n}(items):
-        """Same body twice."""
+        \"\"\"Same body twice.\"\"\"
         total = 0
         for item in items:
             if item > 10:
@@ -154,28 +157,57 @@ DUP = '''
             else:
                 total -= item
         return total
-'''
+"""
+DUP_GONE = """
+    \"\"\"No longer a copy.\"\"\"
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
-    # The fixture is small; take the incremental path anyway so that it is what is tested.
-    monkeypatch.setattr(cache_module, "INCREMENTAL_MIN_FILES", 0)
-    monkeypatch.setattr(cache_module, "INCREMENTAL_MAX_SHARE", 1.0)
-    root = tmp_path / "proj"
-    write_files(
-        root,
-        {
-            "pyproject.toml": '[project]\nname = "pkg"\nversion = "0"\n',
-            "src/pkg/__init__.py": '"""The package."""\n',
-            "src/pkg/a.py": A_V1,
-            "src/pkg/b.py": B,
-            "src/pkg/leaf.py": LEAF,
-            "src/pkg/dup1.py": DUP.format(n=1),
-            "src/pkg/dup2.py": DUP.format(n=2),
-        },
-    )
-    return discover(root)
+    def dup_2(items):
+        \"\"\"Something else.\"\"\"
+        return len(items)
+"""
+X = """
+    \"\"\"Module x imports y.\"\"\"
+    from pkg import y
+
+
+    def fx():
+        \"\"\"Call into y.\"\"\"
+        return y.fy()
+"""
+Y = """
+    \"\"\"Module y.\"\"\"
+
+
+    def fy():
+        \"\"\"One.\"\"\"
+        return 1
+"""
+Y_CYCLE = """
+    \"\"\"Module y imports x back.\"\"\"
+    from pkg import x
+
+
+    def fy():
+        \"\"\"One.\"\"\"
+        return 1
+
+
+    def fy2():
+        \"\"\"Call into x.\"\"\"
+        return x.fx()
+"""
+BASE = {
+    "pyproject.toml": '[project]\nname = "pkg"\nversion = "0"\n',
+    "src/pkg/__init__.py": '"""The package."""\n',
+    "src/pkg/a.py": A_V1,
+    "src/pkg/b.py": B,
+    "src/pkg/leaf.py": LEAF,
+    "src/pkg/dup1.py": DUP.format(n=1),
+    "src/pkg/dup2.py": DUP.format(n=2),
+    "src/pkg/x.py": X,
+    "src/pkg/y.py": Y,
+}
 
 
 def _settings(tmp_path: Path) -> Settings:
@@ -186,53 +218,178 @@ def _same(a: CollectorResult, b: CollectorResult) -> None:
     assert replace(a, duration_s=0.0) == replace(b, duration_s=0.0)
 
 
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The base project and a cache filled by one cold grade of it (copied by each test)."""
+    base = tmp_path_factory.mktemp("seeded")
+    write_files(base / "proj", BASE)
+    project = discover(base / "proj")
+    cold = cached_lint(project, _settings(base), Cache(base / "cache"))
+    assert not cold.unmeasured
+    return base / "proj", base / "cache"
+
+
+@pytest.fixture
+def warm(seeded: tuple[Path, Path], tmp_path: Path) -> tuple[Project, Cache]:
+    shutil.copytree(seeded[0], tmp_path / "proj")
+    shutil.copytree(seeded[1], tmp_path / "cache")
+    return discover(tmp_path / "proj"), Cache(tmp_path / "cache")
+
+
+@pytest.fixture
+def project(warm: tuple[Project, Cache]) -> Project:
+    return warm[0]
+
+
+def _linted(settings: Settings) -> list[str]:
+    """The files the driver linted: those it was given minus those it reused."""
+    scratch = settings.scratch / "pylint-incremental"
+    files = json.loads((scratch / "files.json").read_text())
+    reuse_file = scratch / "reuse.json"
+    reused = json.loads(reuse_file.read_text()) if reuse_file.exists() else {}
+    exported = json.loads((scratch / "export.json").read_text())
+    linted = [f for f in files if f not in reused]
+    assert sorted(exported) == sorted(linted)  # it parsed and recorded exactly those
+    document = json.loads((scratch / "result.json").read_text())
+    assert {m["path"] for m in document["modules"] if m["statement"]} <= set(linted)
+    return linted
+
+
+def _change(
+    warm: tuple[Project, Cache], tmp_path: Path, files: Mapping[str, str | bytes]
+) -> tuple[CollectorResult, Settings]:
+    """Change ``files``, grade warm and cold, check they are equal; the warm result."""
+    write_files(warm[0].root, files)
+    project = discover(warm[0].root)
+    settings = _settings(tmp_path)
+    result = cached_lint(project, settings, warm[1])
+    _same(result, lint.collect(project, _settings(tmp_path)))
+    assert not (settings.scratch / "pylint").exists()  # no fallback to an uncached run
+    return result, settings
+
+
+def _symbols(result: CollectorResult) -> set[tuple[str, str]]:
+    return {(m.path, m.symbol) for m in result.details.messages}  # type: ignore[union-attr]
+
+
+def test_the_seed_has_every_kind_of_message(warm: tuple[Project, Cache], tmp_path: Path) -> None:
+    cold = lint.collect(warm[0], _settings(tmp_path))
+    assert ("src/pkg/b.py", "too-many-function-args") in _symbols(cold)
+    assert ("src/pkg/leaf.py", "unused-variable") in _symbols(cold)
+    assert any(s == "duplicate-code" for _p, s in _symbols(cold))
+    settings = _settings(tmp_path)
+    _same(cached_lint(warm[0], settings, warm[1]), cold)
+    assert not list(settings.scratch.iterdir())  # an unchanged tree runs no pylint at all
+
+
 def test_warm_lint_equals_cold_when_an_imported_module_changes(
-    project: Project, tmp_path: Path
+    warm: tuple[Project, Cache], tmp_path: Path
 ) -> None:
-    cache = Cache(tmp_path / "cache")
-    first = cached_lint(project, _settings(tmp_path), cache)
-    _same(first, lint.collect(project, _settings(tmp_path)))
-    symbols = {(m.path, m.symbol) for m in first.details.messages}  # type: ignore[union-attr]
-    assert ("src/pkg/b.py", "too-many-function-args") in symbols
-    assert ("src/pkg/leaf.py", "unused-variable") in symbols
-    assert any(s == "duplicate-code" for _p, s in symbols)
-
-    write_files(project.root, {"src/pkg/a.py": A_V2})
-    settings = _settings(tmp_path)
-    warm = cached_lint(project, settings, cache)
-    cold = lint.collect(project, _settings(tmp_path))
-    _same(warm, cold)
-    symbols = {(m.path, m.symbol) for m in warm.details.messages}  # type: ignore[union-attr]
-    assert ("src/pkg/b.py", "too-many-function-args") not in symbols
-    assert any(s == "duplicate-code" for _p, s in symbols)
-    # Only a and b (which imports a) were linted again; leaf and the copies came from the cache.
-    relinted = json.loads((settings.scratch / "pylint-subset" / "files.json").read_text())
-    assert relinted == ["src/pkg/a.py", "src/pkg/b.py"]
-    assert (settings.scratch / "pylint-cross").is_dir()
-    assert not (settings.scratch / "pylint").exists()  # no fallback to a full uncached run
+    result, settings = _change(warm, tmp_path, {"src/pkg/a.py": A_V2})
+    assert ("src/pkg/b.py", "too-many-function-args") not in _symbols(result)
+    assert any(s == "duplicate-code" for _p, s in _symbols(result))
+    # Only a and b (which imports a) were linted again; the rest came from the cache.
+    assert _linted(settings) == ["src/pkg/a.py", "src/pkg/b.py"]
 
 
-def test_an_unchanged_tree_runs_no_pylint_at_all(project: Project, tmp_path: Path) -> None:
-    cache = Cache(tmp_path / "cache")
-    first = cached_lint(project, _settings(tmp_path), cache)
-    settings = _settings(tmp_path)
-    again = cached_lint(project, settings, cache)
-    _same(first, again)
-    assert not list(settings.scratch.iterdir())
+def test_warm_lint_equals_cold_as_a_duplicate_goes_and_comes(
+    warm: tuple[Project, Cache], tmp_path: Path
+) -> None:
+    result, settings = _change(warm, tmp_path, {"src/pkg/dup2.py": DUP_GONE})
+    assert _linted(settings) == ["src/pkg/dup2.py"]
+    assert not any(s == "duplicate-code" for _p, s in _symbols(result))
+    # Two jobs: the driver's helpers hand their files back in -j1 order.
+    copy = DUP.format(n=3).replace('"""Copy 3."""', "")
+    result, settings = _change(warm, tmp_path, {"src/pkg/leaf.py": LEAF + copy})
+    assert _linted(settings) == ["src/pkg/leaf.py"]
+    duplicates = [m for m in result.details.messages if m.symbol == "duplicate-code"]  # type: ignore[union-attr]
+    assert len(duplicates) == 1
+    assert "==pkg.dup1:" in duplicates[0].message  # unchanged, so reused
+    assert "==pkg.leaf:" in duplicates[0].message
 
 
-def test_warm_lint_equals_cold_when_a_duplicate_appears(project: Project, tmp_path: Path) -> None:
-    # Two jobs: the driver's helpers hand their files back in -j1 order, so three copies
-    # are grouped as one process groups them (pylint's own -j2 grouped them by worker).
-    cache = Cache(tmp_path / "cache")
-    cached_lint(project, _settings(tmp_path), cache)
-    write_files(
-        project.root, {"src/pkg/leaf.py": LEAF + DUP.format(n=3).replace('"""Copy 3."""', "")}
+def test_a_disable_pragma_in_the_changed_file_silences_its_duplicate(
+    warm: tuple[Project, Cache], tmp_path: Path
+) -> None:
+    pragma = "# pylint: disable=duplicate-code\n" + textwrap.dedent(DUP.format(n=2)).lstrip()
+    result, settings = _change(warm, tmp_path, {"src/pkg/dup2.py": pragma.encode()})
+    assert _linted(settings) == ["src/pkg/dup2.py"]
+    assert not any(s == "duplicate-code" for _p, s in _symbols(result))
+
+
+def test_warm_lint_equals_cold_as_an_import_cycle_comes_and_goes(
+    warm: tuple[Project, Cache], tmp_path: Path
+) -> None:
+    cycle = ("src/pkg/y.py", "cyclic-import")  # y is the last file: it owns the message
+    result, settings = _change(warm, tmp_path, {"src/pkg/y.py": Y_CYCLE})
+    assert _linted(settings) == ["src/pkg/x.py", "src/pkg/y.py"]
+    assert cycle in _symbols(result)
+    # The cycle now lives in cached modules only; an unrelated change keeps it, from
+    # the cached import edges, on the (reused) last file.
+    result, settings = _change(warm, tmp_path, {"src/pkg/leaf.py": LEAF_V2})
+    assert _linted(settings) == ["src/pkg/leaf.py"]
+    assert cycle in _symbols(result)
+    _assembled_equals_full_run(warm, tmp_path)
+    # x and y are back to the seed's text: their seed entries serve, nothing is linted
+    # and pylint only runs its end-of-run checks over the cached parts.
+    result, settings = _change(warm, tmp_path, {"src/pkg/y.py": Y})
+    assert _linted(settings) == []
+    assert not any(s == "cyclic-import" for _p, s in _symbols(result))
+
+
+def _assembled_equals_full_run(warm: tuple[Project, Cache], tmp_path: Path) -> None:
+    """The cached parts of the current tree put together are a full run's document."""
+    project, cache = warm
+    files = list(project.source_files)
+    sources = cache_module.read_sources(project.root, files)
+    keys = cache_module.lint_keys(project, _settings(tmp_path), sources)
+    parts: dict[str, Any] = {rel: cache.get("pylint-module", keys.modules[rel]) for rel in files}
+    cross: Any = cache.get("pylint-cross", keys.cross)
+    run: Any = cache.get("pylint-run", keys.run)
+    assembled = cache_module.assemble_document(files, parts, cross["messages"], run)
+    full, _ = cache_module._run_driver(project, _settings(tmp_path), files, {})
+    assert assembled == full
+
+
+def test_learner_similarity_config_is_part_of_the_line_sets_key(
+    warm: tuple[Project, Cache], tmp_path: Path
+) -> None:
+    project = warm[0]
+    rc = {".pylintrc": "[SIMILARITIES]\nmin-similarity-lines=30\n"}
+    result, settings = _change(warm, tmp_path, rc)
+    assert len(_linted(settings)) == len(project.source_files)  # a new config: all again
+    assert not any(s == "duplicate-code" for _p, s in _symbols(result))
+    result, settings = _change(warm, tmp_path, {"src/pkg/leaf.py": LEAF_V2})
+    assert _linted(settings) == ["src/pkg/leaf.py"]
+    assert not any(s == "duplicate-code" for _p, s in _symbols(result))
+
+    # Disabled in the configuration, the similarity checker keeps no lines at all; the
+    # copies' line sets of that run must not stand in for those of the default config.
+    rc = {".pylintrc": "[MESSAGES CONTROL]\ndisable=duplicate-code\n"}
+    result, _ = _change(warm, tmp_path, rc)
+    assert not any(s == "duplicate-code" for _p, s in _symbols(result))
+    (project.root / ".pylintrc").unlink()
+    result, settings = _change(warm, tmp_path, {"src/pkg/leaf.py": LEAF + "\n\nK = 1\n"})
+    assert _linted(settings) == ["src/pkg/leaf.py"]  # the copies: the seed's entries
+    assert any(s == "duplicate-code" for _p, s in _symbols(result))
+
+
+def test_line_sets_are_keyed_on_the_file_and_config_not_on_imports(
+    warm: tuple[Project, Cache], tmp_path: Path
+) -> None:
+    project = warm[0]
+    sources = cache_module.read_sources(project.root, project.source_files)
+    keys = cache_module.lint_keys(project, _settings(tmp_path), sources)
+    changed = cache_module.lint_keys(
+        project, _settings(tmp_path), {**sources, "src/pkg/a.py": A_V2.encode()}
     )
-    warm = cached_lint(project, _settings(tmp_path), cache)
-    _same(warm, lint.collect(project, _settings(tmp_path)))
-    duplicates = [m for m in warm.details.messages if m.symbol == "duplicate-code"]  # type: ignore[union-attr]
-    assert duplicates
+    assert changed.lines["src/pkg/b.py"] == keys.lines["src/pkg/b.py"]
+    assert changed.modules["src/pkg/b.py"] != keys.modules["src/pkg/b.py"]
+    assert changed.lines["src/pkg/a.py"] != keys.lines["src/pkg/a.py"]
+    assert changed.cross != keys.cross
+    write_files(project.root, {"setup.cfg": "[pylint.similarities]\nignore-comments=no\n"})
+    configured = cache_module.lint_keys(project, _settings(tmp_path), sources)
+    assert configured.lines["src/pkg/b.py"] != keys.lines["src/pkg/b.py"]
 
 
 def test_warm_complexity_equals_cold(project: Project, tmp_path: Path) -> None:

@@ -23,11 +23,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeGuard
 
 from practicegrade.collectors import Project, Settings
 from practicegrade.model import CollectorResult
@@ -337,25 +336,22 @@ CROSS_SYMBOLS = frozenset({"duplicate-code", "cyclic-import"})
 """Messages pylint computes over all linted modules at the end of a run (``close()``) and
 attributes to whichever module came last: they belong to the set of files, not to one."""
 
-_CROSS_DRIVER = """
-import sys
-from pylint.lint import pylinter
-_initialize = pylinter.PyLinter.initialize
-def initialize(self):
-    _initialize(self)
-    for message in self.msgs_store.messages:
-        if message.symbol not in {cross!r}:
-            self.disable(message.msgid)
-pylinter.PyLinter.initialize = initialize
-from practicegrade.collectors._pylint_driver import exit_now, main
-exit_now(main(sys.argv[1:]))
-"""
-"""The lint collector's driver with every message but the cross-module ones switched off.
+LINT_FORMAT = 2
+"""Version of the pylint entries' layout (2: modules carry their import edges, line
+sets are stored apart); part of every key, so older entries are never misread."""
 
-Switched off *after* the learner's configuration is read (``initialize`` is the first
-thing ``check`` does, the driver's work-sharing ``check`` included), so a configuration
-(or a ``# pylint: disable``) that turns ``duplicate-code`` off still wins, exactly as in
-a full run; checkers with nothing enabled are skipped, which is what makes this run cheap."""
+
+def package_dirs(root: Path, files: Sequence[str]) -> list[str]:
+    """The folders above ``files`` (inside ``root``) that hold an ``__init__.py``.
+
+    pylint names a module after the chain of package folders above it, and those names
+    are in its messages, in the import graph (``cyclic-import``) and in
+    ``duplicate-code``; a package gaining or losing its ``__init__.py`` renames modules
+    whose own text and imports did not change.
+    """
+    folders = {str(parent) for rel in files for parent in PurePosixPath(rel).parents}
+    folders.discard(".")
+    return sorted(f for f in folders if (root / f / "__init__.py").is_file())
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,6 +360,7 @@ class LintKeys:
 
     whole: str
     modules: Mapping[str, str]
+    lines: Mapping[str, str]
     cross: str
     run: str
 
@@ -371,28 +368,43 @@ class LintKeys:
 def lint_keys(project: Project, settings: Settings, sources: Mapping[str, bytes]) -> LintKeys:
     """The keys of one project's pylint results, and why each input is in them.
 
-    Common to all: the learner's pylint configuration (blob SHAs of every root file
-    pylint may read it from), the environment stamps of our interpreter (pylint runs
-    there) and of the learner's (their packages are what imports resolve to), the pylint,
-    astroid and practicegrade versions.
+    Common to all but the line sets: the learner's pylint configuration (blob SHAs of
+    every root file pylint may read it from), the environment stamps of our interpreter
+    (pylint runs there) and of the learner's (their packages are what imports resolve
+    to), the pylint, astroid and practicegrade versions, :data:`LINT_FORMAT`, and the
+    package folders (:func:`package_dirs`: they decide module names).
 
-    * per module: its path and the blob SHAs of itself and of every first-party module it
-      imports, transitively (:func:`first_party_imports`): astroid infers into imported
-      modules, so a change there can change a message here;
-    * cross-module (:data:`CROSS_SYMBOLS`): every file's path and blob SHA, in lint order;
+    * per module (messages, statements, import-graph edges): its path and the blob SHAs
+      of itself and of every first-party module it imports, transitively
+      (:func:`first_party_imports`): astroid infers into imported modules, so a change
+      there can change a message here, and resolves imports through them, which is
+      what the ``cyclic-import`` edges are made of;
+    * per module's similarity line sets (``duplicate-code``): its blob SHA, the
+      configuration files, our interpreter and the versions only. The similarity
+      checker strips the file's own lines by the similarity options and the file's own
+      ``# pylint: disable`` pragmas (astroid parses the file; it infers nothing), so
+      imports and the learner's packages cannot change them; the module name is not
+      stored, the run that reuses them supplies the current one;
+    * cross-module (:data:`CROSS_SYMBOLS`): every file's path, module key and line-set
+      key, in lint order: the end-of-run checks see exactly those inputs, and the last
+      file owns their messages;
     * run-level (configuration findings, tool versions): the common part only;
-    * whole run: every file, for the no-change fast path.
+    * whole run (the finished collector result, for the no-change fast path): every
+      file, and whether pylint shares the work between processes (results are the same
+      either way; the flag keeps the two schedules' entries apart).
     """
     from practicegrade import __version__  # noqa: PLC0415
 
     blobs = {rel: blob_sha(data) for rel, data in sources.items()}
+    configs = file_digests(project.root, LEARNER_TOOL_CONFIGS)
+    ours = environment_stamp(sys.executable)
+    versions = (dist_version("pylint"), dist_version("astroid"), __version__, LINT_FORMAT)
     common = (
-        file_digests(project.root, LEARNER_TOOL_CONFIGS),
-        environment_stamp(sys.executable),
+        configs,
+        ours,
         environment_stamp(project.python),
-        dist_version("pylint"),
-        dist_version("astroid"),
-        __version__,
+        versions,
+        package_dirs(project.root, project.source_files),
     )
     listing = [(rel, blobs.get(rel, "")) for rel in project.source_files]
     closure = first_party_imports(sources, project.import_roots)
@@ -400,38 +412,45 @@ def lint_keys(project: Project, settings: Settings, sources: Mapping[str, bytes]
         rel: make_key("pylint-module", rel, sorted((d, blobs.get(d, "")) for d in deps), common)
         for rel, deps in closure.items()
     }
+    lines = {
+        rel: make_key("pylint-lines", blobs.get(rel, ""), configs, ours, versions)
+        for rel in project.source_files
+    }
+    cross = [(rel, modules.get(rel, ""), lines[rel]) for rel in project.source_files]
     return LintKeys(
         whole=make_key("pylint-all", listing, common, settings.jobs > 1),
         modules=modules,
-        cross=make_key("pylint-cross", listing, common),
+        lines=lines,
+        cross=make_key("pylint-cross", cross, common),
         run=make_key("pylint-run", common),
     )
 
 
 def _run_driver(
-    project: Project, settings: Settings, files: Sequence[str], *, cross_only: bool, tag: str
-) -> dict[str, Any]:
-    """One pylint driver run over ``files``; its JSON document (raises ``RuntimeError``)."""
+    project: Project,
+    settings: Settings,
+    files: Sequence[str],
+    reuse: Mapping[str, Mapping[str, Any]],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One pylint driver run over ``files``, reusing ``reuse``'s records instead of
+    linting those; its JSON document and the records of the files it linted (raises
+    ``RuntimeError``)."""
     from practicegrade.collectors import lint  # noqa: PLC0415
 
-    scratch = Path(settings.scratch).resolve() / f"pylint-{tag}"  # the driver runs in root
+    scratch = Path(settings.scratch).resolve() / "pylint-incremental"  # the driver runs in root
     scratch.mkdir(parents=True, exist_ok=True)
-    out = scratch / "result.json"
+    out, export, reuse_from = (scratch / n for n in ("result.json", "export.json", "reuse.json"))
+    for stale in (out, export, reuse_from):
+        stale.unlink(missing_ok=True)
     files_from = scratch / "files.json"
     files_from.write_text(json.dumps(list(files)), encoding="utf-8")
-    # The cross-only run is mostly parsing, which the driver does before it could share
-    # anything; a helper would only infer again what the driver already knows.
-    jobs = 1 if cross_only else max(1, min(settings.jobs, len(files)))
+    if reuse:
+        reuse_from.write_text(json.dumps(dict(reuse)), encoding="utf-8")
+    jobs = max(1, min(settings.jobs, len(files) - len(reuse)))
     go = scratch / "go"
-    argv = lint.driver_argv(out, scratch, files_from, jobs, go)
-    if cross_only:
-        argv = [
-            argv[0],
-            "-I",
-            "-c",
-            _CROSS_DRIVER.format(cross=set(CROSS_SYMBOLS)),
-            *argv[argv.index(lint.DRIVER) + 1 :],
-        ]
+    argv = lint.driver_argv(
+        out, scratch, files_from, jobs, go, reuse=reuse_from if reuse else None, export=export
+    )
     done = lint.run_driver(argv, project, settings, scratch, go)
     if done.timed_out:
         raise RuntimeError("pylint timed out")
@@ -441,10 +460,15 @@ def _run_driver(
         raise RuntimeError(f"pylint wrote no result: {exc}") from exc
     if not isinstance(document, dict) or "error" in document:
         raise RuntimeError(str(document.get("error") if isinstance(document, dict) else document))
-    return document
+    try:
+        exported = json.loads(export.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        exported = {}
+    return document, exported if isinstance(exported, dict) else {}
 
 
 _RUN_FIELDS = ("versions", "rcfile", "outside_config", "config_error", "ignored")
+_MODULE_FIELDS = ("module", "statement", "messages", "linted", "imports", "excluded")
 
 
 def _category_counts(messages: Sequence[Mapping[str, Any]]) -> dict[str, int]:
@@ -458,36 +482,38 @@ def _category_counts(messages: Sequence[Mapping[str, Any]]) -> dict[str, int]:
 
 
 def split_document(
-    document: Mapping[str, Any], files: Sequence[str]
+    document: Mapping[str, Any], linted: Sequence[str], files: Sequence[str]
 ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]], dict[str, Any]] | None:
-    """A full driver document as per-module entries, cross messages and run-level fields.
+    """A driver document as per-module entries of ``linted``, cross messages and run fields.
 
-    Returns ``None`` when the parts would not add up to the run's own totals (a pylint
-    behaviour this split does not model): such a run is then cached only as a whole.
+    ``files`` are all the files the run covered (``linted`` plus any reused): the
+    end-of-run messages may belong to a reused file. A file pylint left out (an
+    ``ignore`` pattern) gets an entry without a module. Returns ``None`` when the parts
+    would not add up to the run's own totals (a pylint behaviour this split does not
+    model): such a run is then cached only as a whole.
     """
-    wanted = set(files)
+    wanted, covered = set(linted), set(files)
     messages = list(document.get("messages", ()))
     cross = [m for m in messages if m.get("symbol") in CROSS_SYMBOLS]
-    config_messages = [m for m in messages if m.get("path") not in wanted]
+    config_messages = [m for m in messages if m.get("path") not in covered]
+    reported = {m.get("path"): m for m in document.get("modules", ()) if m.get("path") in wanted}
     per_module: dict[str, dict[str, Any]] = {}
-    for module in document.get("modules", ()):
-        path = module.get("path")
-        if path in wanted:
-            per_module[path] = {
-                "module": module.get("module"),
-                "statement": int(module.get("statement", 0)),
-                "messages": [
-                    m
-                    for m in messages
-                    if m.get("path") == path and m.get("symbol") not in CROSS_SYMBOLS
-                ],
-            }
-    counted = [m for e in per_module.values() for m in e["messages"]] + [
-        m for m in cross if m.get("path") in wanted
-    ]
+    for rel in linted:
+        module = reported.get(rel)
+        per_module[rel] = {
+            "module": module.get("module") if module else None,
+            "statement": int(module.get("statement", 0)) if module else 0,
+            "messages": [
+                m for m in messages if m.get("path") == rel and m.get("symbol") not in CROSS_SYMBOLS
+            ],
+        }
+    counted = [m for e in per_module.values() for m in e["messages"]]
+    counted += [m for m in cross if m.get("path") in covered]
     totals = {k: int(v) for k, v in dict(document.get("counts", {})).items()}
     statements = sum(e["statement"] for e in per_module.values())
     if _category_counts(counted) != totals or statements != int(document.get("statements", -1)):
+        return None
+    if any(e["module"] is None and e["messages"] for e in per_module.values()):
         return None
     run = {name: document.get(name) for name in _RUN_FIELDS}
     run["config_messages"] = config_messages
@@ -500,43 +526,53 @@ def assemble_document(
     cross: Sequence[Mapping[str, Any]],
     run: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """The driver document a full run over ``files`` would have written, from its parts."""
-    from practicegrade.collectors import lint  # noqa: PLC0415
+    """The driver document a full run over ``files`` would have written, from its parts.
 
-    modules = []
+    Messages come in the run's order: configuration, then those pylint gives while
+    parsing (of files it could not lint), then each file's, then the end-of-run ones;
+    per-module counts are derived from them as the driver derives them
+    (:func:`~practicegrade.collectors._pylint_driver.module_counts`).
+    """
+    from practicegrade.collectors import lint  # noqa: PLC0415
+    from practicegrade.collectors._pylint_driver import module_counts  # noqa: PLC0415
+
+    entries = [(rel, per_module[rel]) for rel in files if rel in per_module]
+    unlinted = [e for _, e in entries if not e.get("linted", True)]
+    linted = [e for _, e in entries if e.get("linted", True)]
     messages: list[Mapping[str, Any]] = list(run.get("config_messages", ()))
-    for rel in files:
-        entry = per_module.get(rel)
-        if entry is None:
-            continue
+    for entry in [*unlinted, *linted]:
         messages.extend(entry["messages"])
-        modules.append(
-            {
-                "module": entry["module"],
-                "path": rel,
-                "statement": entry["statement"],
-                **_category_counts(entry["messages"]),
-            }
-        )
     messages.extend(cross)
     wanted = set(files)
     counts = _category_counts(
-        [m for e in per_module.values() for m in e["messages"]]
+        [m for _, e in entries for m in e["messages"]]
         + [m for m in cross if m.get("path") in wanted]
     )
-    statements = sum(int(m["statement"]) for m in modules)
-    score = lint.score(statements, counts) if statements > 0 else None
-    cross_counts = {c: counts[c] - sum(int(m[c]) for m in modules) for c in lint.CATEGORIES}
+    named = [(rel, e) for rel, e in entries if e.get("module") is not None]
+    statements = {str(e["module"]): int(e["statement"]) for _, e in named}
+    paths: dict[str, str | None] = {str(e["module"]): rel for rel, e in named}
+    modules, cross_counts = module_counts(statements, paths, [dict(m) for m in messages], counts)
+    total = sum(int(e["statement"]) for _, e in named)
     return {
         **{name: run.get(name) for name in _RUN_FIELDS},
         "ignored": list(run.get("ignored") or ()),
-        "score": score,
-        "statements": statements,
+        "score": lint.score(total, counts) if total > 0 else None,
+        "statements": total,
         "counts": counts,
-        "modules": sorted(modules, key=lambda m: str(m["module"])),
+        "modules": modules,
         "cross_module": cross_counts,
         "messages": messages,
     }
+
+
+def same_document(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Whether two driver documents say the same, messages compared in any order."""
+
+    def canonical(doc: Mapping[str, Any]) -> str:
+        messages = sorted(json.dumps(m, sort_keys=True) for m in doc.get("messages", ()))
+        return json.dumps({**doc, "messages": messages}, sort_keys=True)
+
+    return canonical(a) == canonical(b)
 
 
 def _lines_reader(sources: Mapping[str, bytes]) -> Any:
@@ -564,41 +600,41 @@ def _lint_result(
     return lint.result_of_run(project.root, run, started)
 
 
-INCREMENTAL_MIN_FILES = 30
-"""Below this many files one full pylint run is cheaper than changed modules + cross part."""
-INCREMENTAL_MAX_SHARE = 0.25
-"""Above this share of changed modules a full run is cheaper."""
+def worth_incremental(files: int, missing: int) -> bool:
+    """Whether to reuse cached modules rather than lint every file.
 
-
-def worth_incremental(files: int, missing: int, *, cross_cached: bool) -> bool:
-    """Whether linting only the changed modules (plus the cross part) beats a full run.
-
-    Measured on two cores: the cross-module run (``duplicate-code`` needs every file
-    parsed by astroid, ``cyclic-import`` resolves every import) costs about what a full
-    ``-j2`` run costs on a small package (marshmallow, 14 modules: 4.1 s full, 5 s cross
-    alone), and about 60% of it on a larger one (click, 17 big modules: 9.5 s vs 5.9 s).
-    So the split pays only on larger trees with few changed modules, or when the cross
-    part is cached; otherwise one full run, whose parts still fill the cache.
+    A reused module costs reading its JSON; linting it costs parsing and inference
+    (about 0.1-0.3 s per module on two cores). The end-of-run checks no longer need
+    every file linted (the driver puts the reused modules' line sets and import edges
+    back in their place), so any module with cached data is cheaper reused; with
+    nothing cached (``missing == files``) it is one full run, whose parts fill the cache.
     """
-    if missing == 0:
-        return True
-    if cross_cached:
-        return missing <= files * INCREMENTAL_MAX_SHARE or missing < files
-    return files >= INCREMENTAL_MIN_FILES and missing <= files * INCREMENTAL_MAX_SHARE
+    return missing < files
+
+
+def _usable_module(entry: Any) -> TypeGuard[dict[str, Any]]:
+    return isinstance(entry, dict) and all(field in entry for field in _MODULE_FIELDS)
+
+
+def _usable_lines(entry: Any) -> TypeGuard[dict[str, Any]]:
+    return isinstance(entry, dict) and isinstance(entry.get("linesets"), list)
 
 
 def cached_lint(project: Project, settings: Settings, cache: Cache) -> CollectorResult:
     """pylint with per-module reuse: only modules whose key changed are linted again.
 
     1. every key hits (same files, same inputs): the stored result, no pylint at all;
-    2. some modules changed: pylint runs on those modules only, and, concurrently, a
-       cross-module-only run over all files (unless that part is cached too); the parts
-       are assembled into the document a full run would have produced;
-    3. nothing usable: one full run, whose parts are stored for next time.
+    2. some modules have cached data: pylint runs on the others only; the cached
+       modules' similarity line sets and import edges are handed to it, so its own
+       end-of-run checks compute ``duplicate-code`` and ``cyclic-import`` over every
+       file; the parts are assembled into the document a full run would have produced
+       (with every module cached and the cross part too, no pylint runs at all);
+    3. nothing cached: one full run, whose parts are stored for next time.
 
     The assembled result is exactly a full run's, because each part is keyed on all it
     depends on (:func:`lint_keys`) and the totals are re-derived from the parts the way
-    pylint derives them (checked on every full run by :func:`split_document`).
+    pylint derives them (checked on every full run: :func:`split_document` checks the
+    totals, and the parts must reassemble into the run's own document).
     """
     from practicegrade.collectors import lint  # noqa: PLC0415
     from practicegrade.serialize import from_jsonable, to_jsonable  # noqa: PLC0415
@@ -617,27 +653,23 @@ def cached_lint(project: Project, settings: Settings, cache: Cache) -> Collector
             return from_jsonable(CollectorResult, stored)
         except (ValueError, TypeError, KeyError):
             pass
-    per_module = {
-        rel: entry
-        for rel in files
-        if isinstance(entry := cache.get("pylint-module", keys.modules[rel]), dict)
-    }
+    modules: dict[str, dict[str, Any]] = {}
+    lines: dict[str, dict[str, Any]] = {}
+    for rel in files:
+        entry = cache.get("pylint-module", keys.modules[rel])
+        linesets = cache.get("pylint-lines", keys.lines[rel]) if _usable_module(entry) else None
+        if _usable_module(entry) and _usable_lines(linesets):
+            modules[rel], lines[rel] = entry, linesets
     cross = cache.get("pylint-cross", keys.cross)
     run = cache.get("pylint-run", keys.run)
-    missing = [rel for rel in files if rel not in per_module]
     try:
-        if not worth_incremental(
-            len(files), len(missing), cross_cached=isinstance(cross, dict)
-        ) or (not isinstance(run, dict)):
-            document = _run_driver(project, settings, files, cross_only=False, tag="full")
-            parts = split_document(document, files)
-            if parts is not None:
-                _store_parts(cache, keys, parts)
+        if len(modules) == len(files) and isinstance(cross, dict) and isinstance(run, dict):
+            document = assemble_document(files, modules, cross["messages"], run)
         else:
-            document = _incremental(
-                project, settings, cache, keys, files, missing, per_module, cross, run
-            )
-    except RuntimeError:
+            if not worth_incremental(len(files), len(files) - len(modules)):
+                modules, lines = {}, {}
+            document = _lint(project, settings, cache, keys, files, modules, lines)
+    except (RuntimeError, KeyError, TypeError, ValueError):
         return lint.collect(project, settings)
     result = _lint_result(project, document, sources, started)
     if not result.unmeasured:
@@ -645,65 +677,51 @@ def cached_lint(project: Project, settings: Settings, cache: Cache) -> Collector
     return result
 
 
-def _store_parts(
-    cache: Cache,
-    keys: LintKeys,
-    parts: tuple[Mapping[str, Mapping[str, Any]], Sequence[Mapping[str, Any]], Mapping[str, Any]],
-    only: Sequence[str] | None = None,
-) -> None:
-    per_module, cross, run = parts
-    for rel, entry in per_module.items():
-        if only is None or rel in only:
-            cache.put("pylint-module", keys.modules[rel], dict(entry))
-    if only is None:
-        cache.put("pylint-cross", keys.cross, {"messages": list(cross)})
-    cache.put("pylint-run", keys.run, dict(run))
-
-
-def _incremental(
+def _lint(
     project: Project,
     settings: Settings,
     cache: Cache,
     keys: LintKeys,
     files: Sequence[str],
-    missing: Sequence[str],
-    per_module: Mapping[str, Any],
-    cross: Any,
-    run: Mapping[str, Any],
+    cached: Mapping[str, Mapping[str, Any]],
+    lines: Mapping[str, Mapping[str, Any]],
 ) -> dict[str, Any]:
-    """Lint the changed modules and (if needed) the cross-module part, side by side."""
-    jobs: dict[str, Any] = {}
-    both = bool(missing) and not isinstance(cross, dict)
-    # Two runs side by side share the cores instead of each starting -jN workers.
-    half = replace(settings, jobs=max(1, settings.jobs // 2)) if both else settings
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        if missing:
-            jobs["subset"] = pool.submit(
-                _run_driver, project, half, missing, cross_only=False, tag="subset"
-            )
-        if not isinstance(cross, dict):
-            jobs["cross"] = pool.submit(
-                _run_driver, project, half, files, cross_only=True, tag="cross"
-            )
-        done = {name: future.result() for name, future in jobs.items()}
-    modules = dict(per_module)
-    if "subset" in done:
-        parts = split_document(done["subset"], missing)
-        if parts is None:
-            raise RuntimeError("pylint's parts do not add up; falling back to a full run")
-        fresh, _cross_of_subset, fresh_run = parts
-        if set(fresh) != set(missing):
-            raise RuntimeError("pylint did not report every changed module")
-        modules.update(fresh)
-        for rel, entry in fresh.items():
-            cache.put("pylint-module", keys.modules[rel], dict(entry))
-        run = fresh_run
-        cache.put("pylint-run", keys.run, dict(fresh_run))
-    if "cross" in done:
-        cross_messages = [
-            m for m in done["cross"].get("messages", ()) if m.get("symbol") in CROSS_SYMBOLS
-        ]
-        cache.put("pylint-cross", keys.cross, {"messages": cross_messages})
-    else:
-        cross_messages = list(cross["messages"])
-    return assemble_document(files, modules, cross_messages, run)
+    """Lint the files not in ``cached`` (all of them when it is empty), store the parts.
+
+    Returns the run's own document after a full run, else the assembled one. When the
+    parts of a run do not add up (:func:`split_document`), nothing is stored and a run
+    that reused modules is repeated in full.
+    """
+    reuse = {
+        rel: {
+            "linted": entry["linted"],
+            "imports": entry["imports"],
+            "excluded": entry["excluded"],
+            "linesets": lines[rel]["linesets"],
+        }
+        for rel, entry in cached.items()
+    }
+    document, exported = _run_driver(project, settings, files, reuse)
+    linted = [rel for rel in files if rel not in reuse]
+    parts = split_document(document, linted, files)
+    if parts is None or not all(isinstance(exported.get(rel), dict) for rel in linted):
+        if reuse:
+            return _lint(project, settings, cache, keys, files, {}, {})
+        return document
+    fresh, cross, run = parts
+    per_module = dict(cached)
+    for rel in linted:
+        record = exported[rel]
+        per_module[rel] = {
+            **fresh[rel],
+            **{k: record[k] for k in ("linted", "imports", "excluded")},
+        }
+    assembled = assemble_document(files, per_module, cross, run)
+    if not reuse and not same_document(assembled, document):
+        return document  # a pylint behaviour the parts do not model: not cached in parts
+    for rel in linted:
+        cache.put("pylint-module", keys.modules[rel], per_module[rel])
+        cache.put("pylint-lines", keys.lines[rel], {"linesets": exported[rel]["linesets"]})
+    cache.put("pylint-cross", keys.cross, {"messages": cross})
+    cache.put("pylint-run", keys.run, run)
+    return assembled if reuse else document

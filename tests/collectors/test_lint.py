@@ -27,8 +27,11 @@ from tests.helpers.repos import write_files
 
 from practicegrade.collectors import Project, Settings
 from practicegrade.collectors._pylint_driver import (
+    FileRecord,
     builtin_plugin_names,
     file_args,
+    record_from_json,
+    record_to_json,
     sanitize_options,
     to_toml,
 )
@@ -597,3 +600,36 @@ def test_outside_config_is_not_honoured(tmp_path: Path) -> None:
     assert details(result).rcfile is None
     assert [f.kind for f in result.findings] == ["config-ignored"]
     shutil.rmtree(root)
+
+
+def test_a_similarity_record_reads_back_as_the_line_set_pylint_built() -> None:
+    """What the incremental cache stores of a file is what the similarity checker kept:
+    the same stripped lines (comments, docstrings and a disabled block removed) and the
+    same real lines, renamed to the module name of the run that reads it back."""
+    from pylint.checkers.symilar import LineSet  # noqa: PLC0415
+
+    source = [
+        '"""Doc."""\n',
+        "x = 1  # note\n",
+        "# pylint: disable=duplicate-code\n",
+        "y = 2\n",
+    ]
+    disabled = {4}
+    lineset = LineSet(
+        "pkg.mod",
+        source,
+        ignore_comments=True,
+        ignore_docstrings=True,
+        line_enabled_callback=lambda _msg, line: line not in disabled,
+    )
+    assert [s.text for s in lineset.stripped_lines] == ["x = 1"]
+    record = FileRecord(
+        messages=[], linesets=[lineset], imports={"pkg.mod": ["pkg.a"]}, excluded={}
+    )
+    data = json.loads(json.dumps(record_to_json(record)))
+    back = record_from_json(data, "pkg.renamed")
+    assert back.linesets[0].stripped_lines == lineset.stripped_lines
+    assert back.linesets[0].real_lines == source
+    assert back.linesets[0].name == "pkg.renamed"
+    assert (back.imports, back.excluded, back.linted) == ({"pkg.mod": ["pkg.a"]}, {}, True)
+    assert record_to_json(None)["linted"] is False

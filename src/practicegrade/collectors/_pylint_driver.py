@@ -5,6 +5,9 @@ practicegrade.collectors._pylint_driver --out OUT --scratch DIR --jobs N --files
 with the learner's repository as the working directory (``FILE`` holds the JSON list of
 paths to lint). ``-I`` keeps the repository
 off ``sys.path``, so a learner's ``pylint/`` or ``json.py`` cannot shadow what we import.
+The incremental cache (:func:`practicegrade.cache.cached_lint`) adds ``--export`` (write
+each linted file's ``duplicate-code`` line sets and ``cyclic-import`` edges) and
+``--reuse`` (such records of files *not* to lint this time).
 
 Why a driver instead of the ``pylint`` command: pylint's in-process API gives the
 per-module statement and message counts (``linter.stats.by_module``) that an incremental
@@ -35,6 +38,13 @@ the driver has parsed and inferred so far, takes files from the same list (claim
 messages, statistics, ``duplicate-code`` line sets and ``cyclic-import`` edges. The
 driver puts those back in ``-j1`` order before pylint's end-of-run checks run once over
 all files, so the messages and the score are the ones ``pylint FILES`` gives.
+
+Reusing earlier records (``--reuse``) is the same merge: a reused file keeps its place
+in pylint's file list (so module names, ``sys.path`` and the ``-j1`` order are those of
+a run over every file) but is neither parsed nor linted; its record is merged like a
+helper's, and when it is the last file the end-of-run messages are put on it, as a run
+over every file would. Only the reused files' own messages are missing from the result
+(the cache holds them).
 """
 
 from __future__ import annotations
@@ -353,6 +363,8 @@ class FileRecord:
     """Import-graph edges this file added (``cyclic-import``), keys and edges in order."""
     excluded: dict[str, list[str]]
     """The same for the edges a ``disable`` pragma excludes from cycles."""
+    linted: bool = True
+    """Whether pylint linted the file (it does not when the file does not parse)."""
 
 
 @dataclass
@@ -363,6 +375,63 @@ class HelperResult:
     stats: Any
     statements: int
     msg_status: int
+
+
+def lineset_to_json(lineset: Any) -> dict[str, Any]:
+    """What the similarity checker keeps of one file, as JSON.
+
+    ``lines`` are the file's decoded lines (the ``duplicate-code`` message quotes them),
+    ``stripped`` the ``[text, line index]`` pairs it compares (comments, docstrings,
+    imports, signatures and ``disable``d lines already removed). The name is left out:
+    it is the module name of the run that reads it back.
+    """
+    return {
+        "lines": list(lineset.real_lines),
+        "stripped": [[spec.text, int(spec.line_number)] for spec in lineset.stripped_lines],
+    }
+
+
+def lineset_from_json(data: Mapping[str, Any], name: str) -> Any:
+    """A similarity ``LineSet`` named ``name`` holding exactly what :func:`lineset_to_json`
+    kept: built without re-stripping, since the options and pragmas that stripped it
+    may no longer be at hand (the file is not parsed in this run)."""
+    from pylint.checkers.symilar import LineNumber, LineSet, LineSpecifs  # noqa: PLC0415
+
+    lineset = LineSet.__new__(LineSet)
+    lineset.name = name
+    lineset._real_lines = [str(line) for line in data["lines"]]
+    lineset._stripped_lines = [
+        LineSpecifs(line_number=LineNumber(int(number)), text=str(text))
+        for text, number in data["stripped"]
+    ]
+    return lineset
+
+
+def record_to_json(record: FileRecord | None) -> dict[str, Any]:
+    """The cross-module part of one file's record (``None``: the file was not linted)."""
+    if record is None:
+        return {"linted": False, "linesets": [], "imports": {}, "excluded": {}}
+    return {
+        "linted": record.linted,
+        "linesets": [lineset_to_json(s) for s in record.linesets],
+        "imports": {k: list(v) for k, v in record.imports.items()},
+        "excluded": {k: list(v) for k, v in record.excluded.items()},
+    }
+
+
+def record_from_json(data: Mapping[str, Any], name: str) -> FileRecord:
+    """A record of a file linted in an earlier run, read back from :func:`record_to_json`."""
+
+    def graph(part: Any) -> dict[str, list[str]]:
+        return {str(k): [str(e) for e in v] for k, v in dict(part).items()}
+
+    return FileRecord(
+        messages=[],
+        linesets=[lineset_from_json(s, name) for s in data["linesets"]],
+        imports=graph(data["imports"]),
+        excluded=graph(data["excluded"]),
+        linted=bool(data["linted"]),
+    )
 
 
 def lint_order(sizes: Sequence[int | None]) -> list[int]:
@@ -442,6 +511,11 @@ class WorkShare:
 
     Built inside ``PyLinter.check`` once every AST exists (``items`` in pylint's file
     order) with the checkers open (``check`` is what ``_astroid_module_checker`` gave).
+
+    ``reused`` are the records of files linted by an earlier run (their item has no
+    AST: this run neither parses nor lints them): they take their place in the ``-j1``
+    order when the line sets and import edges are put together, so pylint's end-of-run
+    checks see every file, exactly as a run over all of them would.
     """
 
     def __init__(
@@ -454,6 +528,7 @@ class WorkShare:
         claims: Path,
         go: Path | None,
         jobs: int,
+        reused: Mapping[int, FileRecord] | None = None,
     ) -> None:
         self.linter = linter
         self.items = list(items)
@@ -465,6 +540,9 @@ class WorkShare:
         self.order = lint_order([m.tolineno if m is not None else None for _, m in self.items])
         self.taken: set[int] = set()
         self.records: dict[int, FileRecord] = {}
+        self.reused = dict(reused or {})
+        self.merged: dict[int, FileRecord] = {}
+        """Every file's record after :meth:`merge`, by index (reused ones left out)."""
         self.tag = "driver"
         self.current: int | None = None
         self.walker = check.keywords["walker"]
@@ -566,6 +644,8 @@ class WorkShare:
         records = dict(self.records)
         for result in results:
             records.update(result.records)
+        self.merged = dict(records)
+        records.update(self.reused)
         ordered = [records[i] for i in sorted(records)]
         before = list(linter.reporter.messages[: self.before])
         linter.reporter.messages = before + [m for r in ordered for m in r.messages]
@@ -587,10 +667,12 @@ class WorkShare:
 
     def _end_on_last_file(self) -> None:
         """Leave the linter on the last file, where ``-j1`` ends: the end-of-run messages
-        (``duplicate-code``, ``cyclic-import``) belong to it."""
-        if not self.order:
+        (``duplicate-code``, ``cyclic-import``) belong to it. That file may be a reused
+        one: its path and module name are what a run over all files reports."""
+        candidates = [*self.order, *(i for i, r in self.reused.items() if r.linted)]
+        if not candidates:
             return
-        last = max(self.order)
+        last = max(candidates)
         if self.current == last:
             return
         fileitem, module = self.items[last]
@@ -599,7 +681,10 @@ class WorkShare:
         linter.set_current_module(fileitem.name, fileitem.filepath)  # resets its counts
         if kept is not None:
             linter.stats.by_module[fileitem.name] = kept
-        linter.current_file = module.file
+        # astroid's ``Module.file`` is the absolute path of what it parsed.
+        linter.current_file = (
+            module.file if module is not None else os.path.abspath(fileitem.filepath)
+        )
         self.current = last
 
     # ----------------------------------------------------------------- helper side
@@ -664,11 +749,25 @@ def _read_result(path: Path) -> HelperResult | None:
     return result if isinstance(result, HelperResult) else None
 
 
-def _shared_run_class(claims: Path, go: Path | None, jobs: int) -> Any:
+def _path_key(path: str) -> str:
+    """One spelling per file, whichever way it was written (``./a.py``, ``a.py``)."""
+    return os.path.normpath(os.path.abspath(path))
+
+
+def _shared_run_class(
+    claims: Path,
+    go: Path | None,
+    jobs: int,
+    reuse: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Any:
     """pylint's ``Run`` with a linter whose ``check`` shares the work (:class:`WorkShare`).
 
-    Everything up to the ASTs is pylint's own sequential ``check``; ``None`` when this
-    pylint lacks the internals that takes (then plain ``-j1`` runs).
+    Everything up to the ASTs is pylint's own sequential ``check``, over every file (so
+    the file order, the module names and the ``sys.path`` entries pylint derives from
+    the files are those of a run over all of them); the files in ``reuse`` (path ->
+    :func:`record_to_json` of an earlier run) are then neither parsed nor linted, their
+    records stand in. ``None`` when this pylint lacks the internals that takes (then
+    plain ``-j1`` runs).
     """
     from pylint.lint import PyLinter, Run  # noqa: PLC0415
 
@@ -680,8 +779,11 @@ def _shared_run_class(claims: Path, go: Path | None, jobs: int) -> Any:
         hasattr(internals, n) for n in helpers
     ):
         return None
+    reused_by_key = {_path_key(p): data for p, data in (reuse or {}).items()}
 
     class SharedLinter(PyLinter):
+        share: WorkShare | None = None
+
         def check(self, files_or_modules: Sequence[str]) -> None:
             if self.config.from_stdin:
                 super().check(files_or_modules)
@@ -695,13 +797,35 @@ def _shared_run_class(claims: Path, go: Path | None, jobs: int) -> Any:
                     for f in files_or_modules
                 )
             )
-            fileitems = self._iterate_file_descrs(files_or_modules, extra_packages_paths=extra)
+            fileitems = list(
+                self._iterate_file_descrs(files_or_modules, extra_packages_paths=extra)
+            )
+            reused = {
+                index: record_from_json(data, item.name)
+                for index, item in enumerate(fileitems)
+                if (data := reused_by_key.get(_path_key(item.filepath))) is not None
+            }
+            to_parse = [item for i, item in enumerate(fileitems) if i not in reused]
             progress = internals.ProgressReporter(self.verbose)
             with internals.augmented_sys_path(extra), self._astroid_module_checker() as check:
-                asts = self._get_asts(fileitems, None, progress)
+                asts = self._get_asts(iter(to_parse), None, progress)
+                items = [
+                    (item, asts.get(item))
+                    for i, item in enumerate(fileitems)
+                    if i in reused or item in asts
+                ]
+                positions = {id(item): n for n, (item, _) in enumerate(items)}
                 share = WorkShare(
-                    self, list(asts.items()), check, progress, claims=claims, go=go, jobs=jobs
+                    self,
+                    items,
+                    check,
+                    progress,
+                    claims=claims,
+                    go=go,
+                    jobs=jobs,
+                    reused={positions[id(fileitems[i])]: r for i, r in reused.items()},
                 )
+                self.share = share
                 share.run()
 
     class SharedRun(Run):
@@ -736,11 +860,23 @@ def young_collections_only() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def lint(files: Sequence[str], scratch: Path, jobs: int, go: Path | None = None) -> dict[str, Any]:
+def lint(
+    files: Sequence[str],
+    scratch: Path,
+    jobs: int,
+    go: Path | None = None,
+    *,
+    reuse: Mapping[str, Mapping[str, Any]] | None = None,
+    export: Path | None = None,
+) -> dict[str, Any]:
     """Run pylint over ``files`` (relative to the cwd) and return the JSON document.
 
     ``jobs`` > 1 lets :class:`WorkShare` fork up to ``jobs - 1`` helpers once ``go``
-    exists (at once without ``go``).
+    exists (at once without ``go``). ``reuse`` maps some of ``files`` to their
+    :func:`record_to_json` from an earlier run: those are not linted, but take part in
+    ``duplicate-code`` and ``cyclic-import`` as if they were (the document then holds
+    the other files' messages and the end-of-run ones). ``export`` receives, for every
+    file not reused, its :func:`record_to_json`, for a later run to reuse.
     """
     import pylint  # noqa: PLC0415
     from pylint.lint import Run  # noqa: PLC0415
@@ -767,14 +903,20 @@ def lint(files: Sequence[str], scratch: Path, jobs: int, go: Path | None = None)
     _block_gi_imports()
     reporter = Reporter()
     runner: Any = Run
-    if jobs > 1 and hasattr(os, "fork"):
+    shared = (jobs > 1 and hasattr(os, "fork")) or bool(reuse) or export is not None
+    if shared:
         claims = scratch / "claims"
         shutil.rmtree(claims, ignore_errors=True)
         claims.mkdir(parents=True)
-        runner = _shared_run_class(claims, go, jobs) or Run
-    args = [f"--rcfile={rcfile}", "--persistent=n", "--jobs=1", *files]
+        runner = _shared_run_class(claims, go, jobs if hasattr(os, "fork") else 1, reuse)
+        if runner is None and reuse:
+            raise RuntimeError("this pylint lacks the internals reusing earlier results needs")
+        runner = runner or Run
+    args = [f"--rcfile={rcfile}", "--persistent=n", "--jobs=1", *file_args(files)]
     with young_collections_only():
         run = runner(args, reporter=reporter, exit=False)
+    if export is not None:
+        _write_export(export, files, reuse or {}, getattr(run.linter, "share", None))
     stats = run.linter.stats
     messages = [message_to_json(m, root, rename) for m in reporter.messages]
     module_paths = {
@@ -798,6 +940,28 @@ def lint(files: Sequence[str], scratch: Path, jobs: int, go: Path | None = None)
     }
 
 
+def _write_export(
+    path: Path, files: Sequence[str], reuse: Mapping[str, Any], share: WorkShare | None
+) -> None:
+    """Write each linted file's record (``{path: record_to_json}``); nothing without a share.
+
+    A file pylint left out (an ``ignore`` pattern) or could not parse is recorded as not
+    linted: an earlier run's record for every file is what lets a later one reuse it.
+    """
+    if share is None:
+        return
+    by_key = {_path_key(item.filepath): index for index, (item, _) in enumerate(share.items)}
+    out = {}
+    for rel in files:
+        if rel in reuse:
+            continue
+        index = by_key.get(_path_key(rel))
+        out[rel] = record_to_json(share.merged.get(index) if index is not None else None)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(out), encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: always writes ``--out`` (the result or ``{"error": ...}``)."""
     parser = argparse.ArgumentParser(prog="practicegrade-pylint-driver")
@@ -806,12 +970,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--files-from", required=True, type=Path, help="a JSON list of paths")
     parser.add_argument("--go", type=Path, help="helpers start once this file exists")
+    parser.add_argument(
+        "--reuse", type=Path, help="JSON {path: record} of files an earlier run linted"
+    )
+    parser.add_argument("--export", type=Path, help="where to write each linted file's record")
     ns = parser.parse_args(argv)
     ns.scratch.mkdir(parents=True, exist_ok=True)
     code = 0
     try:
         files = json.loads(ns.files_from.read_text(encoding="utf-8"))
-        document = lint(file_args(files), ns.scratch, max(1, ns.jobs), ns.go)
+        reuse = json.loads(ns.reuse.read_text(encoding="utf-8")) if ns.reuse else None
+        document = lint(files, ns.scratch, max(1, ns.jobs), ns.go, reuse=reuse, export=ns.export)
     except SystemExit as exc:  # pylint's Run exits on usage problems
         document = {"error": f"pylint exited early with status {exc.code}"}
         code = 2

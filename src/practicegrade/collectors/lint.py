@@ -317,9 +317,20 @@ def _reader(root: Path, allowed: Iterable[str]) -> Callable[[str], Sequence[str]
 
 
 def driver_argv(
-    out: Path, scratch: Path, files_from: Path, jobs: int, go: Path | None = None
+    out: Path,
+    scratch: Path,
+    files_from: Path,
+    jobs: int,
+    go: Path | None = None,
+    *,
+    reuse: Path | None = None,
+    export: Path | None = None,
 ) -> list[str]:
-    """Our own interpreter, isolated (``-I``: the repository is not on ``sys.path``)."""
+    """Our own interpreter, isolated (``-I``: the repository is not on ``sys.path``).
+
+    ``reuse`` and ``export`` are the incremental cache's: earlier records of files not
+    to lint again, and where to write this run's (see :func:`._pylint_driver.lint`).
+    """
     argv = [
         sys.executable,
         "-I",
@@ -334,7 +345,13 @@ def driver_argv(
         "--files-from",
         str(files_from),
     ]
-    return [*argv, "--go", str(go)] if go is not None else argv
+    if go is not None:
+        argv += ["--go", str(go)]
+    if reuse is not None:
+        argv += ["--reuse", str(reuse)]
+    if export is not None:
+        argv += ["--export", str(export)]
+    return argv
 
 
 def signal_when_free(cores_free: threading.Event | None, go: Path) -> Callable[[], None]:
