@@ -182,8 +182,10 @@ def measure(repo: Path, python: Path, shas: list[str], runs: int) -> dict[str, A
             ],
             repo,
         )
-        if done.returncode != 0:
-            raise SystemExit(f"tests failed:\n{done.stdout[-2000:]}")
+        # 1: some tests failed but the whole suite ran (the synthetic commits can break
+        # a test that inspects a module's contents); anything else is a broken set-up.
+        if done.returncode not in (0, 1):
+            raise SystemExit(f"the test run did not complete:\n{done.stdout[-2000:]}")
         baseline.append(seconds)
     out["tests_under_coverage_s"] = statistics.median(baseline)
 
