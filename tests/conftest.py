@@ -40,5 +40,6 @@ def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         "GIT_INDEX_FILE",
         "XDG_CACHE_HOME",  # worktree slots go under the test's HOME
         "PRACTICEGRADE_NO_CACHE",
+        "CI",  # a CI grade trusts no note; tests that want one set it themselves
     ):
         monkeypatch.delenv(key, raising=False)

@@ -12,8 +12,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from practicegrade import gitrepo
+from practicegrade import cli, gitrepo
 from practicegrade.errors import GitError
 from practicegrade.grade import GradeRequest, grade
 from practicegrade.history import read_note
@@ -235,6 +236,52 @@ def test_the_base_test_metrics_come_from_its_note(tmp_path: Path) -> None:
     assert report.comparison is not None
     assert report.comparison.base_metrics["tests.duration_s"] == noted.metrics["tests.duration_s"]
     assert report.comparison.base_metrics["lint.score"] == noted.metrics["lint.score"]
+
+
+def _forge_base_note(tmp_path: Path) -> tuple[Path, float]:
+    """A repository whose base commit carries a note claiming 100% line coverage (the
+    truth is lower), with the cache gone, on a feature branch one commit ahead."""
+    root = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
+    base = git(root, "rev-parse", "HEAD").strip()
+    honest = grade(request(root, rev=base, base="none")).report.metrics["coverage.line_pct"]
+    assert honest < 100
+    note = git(root, "notes", "--ref", "practicegrade", "show", base)
+    line = json.loads(note.splitlines()[-1])
+    for value in line.values():
+        if isinstance(value, dict) and "coverage.line_pct" in value:
+            value["coverage.line_pct"] = 100.0
+    git(root, "notes", "--ref", "practicegrade", "add", "-f", "-m", json.dumps(line), base)
+    shutil.rmtree(gitrepo.git_path(root, "practicegrade/cache"))
+    git(root, "checkout", "-q", "-b", "feature")
+    write_files(root, {"src/calc/ops.py": OPS_HEAD})
+    commit_all(root, "change")
+    return root, honest
+
+
+def test_a_local_grade_takes_the_base_tests_from_a_note_a_ci_grade_never_does(
+    tmp_path: Path,
+) -> None:
+    root, honest = _forge_base_note(tmp_path)
+    local = grade(request(root)).report
+    assert local.comparison is not None
+    assert local.comparison.base_metrics["coverage.line_pct"] == 100.0  # the note, as it says
+    ci = grade(request(root, origin="ci")).report
+    assert ci.comparison is not None
+    assert ci.comparison.base_metrics["coverage.line_pct"] == honest
+
+
+def test_the_cli_grades_as_ci_when_ci_is_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, honest = _forge_base_note(tmp_path)
+    monkeypatch.setenv("CI", "true")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli.main, ["grade", str(root), "--no-bench", "--out", str(out), "--format", "report.json"]
+    )
+    assert result.exit_code in (0, 1), result.output
+    report = json.loads((out / "report.json").read_text())
+    assert report["comparison"]["base_metrics"]["coverage.line_pct"] == honest
 
 
 def _live_git_children() -> int:

@@ -175,7 +175,12 @@ FORMATS = ("report.json", "comment.md", "report.html", "lint.sarif", "junit.xml"
     "--json", "as_json", is_flag=True, help="Print report.json to stdout instead of the summary."
 )
 @click.option(
-    "--source", "origin", type=click.Choice(["local", "hook", "ci"]), default="local", hidden=True
+    "--source",
+    "origin",
+    type=click.Choice(["local", "hook", "ci"]),
+    default=None,
+    hidden=True,
+    help="Who grades: local, hook, or ci [ci when $CI is set, else local].",
 )
 @error_boundary
 def grade(
@@ -190,10 +195,10 @@ def grade(
     jobs: int,
     python: str | None,
     as_json: bool,
-    origin: Literal["local", "hook", "ci"],
+    origin: Literal["local", "hook", "ci"] | None,
 ) -> None:
     """Measure the project at PATH, compare, evaluate, and write the artifacts."""
-    from practicegrade.grade import GradeRequest  # noqa: PLC0415
+    from practicegrade.grade import GradeRequest, running_in_ci  # noqa: PLC0415
     from practicegrade.grade import grade as run_grade  # noqa: PLC0415
 
     show_progress = not as_json and sys.stderr.isatty()
@@ -210,7 +215,7 @@ def grade(
                 run_bench=not no_bench,
                 jobs=jobs,
                 python=python,
-                origin=origin,
+                origin=origin or ("ci" if running_in_ci(os.environ) else "local"),
                 formats=formats or None,
                 progress=progress,
             )

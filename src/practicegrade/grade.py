@@ -112,6 +112,12 @@ class GradeRequest:
     """Append this grade to the commit's git note (never done for a dirty work tree)."""
 
 
+def running_in_ci(env: Mapping[str, str]) -> bool:
+    """Whether this runs in a CI job (``$CI`` set, as GitHub Actions, GitLab CI and most
+    others do): there the grade is what a mentor relies on, so it trusts no git note."""
+    return env.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
 @dataclass(frozen=True, slots=True)
 class GradeOutcome:
     report: Report
@@ -506,7 +512,8 @@ def _note_test_metrics(repo: Path, commit: str, tree: str, keys: Keys) -> dict[s
 
     Comparable: written for the same tree with the same tools, configuration and options
     (the note's ``key``), and it holds test metrics. Those are the expensive part of
-    grading a base; its static part is cheap from the per-file cache.
+    grading a base; its static part is cheap from the per-file cache. Never used by a CI
+    grade: a learner can push any note they like, and what a mentor sees must be measured.
     """
     from practicegrade.history import newest, read_note  # noqa: PLC0415
 
@@ -543,7 +550,8 @@ def grade_base(
     if hit is not None:
         return BaseSide(choice=choice, tree=tree, measured=hit, folder=folder)
     project = _discover(folder, config, request)
-    note_tests = _note_test_metrics(repo, choice.commit, tree, keys) if request.run_tests else None
+    trust_note = request.run_tests and request.origin != "ci"
+    note_tests = _note_test_metrics(repo, choice.commit, tree, keys) if trust_note else None
     measured = measure_side(
         project,
         config,
