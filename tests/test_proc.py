@@ -84,8 +84,7 @@ def test_output_is_capped_to_the_tail() -> None:
 
 def test_limits_apply_in_the_child() -> None:
     script = (
-        "import resource as r; "
-        "print(r.getrlimit(r.RLIMIT_FSIZE)[0], r.getrlimit(r.RLIMIT_CORE)[0])"
+        "import resource as r; print(r.getrlimit(r.RLIMIT_FSIZE)[0], r.getrlimit(r.RLIMIT_CORE)[0])"
     )
     done = proc.run([PY, "-c", script], timeout=30, limits=proc.Limits(file_size_bytes=1 << 20))
     assert done.stdout.split() == [str(1 << 20), "0"]
