@@ -60,12 +60,17 @@ def test_a_slot_is_reused_and_holds_exactly_the_commit(repo: Path) -> None:
         assert _tracked_content(one.root) == FILES
         assert _import_value(one.root) == "1"
         (one.root / "leftover.txt").write_text("a test wrote this\n")
+        (one.root / "pkg" / "__pycache__" / "state.json").write_text("{}")
+        (one.root / "stray.pyc").write_bytes(b"")
         (one.root / "pkg" / "other.py").write_text("OTHER = 'edited by a test'\n")
     write_files(repo, {"pkg/value.py": "VALUE = 2\n"})
     second = commit_all(repo, "two")
     with co.checkout(repo, second) as two:
         assert two.root == one.root
         assert _tracked_content(two.root) == {**FILES, "pkg/value.py": "VALUE = 2\n"}
+        assert not (two.root / "pkg" / "__pycache__" / "state.json").exists()
+        assert not (two.root / "stray.pyc").exists()
+        assert any((two.root / "pkg" / "__pycache__").glob("other.*.pyc"))
         assert _import_value(two.root) == "2"
     assert git(repo, "status", "--porcelain") == ""
     assert extra_worktrees(repo) == []

@@ -16,7 +16,7 @@ from, so a file rewritten within the same second at the same size would pass. Be
 slot moves, the cached bytecode of every file that differs between its old commit and
 the new one, or that the last grade's code modified, is deleted; everything else a
 previous run left behind (untracked files, edits to tracked files) is removed by
-``git checkout --force`` and ``git clean -ffdx -e __pycache__``.
+``git checkout --force`` and ``git clean -ffdx`` (bytecode in ``__pycache__`` excepted).
 
 Slots live in the user's cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``, then
 ``practicegrade/worktrees/<repository id>/slot-<n>``), not under the git dir: pytest
@@ -47,6 +47,9 @@ from practicegrade.errors import GitError
 
 SLOTS = 2
 """One for the graded commit and one for its base, which a grade may hold at once."""
+KEEP = "**/__pycache__/*.pyc"
+"""What ``git clean`` leaves in a slot: bytecode in ``__pycache__`` folders, and nothing
+else a previous run wrote (not even other files it put in a ``__pycache__``)."""
 OWNER_FILE = "repository"
 """In each repository's slot folder: the common git dir the slots belong to."""
 
@@ -186,7 +189,7 @@ def _move(repo: Path, slot: Path, commit: str) -> bool:
     )
     if moved.returncode != 0 or moved.timed_out:
         return False
-    if gitrepo.git(slot, "clean", "-ffdxq", "-e", "__pycache__").returncode != 0:
+    if gitrepo.git(slot, "clean", "-ffdxq", "-e", KEEP).returncode != 0:
         return False
     drop_emptied_folders(slot, paths)
     return True
