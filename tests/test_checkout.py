@@ -70,7 +70,9 @@ def test_a_slot_is_reused_and_holds_exactly_the_commit(repo: Path) -> None:
         assert _tracked_content(two.root) == {**FILES, "pkg/value.py": "VALUE = 2\n"}
         assert not (two.root / "pkg" / "__pycache__" / "state.json").exists()
         assert not (two.root / "stray.pyc").exists()
-        assert any((two.root / "pkg" / "__pycache__").glob("other.*.pyc"))
+        kept = two.root / "pkg" / "__pycache__"
+        assert any(kept.glob("__init__.*.pyc"))  # unchanged: its bytecode stays
+        assert not any(kept.glob("other.*.pyc"))  # edited by the "test": purged
         assert _import_value(two.root) == "2"
     assert git(repo, "status", "--porcelain") == ""
     assert extra_worktrees(repo) == []
