@@ -36,7 +36,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import importlib
-import json
 import os
 import shutil
 import tempfile
@@ -296,32 +295,10 @@ def _details(results: Sequence[CollectorResult]) -> Mapping[str, object]:
     }
 
 
-def coverage_lines(scratch: Path, root: Path) -> dict[str, tuple[list[int], list[int]]]:
-    """Per file ``(statements, missing)`` line numbers from the tests collector's JSON.
-
-    The report's :class:`~practicegrade.model.FileCoverage` keeps the missing lines but
-    not the executed ones, and patch coverage needs both; the tests collector leaves
-    coverage.py's own ``coverage json`` output in our scratch folder, so it is read here
-    before the folder is removed.
-    """
-    found = sorted(scratch.rglob("coverage.json"), key=lambda p: p.stat().st_mtime)
-    if not found:
-        return {}
-    try:
-        data = json.loads(found[-1].read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    lines: dict[str, tuple[list[int], list[int]]] = {}
-    for path, info in dict(data.get("files", {})).items():
-        rel = Path(path)
-        if rel.is_absolute():
-            try:
-                rel = rel.resolve().relative_to(root.resolve())
-            except ValueError:
-                continue
-        executed = [int(n) for n in info.get("executed_lines", ())]
-        missing = [int(n) for n in info.get("missing_lines", ())]
-        lines[rel.as_posix()] = (sorted({*executed, *missing}), sorted(missing))
+def _load_line_sets(scratch: Path, root: Path) -> dict[str, tuple[list[int], list[int]]]:
+    """The tests collector's per-file coverage line sets (patch coverage needs them)."""
+    tests_collector = importlib.import_module("practicegrade.collectors.tests")
+    lines: dict[str, tuple[list[int], list[int]]] = tests_collector.line_sets(scratch, root)
     return lines
 
 
@@ -390,7 +367,7 @@ def measure_side(
             progress=progress,
             cache=cache,
         )
-        lines = coverage_lines(scratch, project.root) if run_tests else {}
+        lines = _load_line_sets(scratch, project.root) if run_tests else {}
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     measured = Measured(results=tuple(results), coverage=lines)

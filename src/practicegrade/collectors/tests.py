@@ -172,6 +172,8 @@ def _run_tests(project: Project, settings: Settings, work: Path, found: Probe) -
     return _Run(done, summarize(parse_events(text), ended), plan, rcfile)
 
 
+COVERAGE_JSON = "coverage.json"
+"""What :func:`collect` names its ``coverage json`` output (read by :func:`line_sets`)."""
 COMBINE_FAILED = 3
 """Exit status of :data:`_EXPORT_COVERAGE` when there was no data to combine."""
 EXPORT_FAILED = 4
@@ -205,7 +207,7 @@ the learner's interpreter and coverage.py start once instead of twice."""
 def _read_coverage(project: Project, work: Path, rcfile: Path) -> tuple[Any, str]:
     """Combine the data files and export JSON, in the learner's interpreter."""
     env = learner_env(project.python, [], make_home(work))
-    out = work / "coverage.json"
+    out = work / COVERAGE_JSON
     try:
         exported = proc.run(
             [project.python, "-c", _EXPORT_COVERAGE, str(rcfile), str(out)],
@@ -331,6 +333,36 @@ def _coverage_metrics(
         else:
             metrics[key] = value
     return metrics, unmeasured, files
+
+
+def line_sets(scratch: Path, root: Path) -> dict[str, tuple[list[int], list[int]]]:
+    """Per file ``(statements, missing)`` line numbers of the last run under ``scratch``.
+
+    The report's :class:`~practicegrade.model.FileCoverage` keeps the missing lines but
+    not the executed ones, and patch coverage needs both. :func:`collect` leaves
+    coverage.py's own ``coverage json`` output in its work folder under the scratch
+    folder, and the orchestrator reads it through here before the scratch folder is
+    removed, so only this module knows where that file is.
+    """
+    found = sorted(scratch.rglob(COVERAGE_JSON), key=lambda p: p.stat().st_mtime)
+    if not found:
+        return {}
+    try:
+        data = json.loads(found[-1].read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    lines: dict[str, tuple[list[int], list[int]]] = {}
+    for path, info in dict(data.get("files", {})).items():
+        rel = Path(path)
+        if rel.is_absolute():
+            try:
+                rel = rel.resolve().relative_to(root.resolve())
+            except ValueError:
+                continue
+        executed = [int(n) for n in info.get("executed_lines", ())]
+        missing = [int(n) for n in info.get("missing_lines", ())]
+        lines[rel.as_posix()] = (sorted({*executed, *missing}), sorted(missing))
+    return lines
 
 
 def collect(project: Project, settings: Settings) -> CollectorResult:
