@@ -40,6 +40,15 @@ def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         "GIT_INDEX_FILE",
         "XDG_CACHE_HOME",  # worktree slots go under the test's HOME
         "PRACTICEGRADE_NO_CACHE",
-        "CI",  # a CI grade trusts no note; tests that want one set it themselves
+        # A CI grade trusts no note, cache or slot; tests that want one set these.
+        "CI",
+        "GITHUB_ACTIONS",
+        "GITLAB_CI",
+        "TF_BUILD",
+        "JENKINS_URL",
+        "TEAMCITY_VERSION",
+        "BUILDKITE",
+        "CIRCLECI",
+        "BITBUCKET_BUILD_NUMBER",
     ):
         monkeypatch.delenv(key, raising=False)

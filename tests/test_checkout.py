@@ -1,4 +1,4 @@
-"""Reusable worktree slots: right content every time, bytecode kept only where still valid."""
+"""Reusable worktree slots: a fresh checkout's content every time, bytecode kept only when valid."""
 
 from __future__ import annotations
 
@@ -26,12 +26,18 @@ def repo(tmp_path: Path) -> Path:
     return init_repo(tmp_path / "repo", FILES)
 
 
-def _python(folder: Path, code: str) -> str:
-    """Run ``code`` in a real interpreter that writes bytecode, as a test run would."""
+def head(repo: Path) -> str:
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def _python(where: co.Checkout, code: str) -> str:
+    """Run ``code`` in the checkout as the tests collector runs the learner's tests."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if where.pycache is not None:
+        env["PYTHONPYCACHEPREFIX"] = str(where.pycache)
     done = subprocess.run(
         [sys.executable, "-c", code],
-        cwd=folder,
+        cwd=where.root,
         env=env,
         capture_output=True,
         text=True,
@@ -41,84 +47,111 @@ def _python(folder: Path, code: str) -> str:
     return done.stdout.strip()
 
 
-def _import_value(folder: Path) -> str:
-    return _python(folder, "import pkg.value, pkg.other; print(pkg.value.VALUE)")
+def _import_value(where: co.Checkout) -> str:
+    return _python(where, "import pkg.value, pkg.other; print(pkg.value.VALUE)")
 
 
-def _tracked_content(folder: Path) -> dict[str, str]:
+def _bytecode(where: co.Checkout, folder: str, stem: str) -> list[Path]:
+    assert where.pycache is not None
+    cache = co.bytecode_folder(where.pycache, where.root / folder)
+    return sorted(cache.glob(f"{stem}.*.pyc"))
+
+
+def _content(folder: Path) -> dict[str, str]:
     return {
-        str(p.relative_to(folder)): p.read_text()
+        p.relative_to(folder).as_posix(): p.read_text()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and ".git" not in p.parts and "__pycache__" not in p.parts
+        if p.is_file() and p.name != ".git"
     }
 
 
 def test_a_slot_is_reused_and_holds_exactly_the_commit(repo: Path) -> None:
-    first = git(repo, "rev-parse", "HEAD").strip()
-    with co.checkout(repo, first) as one:
-        assert one.owned
-        assert _tracked_content(one.root) == FILES
-        assert _import_value(one.root) == "1"
+    with co.checkout(repo, head(repo)) as one:
+        assert one.pycache is not None
+        assert _content(one.root) == FILES
+        assert _import_value(one) == "1"
+        assert _bytecode(one, "pkg", "value")  # kept under the prefix...
+        assert not (one.root / "pkg" / "__pycache__").exists()  # ...never in the tree
         (one.root / "leftover.txt").write_text("a test wrote this\n")
-        (one.root / "pkg" / "__pycache__" / "state.json").write_text("{}")
-        (one.root / "stray.pyc").write_bytes(b"")
         (one.root / "pkg" / "other.py").write_text("OTHER = 'edited by a test'\n")
     write_files(repo, {"pkg/value.py": "VALUE = 2\n"})
     second = commit_all(repo, "two")
     with co.checkout(repo, second) as two:
         assert two.root == one.root
-        assert _tracked_content(two.root) == {**FILES, "pkg/value.py": "VALUE = 2\n"}
-        assert not (two.root / "pkg" / "__pycache__" / "state.json").exists()
-        assert not (two.root / "stray.pyc").exists()
-        kept = two.root / "pkg" / "__pycache__"
-        assert any(kept.glob("__init__.*.pyc"))  # unchanged: its bytecode stays
-        assert not any(kept.glob("other.*.pyc"))  # edited by the "test": purged
-        assert _import_value(two.root) == "2"
+        assert _content(two.root) == {**FILES, "pkg/value.py": "VALUE = 2\n"}
+        assert _bytecode(two, "pkg", "__init__")  # untouched: its bytecode stays
+        assert not _bytecode(two, "pkg", "other")  # edited by the "test": purged
+        assert _import_value(two) == "2"
     assert git(repo, "status", "--porcelain") == ""
     assert extra_worktrees(repo) == []
 
 
-def test_bytecode_of_changed_files_goes_and_the_rest_stays(repo: Path) -> None:
-    first = git(repo, "rev-parse", "HEAD").strip()
-    with co.checkout(repo, first) as one:
-        _import_value(one.root)
-        cache = one.root / "pkg" / "__pycache__"
-        kept = next(cache.glob("other.*.pyc"))
-        stamp = kept.stat().st_mtime_ns
-    # Same size, so only the modification time could tell the old bytecode apart.
-    write_files(repo, {"pkg/value.py": "VALUE = 9\n"})
+def test_a_same_size_change_within_the_second_never_reuses_old_bytecode(repo: Path) -> None:
+    with co.checkout(repo, head(repo)) as one:
+        _import_value(one)
+    write_files(repo, {"pkg/value.py": "VALUE = 9\n"})  # same size, same second
     second = commit_all(repo, "same size")
     with co.checkout(repo, second) as two:
-        assert list(cache.glob("value.*.pyc")) == []
-        assert kept.stat().st_mtime_ns == stamp
-        assert _import_value(two.root) == "9"
+        assert _import_value(two) == "9"
 
 
-def test_a_test_that_edits_a_tracked_file_loses_its_bytecode(repo: Path) -> None:
-    first = git(repo, "rev-parse", "HEAD").strip()
-    with co.checkout(repo, first) as one:
-        (one.root / "pkg" / "value.py").write_text("VALUE = 5\n")  # same size
-        assert _import_value(one.root) == "5"
-    with co.checkout(repo, first) as again:
-        assert _import_value(again.root) == "1"
+def test_a_file_a_test_edited_and_restored_loses_its_bytecode(repo: Path) -> None:
+    with co.checkout(repo, head(repo)) as one:
+        value = one.root / "pkg" / "value.py"
+        original = value.read_text()
+        value.write_text("VALUE = 5\n")  # same size: only the change time tells
+        assert _import_value(one) == "5"
+        edited = value.stat()
+        value.write_text(original)
+        os.utime(value, ns=(edited.st_atime_ns, edited.st_mtime_ns))  # as the .pyc recorded
+    with co.checkout(repo, head(repo)) as again:
+        assert _import_value(again) == "1"
 
 
-def test_a_deleted_package_does_not_survive_as_a_bytecode_folder(repo: Path) -> None:
-    first = git(repo, "rev-parse", "HEAD").strip()
-    with co.checkout(repo, first) as one:
-        _python(one.root, "import pkg.sub")
-        assert (one.root / "pkg" / "sub" / "__pycache__").is_dir()
+def test_folders_a_test_run_created_do_not_survive_as_namespace_packages(repo: Path) -> None:
+    with co.checkout(repo, head(repo)) as one:
+        write_files(one.root, {"gen/helper.py": "X = 1\n"})
+        _python(one, "import gen.helper")
+    with co.checkout(repo, head(repo)) as again:
+        assert not (again.root / "gen").exists()
+        found = _python(again, "import importlib.util as u; print(u.find_spec('gen'))")
+        assert found == "None"
+
+
+def test_a_deleted_package_is_gone(repo: Path) -> None:
+    with co.checkout(repo, head(repo)) as one:
+        _python(one, "import pkg.sub")
     git(repo, "rm", "-rq", "pkg/sub")
     second = commit_all(repo, "drop sub")
     with co.checkout(repo, second) as two:
         assert not (two.root / "pkg" / "sub").exists()
-        assert _python(two.root, "import importlib.util as u; print(u.find_spec('pkg.sub'))") == (
-            "None"
-        )
+        found = _python(two, "import importlib.util as u; print(u.find_spec('pkg.sub'))")
+        assert found == "None"
+
+
+def test_a_gitattributes_change_rebuilds_the_slot(repo: Path) -> None:
+    with co.checkout(repo, head(repo)) as one:
+        assert b"\r\n" not in (one.root / "pkg" / "value.py").read_bytes()
+    write_files(repo, {".gitattributes": "*.py text eol=crlf\n"})
+    second = commit_all(repo, "crlf")
+    fresh = repo.parent / "fresh"
+    git(repo, "worktree", "add", "-q", "--detach", str(fresh), second)
+    with co.checkout(repo, second) as two:
+        for name in FILES:
+            assert (two.root / name).read_bytes() == (fresh / name).read_bytes()
+        assert (two.root / "pkg" / "value.py").read_bytes() == b"VALUE = 1\r\n"
+
+
+def test_index_flags_a_test_set_do_not_keep_its_edits(repo: Path) -> None:
+    with co.checkout(repo, head(repo)) as one:
+        git(one.root, "update-index", "--skip-worktree", "pkg/value.py")
+        (one.root / "pkg" / "value.py").write_text("VALUE = 999  # planted\n")
+    with co.checkout(repo, head(repo)) as again:
+        assert _content(again.root) == FILES
+        assert git(again.root, "ls-files", "-v").split()[0] == "H"
 
 
 def test_busy_slots_fall_back_to_a_temporary_worktree(repo: Path) -> None:
-    commit = git(repo, "rev-parse", "HEAD").strip()
     folder = co.slots_folder(repo)
     assert folder is not None
     held = []
@@ -127,10 +160,10 @@ def test_busy_slots_fall_back_to_a_temporary_worktree(repo: Path) -> None:
         fcntl.flock(fd, fcntl.LOCK_EX)
         held.append(fd)
     try:
-        with co.checkout(repo, commit) as fallback:
-            assert not fallback.owned
+        with co.checkout(repo, head(repo)) as fallback:
+            assert fallback.pycache is None
             assert not fallback.root.is_relative_to(folder)
-            assert _tracked_content(fallback.root) == FILES
+            assert _content(fallback.root) == FILES
     finally:
         for fd in held:
             os.close(fd)
@@ -138,83 +171,106 @@ def test_busy_slots_fall_back_to_a_temporary_worktree(repo: Path) -> None:
 
 
 def test_two_at_once_get_two_slots(repo: Path) -> None:
-    commit = git(repo, "rev-parse", "HEAD").strip()
-    with co.checkout(repo, commit) as head, co.checkout(repo, commit) as base:
-        assert head.owned and base.owned
-        assert head.root != base.root
+    commit = head(repo)
+    with co.checkout(repo, commit) as one, co.checkout(repo, commit) as two:
+        assert one.pycache is not None and two.pycache is not None
+        assert one.root != two.root and one.pycache != two.pycache
 
 
-def test_no_cache_means_no_slot(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_reuse_and_no_cache_mean_no_slot(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with co.checkout(repo, head(repo), reuse=False) as plain:
+        assert plain.pycache is None
     monkeypatch.setenv("PRACTICEGRADE_NO_CACHE", "1")
-    with co.checkout(repo, git(repo, "rev-parse", "HEAD").strip()) as plain:
-        assert not plain.owned
+    with co.checkout(repo, head(repo)) as plain:
+        assert plain.pycache is None
     assert len(git(repo, "worktree", "list").splitlines()) == 1
 
 
 def test_a_broken_slot_is_rebuilt(repo: Path) -> None:
-    commit = git(repo, "rev-parse", "HEAD").strip()
+    commit = head(repo)
     with co.checkout(repo, commit) as one:
         slot = one.root
     (slot / ".git").write_text("gitdir: /nowhere\n")
     with co.checkout(repo, commit) as again:
-        assert again.owned and again.root == slot
-        assert _tracked_content(slot) == FILES
-    # Its folder deleted by hand (a cleaned cache): rebuilt too.
-    subprocess.run(["rm", "-rf", str(slot)], check=True)
+        assert again.root == slot and _content(slot) == FILES
+    subprocess.run(["rm", "-rf", str(slot)], check=True)  # a cache folder cleaned by hand
     with co.checkout(repo, commit) as rebuilt:
-        assert rebuilt.owned and _tracked_content(rebuilt.root) == FILES
+        assert rebuilt.root == slot and _content(slot) == FILES
+
+
+def test_a_missing_but_locked_registration_does_not_block_the_slot(repo: Path) -> None:
+    commit = head(repo)
+    with co.checkout(repo, commit) as one:
+        slot = one.root
+    git(repo, "worktree", "lock", str(slot))
+    subprocess.run(["rm", "-rf", str(slot)], check=True)
+    with co.checkout(repo, commit) as again:
+        assert again.root == slot and _content(slot) == FILES
 
 
 def test_a_slot_pointed_at_another_repository_is_not_trusted(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "repo", FILES)
     other = tmp_path / "other"  # a clone: it has the commit, so a checkout there would work
     subprocess.run(["git", "clone", "-q", str(repo), str(other)], check=True)
-    other_head = git(other, "rev-parse", "HEAD").strip()
-    commit = git(repo, "rev-parse", "HEAD").strip()
-    with co.checkout(repo, commit) as one:
+    with co.checkout(repo, head(repo)) as one:
         slot = one.root
     (slot / ".git").write_text(f"gitdir: {other / '.git'}\n")  # what a hostile test could do
-    with co.checkout(repo, commit) as again:
-        assert again.owned and _tracked_content(again.root) == FILES
-    assert git(other, "rev-parse", "HEAD").strip() == other_head
+    with co.checkout(repo, head(repo)) as again:
+        assert again.pycache is not None and _content(again.root) == FILES
     assert git(other, "symbolic-ref", "HEAD").strip() == "refs/heads/main"
     assert git(other, "status", "--porcelain") == ""
 
 
-def test_slots_of_a_deleted_repository_are_removed(tmp_path: Path) -> None:
+def test_a_slot_pointed_at_the_users_own_worktree_is_not_trusted(repo: Path) -> None:
+    users = repo.parent / "users-worktree"
+    git(repo, "worktree", "add", "-q", "-b", "feature", str(users))
+    write_files(users, {"pkg/value.py": "VALUE = 'work in progress'\n"})
+    admin = Path(git(users, "rev-parse", "--absolute-git-dir").strip())
+    with co.checkout(repo, head(repo)) as one:
+        slot = one.root
+    (slot / ".git").write_text(f"gitdir: {admin}\n")
+    with co.checkout(repo, head(repo)) as again:
+        assert _content(again.root) == FILES
+    assert git(users, "symbolic-ref", "HEAD").strip() == "refs/heads/feature"
+    assert (users / "pkg" / "value.py").read_text() == "VALUE = 'work in progress'\n"
+    assert git(users, "status", "--porcelain").strip() == "M pkg/value.py"
+
+
+def test_a_relative_gitdir_is_understood(repo: Path) -> None:
+    with co.checkout(repo, head(repo)) as one:
+        slot = one.root
+    marker = slot / ".git"
+    admin = Path(marker.read_text().split(": ", 1)[1].strip())
+    marker.write_text(f"gitdir: {os.path.relpath(admin, slot)}\n")  # git >= 2.48 may write this
+    assert co.belongs_to(slot, repo)
+
+
+def test_slots_of_a_deleted_repository_are_removed_unless_in_use(tmp_path: Path) -> None:
     gone = init_repo(tmp_path / "gone", FILES)
-    with co.checkout(gone, git(gone, "rev-parse", "HEAD").strip()) as old:
+    busy = init_repo(tmp_path / "busy", FILES)
+    with co.checkout(gone, head(gone)) as old:
         orphan = old.root.parent
-    subprocess.run(["rm", "-rf", str(gone)], check=True)
-    kept = init_repo(tmp_path / "kept", FILES)
-    with co.checkout(kept, git(kept, "rev-parse", "HEAD").strip()):
-        pass
-    assert not orphan.exists()
-
-
-def test_purge_never_follows_a_symlinked_pycache(tmp_path: Path) -> None:
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    victim = outside / "mod.cpython-311.pyc"
-    victim.write_bytes(b"x")
-    root = tmp_path / "slot"
-    (root / "pkg").mkdir(parents=True)
-    (root / "pkg" / "__pycache__").symlink_to(outside)
-    real = root / "__pycache__"
-    real.mkdir()
-    (real / "mod.cpython-311.pyc").write_bytes(b"x")
-    (real / "mod.cpython-311-pytest-9.2.0.pyc").write_bytes(b"x")
-    (real / "model.cpython-311.pyc").write_bytes(b"x")
-    removed = co.purge_bytecode(root, ["pkg/mod.py", "mod.py", "../x.py", "README.md"])
-    assert removed == 2
-    assert victim.exists()
-    assert sorted(p.name for p in real.iterdir()) == ["model.cpython-311.pyc"]
+    with co.checkout(busy, head(busy)) as in_use:
+        subprocess.run(["rm", "-rf", str(gone), str(busy)], check=True)
+        kept = init_repo(tmp_path / "kept", FILES)
+        with co.checkout(kept, head(kept)):
+            pass
+        assert not orphan.exists()
+        assert in_use.root.exists()  # its repository is out of sight, its grade still runs
 
 
 def test_glob_metacharacters_in_module_names_are_literal(tmp_path: Path) -> None:
-    cache = tmp_path / "__pycache__"
-    cache.mkdir()
-    (cache / "a[1].cpython-311.pyc").write_bytes(b"x")
-    (cache / "a1.cpython-311.pyc").write_bytes(b"x")
-    assert co.purge_bytecode(tmp_path, ["a[1].py"]) == 1
-    assert [p.name for p in cache.iterdir()] == ["a1.cpython-311.pyc"]
+    prefix = tmp_path / "pycache"
+    folder = co.bytecode_folder(prefix, tmp_path / "src")
+    folder.mkdir(parents=True)
+    (folder / "a[1].cpython-311.pyc").write_bytes(b"x")
+    (folder / "a1.cpython-311.pyc").write_bytes(b"x")
+    assert co.purge_bytecode(tmp_path / "src", prefix, ["a[1].py", "../a1.py", "README.md"]) == 1
+    assert [p.name for p in folder.iterdir()] == ["a1.cpython-311.pyc"]
+
+
+def test_the_manifest_sees_a_restored_file() -> None:
+    before = {"a.py": (1, 10, 5), "b.py": (2, 11, 5)}
+    after = {"a.py": (1, 10, 5), "b.py": (3, 11, 5), "c.py": (4, 12, 1)}
+    assert co.changed_files(before, after) == ["b.py", "c.py"]
+    assert co.changed_files(None, after) == ["a.py", "b.py", "c.py"]

@@ -161,26 +161,36 @@ def test_rev_grades_a_commit_without_touching_the_work_tree(tmp_path: Path) -> N
     assert [e.source for e in read_note(root, first)] == ["local"]
 
 
-def test_rev_grades_keep_bytecode_in_their_slot_and_never_in_the_work_tree(
+def test_rev_grades_keep_bytecode_beside_their_slot_never_in_a_source_tree(
     tmp_path: Path,
 ) -> None:
     root = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
     first = git(root, "rev-parse", "HEAD").strip()
     cold = grade(request(root, base="none", use_cache=False)).report
-    assert list(root.rglob("__pycache__")) == []
     grade(request(root, rev=first, base="none", use_cache=False))
     (_main, slot) = [
         Path(line.split(" ", 1)[1])
         for line in git(root, "worktree", "list", "--porcelain").splitlines()
         if line.startswith("worktree ")
     ]
-    assert any(slot.rglob("*-pytest-*.pyc"))  # pytest's rewritten test modules
+    kept = slot.parent / "pycache-0"
+    assert any(kept.rglob("*-pytest-*.pyc"))  # pytest's rewritten test modules
+    assert any(kept.rglob("ops.*.pyc"))
     warm = grade(request(root, rev=first, base="none", use_cache=False)).report
     timing = {"tests.duration_s"}
     assert {k: v for k, v in warm.metrics.items() if k not in timing} == {
         k: v for k, v in cold.metrics.items() if k not in timing
     }
     assert list(root.rglob("__pycache__")) == []
+    assert list(slot.rglob("__pycache__")) == []
+
+
+def test_a_ci_grade_uses_no_slot_and_no_cache(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
+    first = git(root, "rev-parse", "HEAD").strip()
+    grade(request(root, rev=first, base="none", origin="ci"))
+    assert len(git(root, "worktree", "list").splitlines()) == 1
+    assert not gitrepo.git_path(root, "practicegrade/cache").exists()
 
 
 def test_a_repo_without_commits_grades_its_work_tree(tmp_path: Path) -> None:

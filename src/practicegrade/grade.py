@@ -111,10 +111,27 @@ class GradeRequest:
     """Append this grade to the commit's git note (never done for a dirty work tree)."""
 
 
+CI_VARIABLES = (
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITLAB_CI",
+    "TF_BUILD",
+    "JENKINS_URL",
+    "TEAMCITY_VERSION",
+    "BUILDKITE",
+    "CIRCLECI",
+    "BITBUCKET_BUILD_NUMBER",
+)
+"""Set by CI services: ``CI`` by most, the others by those that do not set it."""
+
+
 def running_in_ci(env: Mapping[str, str]) -> bool:
-    """Whether this runs in a CI job (``$CI`` set, as GitHub Actions, GitLab CI and most
-    others do): there the grade is what a mentor relies on, so it trusts no git note."""
-    return env.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    """Whether this runs in a CI job: there the grade is what a mentor relies on, so it
+    trusts nothing the learner's code or notes could have left (no git note, no cache,
+    no reused worktree). ``--source`` overrides it."""
+    return any(
+        env.get(name, "").strip().lower() not in ("", "0", "false", "no") for name in CI_VARIABLES
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,7 +290,7 @@ def _settings(
     scratch: Path,
     cache: Cache | None = None,
     *,
-    write_bytecode: bool = False,
+    pycache_prefix: Path | None = None,
 ) -> Settings:
     return Settings(
         jobs=max(1, jobs),
@@ -281,7 +298,7 @@ def _settings(
         benchmarks=tuple(BenchmarkSpec(b.name, b.call, b.setup) for b in config.benchmarks),
         scratch=scratch,
         cache_dir=cache.directory if cache is not None else None,
-        write_bytecode=write_bytecode,
+        pycache_prefix=pycache_prefix,
     )
 
 
@@ -348,12 +365,12 @@ def measure_side(
     run_tests: bool,
     run_bench: bool,
     progress: ProgressCallback | None,
-    owned_folder: bool = False,
+    pycache_prefix: Path | None = None,
 ) -> Measured:
     """Measure one side (head or base): the whole-grade cache first, else the collectors.
 
-    ``owned_folder``: the project is checked out in a practicegrade worktree slot, where
-    the tests may keep their bytecode for the next grade (:mod:`practicegrade.checkout`).
+    ``pycache_prefix``: the project is checked out in a practicegrade worktree slot, whose
+    tests keep their bytecode there for the next grade (:mod:`practicegrade.checkout`).
     """
     if cache_key is not None and (hit := _load(cache, cache_key)) is not None:
         return hit
@@ -361,7 +378,7 @@ def measure_side(
     try:
         results = measure(
             project,
-            _settings(config, request.jobs, scratch, cache, write_bytecode=owned_folder),
+            _settings(config, request.jobs, scratch, cache, pycache_prefix=pycache_prefix),
             run_tests=run_tests,
             run_bench=run_bench,
             progress=progress,
@@ -394,8 +411,9 @@ class Target:
     branch: str | None
     dirty: bool
     from_rev: bool
-    owned: bool = False
-    """Checked out in a practicegrade worktree slot (see :mod:`practicegrade.checkout`)."""
+    pycache: Path | None = None
+    """For a commit checked out in a practicegrade worktree slot, where its bytecode is
+    kept (see :mod:`practicegrade.checkout`)."""
 
     @property
     def clean_commit(self) -> bool:
@@ -446,7 +464,7 @@ def open_target(request: GradeRequest, root: Path, in_git: bool) -> Iterator[Tar
     if not in_git:
         raise UsageError("--rev needs a git repository", hint="drop --rev to grade the folder")
     commit = gitrepo.resolve_commit(root, request.rev)
-    with checkout(root, commit) as checked_out:
+    with checkout(root, commit, reuse=request.origin != "ci") as checked_out:
         yield Target(
             root=checked_out.root,
             commit=commit,
@@ -454,7 +472,7 @@ def open_target(request: GradeRequest, root: Path, in_git: bool) -> Iterator[Tar
             branch=None,
             dirty=False,
             from_rev=True,
-            owned=checked_out.owned,
+            pycache=checked_out.pycache,
         )
 
 
@@ -522,7 +540,7 @@ def grade_base(
     hit = _load(cache, key)
     if hit is not None and not need_folder:
         return BaseSide(choice=choice, tree=tree, measured=hit, folder=None)
-    checked_out = stack.enter_context(checkout(repo, choice.commit))
+    checked_out = stack.enter_context(checkout(repo, choice.commit, reuse=request.origin != "ci"))
     folder = checked_out.root
     if hit is not None:
         return BaseSide(choice=choice, tree=tree, measured=hit, folder=folder)
@@ -538,7 +556,7 @@ def grade_base(
         run_tests=request.run_tests and note_tests is None,
         run_bench=False,
         progress=None,
-        owned_folder=checked_out.owned,
+        pycache_prefix=checked_out.pycache,
     )
     if note_tests is not None:
         from_note = CollectorResult(name="tests", metrics=note_tests)
@@ -709,8 +727,15 @@ def _scratch() -> Iterator[str]:
 
 
 def open_cache(repo: Path | None, request: GradeRequest) -> Cache:
-    """The cache under the git dir, or a disabled one (no git, or turned off)."""
-    if repo is None or not request.use_cache or os.environ.get("PRACTICEGRADE_NO_CACHE"):
+    """The cache under the git dir, or a disabled one (no git, turned off, or CI).
+
+    A CI grade measures everything: the base is graded after the head's tests ran, and
+    the learner's code could have written anything under the git dir by then.
+    """
+    off = (
+        not request.use_cache or request.origin == "ci" or os.environ.get("PRACTICEGRADE_NO_CACHE")
+    )
+    if repo is None or off:
         return Cache(None)
     try:
         return Cache(gitrepo.git_path(repo, "practicegrade/cache"))
@@ -747,7 +772,7 @@ def grade(request: GradeRequest) -> GradeOutcome:
             run_tests=request.run_tests,
             run_bench=request.run_bench,
             progress=request.progress,
-            owned_folder=target.owned,
+            pycache_prefix=target.pycache,
         )
         results = list(head.results)
         metrics, _unmeasured, _tools, _findings = merge_results(results)

@@ -64,9 +64,10 @@ class Settings:
     cores_free: threading.Event | None = None
     """Set by the orchestrator once the tests no longer need a core; until then the lint
     collector keeps to one process. ``None``: nobody else runs, use ``jobs`` at once."""
-    write_bytecode: bool = False
-    """The project folder is a practicegrade worktree slot (:mod:`practicegrade.checkout`),
-    so the learner's interpreter may leave ``__pycache__`` there for the next grade."""
+    pycache_prefix: Path | None = None
+    """The project folder is a practicegrade worktree slot (:mod:`practicegrade.checkout`):
+    the learner's interpreter keeps its bytecode under this prefix for the next grade
+    (``None``: it writes no bytecode at all)."""
 
 
 class Collector(Protocol):

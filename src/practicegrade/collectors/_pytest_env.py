@@ -164,15 +164,16 @@ def learner_env(
     home: str,
     extra: Mapping[str, str] | None = None,
     *,
-    write_bytecode: bool = False,
+    pycache_prefix: Path | None = None,
 ) -> dict[str, str]:
     """The allow-listed environment for learner code: empty ``HOME``, no tokens.
 
     ``PYTHONDONTWRITEBYTECODE`` keeps ``__pycache__`` (and pytest's rewritten ``.pyc``)
-    out of the learner's repo, unless the folder is our own worktree slot
-    (``write_bytecode``), where the next grade reuses it. The interpreter's venv ``bin``
-    leads ``PATH`` so a test that runs ``python`` gets the same interpreter, as an
-    activated venv would.
+    out of the learner's repo. A grade in one of our worktree slots instead keeps its
+    bytecode for the next grade under ``pycache_prefix`` (``PYTHONPYCACHEPREFIX``, which
+    pytest honours too), outside every source tree. The interpreter's venv ``bin`` leads
+    ``PATH`` so a test that runs ``python`` gets the same interpreter, as an activated
+    venv would.
     """
     base = proc.clean_env(home=home)
     path = base.get("PATH", os.defpath)
@@ -181,7 +182,11 @@ def learner_env(
         "PYTHONPATH": os.pathsep.join(pythonpath),
         "PYTHONIOENCODING": "utf-8",
         "PATH": f"{venv_bin}{os.pathsep}{path}" if venv_bin else path,
-        **({} if write_bytecode else {"PYTHONDONTWRITEBYTECODE": "1"}),
+        **(
+            {"PYTHONPYCACHEPREFIX": str(pycache_prefix)}
+            if pycache_prefix is not None
+            else {"PYTHONDONTWRITEBYTECODE": "1"}
+        ),
         **(extra or {}),
     }
     return proc.clean_env(values, home=home)

@@ -152,7 +152,7 @@ def _run_tests(project: Project, settings: Settings, work: Path, found: Probe) -
         [*absolute_roots(project), str(plugin_dir)],
         make_home(work),
         {EVENTS_ENV: str(events)},
-        write_bytecode=settings.write_bytecode,
+        pycache_prefix=settings.pycache_prefix,
     )
     timeout = settings.test_timeout_s
     done = proc.run(
