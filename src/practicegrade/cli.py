@@ -179,8 +179,8 @@ FORMATS = ("report.json", "comment.md", "report.html", "lint.sarif", "junit.xml"
     "origin",
     type=click.Choice(["local", "hook", "ci"]),
     default=None,
-    hidden=True,
-    help="Who grades: local, hook, or ci [ci when $CI is set, else local].",
+    help="Who grades [ci when a CI service's variables are set, else local]; ci trusts no "
+    "note, cache or reused worktree.",
 )
 @error_boundary
 def grade(
