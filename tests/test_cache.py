@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import subprocess
@@ -9,6 +10,7 @@ import tempfile
 import textwrap
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from practicegrade.cache import (
     cached_complexity,
     cached_lint,
     first_party_imports,
+    has_init,
     imported_names,
     make_key,
     module_name,
@@ -67,11 +70,41 @@ def test_blob_sha_is_gits(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- imports
 
 
-def test_module_names_follow_the_import_roots() -> None:
-    assert module_name("src/pkg/a.py", ("src",)) == "pkg.a"
-    assert module_name("src/pkg/__init__.py", ("src",)) == "pkg"
-    assert module_name("tool.py", (".",)) == "tool"
-    assert module_name("other/x.py", ("src",)) is None
+def _tree(root: Path, rels: list[str]) -> None:
+    write_files(root, dict.fromkeys(rels, ""))
+
+
+def test_module_names_are_pylints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file is named from the first folder above it that is no package, as pylint does."""
+    from pylint.lint.expand_modules import expand_modules  # noqa: PLC0415
+
+    files = [
+        "app/a.py",
+        "src/pkg/__init__.py",
+        "src/pkg/a.py",
+        "src/pkg/sub/__init__.py",
+        "src/pkg/sub/c.py",
+        "pkg2/__init__.py",
+        "pkg2/m.py",
+        "top.py",
+        "deep/nopkg/pkg3/__init__.py",
+        "deep/nopkg/pkg3/x.py",
+        "half/__init__.py",
+        "half/inner/y.py",
+    ]
+    _tree(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    found, errors = expand_modules(files, [], [], [], [])
+    assert not errors
+    # expand_modules spells a package ``pkg.__init__``; astroid (and pylint's messages)
+    # name it ``pkg``.
+    pylints = {rel: found[rel]["name"].removesuffix(".__init__") for rel in files}
+    ours = {rel: module_name(rel, partial(has_init, tmp_path)) for rel in files}
+    assert ours == pylints
+    assert ours["app/a.py"] == "a"
+    assert ours["half/inner/y.py"] == "y"
+    assert ours["src/pkg/sub/__init__.py"] == "pkg.sub"
+    assert module_name("README.md", partial(has_init, tmp_path)) is None
 
 
 def test_relative_imports_are_resolved() -> None:
@@ -87,16 +120,86 @@ def test_relative_imports_are_resolved() -> None:
     assert imported_names(b"def broken(:\n", "pkg.mod", False) == set()
 
 
-def test_first_party_closure_is_transitive_and_names_packages_only_when_imported() -> None:
-    sources = {
-        "src/pkg/__init__.py": b"from pkg import a\n",
-        "src/pkg/a.py": b"from pkg.b import thing\n",
-        "src/pkg/b.py": b"from .c import other\nimport requests\n",
-        "src/pkg/c.py": b"x = 1\n",
-        "src/pkg/leaf.py": b"import os\n",
-        "src/pkg/user.py": b"from pkg import a\n",
+def test_an_import_names_every_package_above_the_module() -> None:
+    """``import a.b.c`` binds ``a``: astroid reads ``a/__init__.py`` for ``a.X``."""
+    source = b"import a.b.c\nimport d.e as e\nfrom f import *\n"
+    assert imported_names(source, "m", False) == {"a", "a.b", "a.b.c", "d", "d.e", "f"}
+
+
+NESTED = b"""
+import a
+if TYPE_CHECKING:
+    import b
+else:
+    import c
+try:
+    import d
+except ImportError:
+    import e
+else:
+    import f
+finally:
+    import g
+with ctx():
+    import h
+for _ in ():
+    import i
+else:
+    import j
+while False:
+    import k
+match x:
+    case 1:
+        import l
+class C:
+    import m
+    def meth(self):
+        import n
+        async def inner():
+            import o
+            async with ctx():
+                import p
+            async for _ in ():
+                import q
+try:
+    pass
+except* ValueError:
+    import r
+"""
+
+
+def test_imports_are_found_at_any_depth() -> None:
+    """Only statements are visited; that must find every import ``ast.walk`` finds."""
+    every = {
+        alias.name
+        for node in ast.walk(ast.parse(NESTED))
+        if isinstance(node, ast.Import)
+        for alias in node.names
     }
-    closure = first_party_imports(sources, ("src",))
+    assert len(every) == 18
+    assert imported_names(NESTED, "mod", False) == every
+
+
+SRC_TREE = {
+    "src/pkg/__init__.py": "from pkg import a\n",
+    "src/pkg/a.py": "from pkg.b import thing\n",
+    "src/pkg/b.py": "from .c import other\nimport requests\n",
+    "src/pkg/c.py": "x = 1\n",
+    "src/pkg/leaf.py": "import os\n",
+    "src/pkg/user.py": "from pkg import a\n",
+}
+
+
+def _sources(root: Path, rels: list[str]) -> dict[str, bytes]:
+    return {rel: (root / rel).read_bytes() for rel in rels}
+
+
+def test_first_party_closure_is_transitive_and_names_packages_only_when_imported(
+    tmp_path: Path,
+) -> None:
+    write_files(tmp_path, SRC_TREE)
+    deps = first_party_imports(tmp_path, _sources(tmp_path, list(SRC_TREE)), ("src",))
+    closure = deps.closure
     assert closure["src/pkg/a.py"] == {"src/pkg/a.py", "src/pkg/b.py", "src/pkg/c.py"}
     assert closure["src/pkg/leaf.py"] == {"src/pkg/leaf.py"}
     assert closure["src/pkg/user.py"] == {
@@ -106,6 +209,61 @@ def test_first_party_closure_is_transitive_and_names_packages_only_when_imported
         "src/pkg/b.py",
         "src/pkg/c.py",
     }
+    assert deps.others == {}
+
+
+def test_files_that_are_not_graded_are_followed_where_imports_reach_them(
+    tmp_path: Path,
+) -> None:
+    write_files(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/a.py": "from pkg.gen import f\nimport tests.helpers\n",
+            "pkg/gen.py": "from pkg import util\n",  # excluded: not graded
+            "pkg/util.py": "import json\n",
+            "pkg/lonely.py": "x = 1\n",  # reached by nothing: never read
+            "tests/__init__.py": "",
+            "tests/helpers.py": "from .data import ROWS\n",
+            "tests/data.py": "ROWS = []\n",
+            "main.py": "import venvmod\nimport hidden\nimport cached\n",
+            "env/pyvenv.cfg": "home = /usr\n",
+            "env/venvmod.py": "",
+            ".hide/hidden.py": "",
+            "__pycache__/cached.py": "",
+            "venvmod.py": "import lib.inner\n",
+            "lib/inner.py": "",
+        },
+    )
+    graded = ["main.py", "pkg/__init__.py", "pkg/a.py", "pkg/util.py"]
+    deps = first_party_imports(tmp_path, _sources(tmp_path, graded), (".",))
+    others = {"pkg/gen.py", "tests/__init__.py", "tests/helpers.py", "tests/data.py"}
+    assert deps.closure["pkg/a.py"] == {"pkg/a.py", "pkg/__init__.py", "pkg/util.py", *others}
+    assert deps.closure["pkg/util.py"] == {"pkg/util.py"}
+    # A virtualenv, hidden and bytecode folders hold no first-party code; ``lib`` (no
+    # package) is a namespace folder found under the root like a package.
+    assert deps.closure["main.py"] == {"main.py", "venvmod.py", "lib/inner.py"}
+    assert set(deps.others) == {*others, "venvmod.py", "lib/inner.py"}
+    assert deps.others["pkg/gen.py"] == b"from pkg import util\n"
+
+
+def test_imports_resolve_under_pylints_roots(tmp_path: Path) -> None:
+    """``app`` is no package: pylint puts it on ``sys.path``, so ``import b`` is ``app/b.py``."""
+    write_files(
+        tmp_path,
+        {
+            "app/a.py": "import b\n",
+            "app/b.py": "from c import k\n",
+            "app/c.py": "k = 1\n",
+            "app/sub/__init__.py": "from . import d\n",
+            "app/sub/d.py": "",
+        },
+    )
+    graded = ["app/a.py", "app/b.py", "app/sub/__init__.py", "app/sub/d.py"]
+    deps = first_party_imports(tmp_path, _sources(tmp_path, graded), (".",))
+    assert deps.closure["app/a.py"] == {"app/a.py", "app/b.py", "app/c.py"}
+    assert deps.closure["app/sub/__init__.py"] == {"app/sub/__init__.py", "app/sub/d.py"}
+    assert set(deps.others) == {"app/c.py"}
 
 
 def test_cached_modules_are_reused_whenever_there_are_any() -> None:
@@ -400,3 +558,132 @@ def test_warm_complexity_equals_cold(project: Project, tmp_path: Path) -> None:
     warm = cached_complexity(project, cache)
     assert cache.hits - hits == len(project.source_files) - 1
     _same(warm, complexity.collect(project, Settings()))
+
+
+# --------------------------------------------------------------------------- what imports reach
+
+
+def _graded_twice(
+    tmp_path: Path,
+    files: Mapping[str, str],
+    change: Mapping[str, str],
+    **where: Any,
+) -> tuple[CollectorResult, CollectorResult]:
+    """Grade ``files`` (filling a cache), apply ``change``, grade again from the cache:
+    that grade must equal a cold one. Returns the symbols before and after."""
+    root = tmp_path / "proj"
+    write_files(root, files)
+    cache = Cache(tmp_path / "cache")
+    before = cached_lint(discover(root, **where), _settings(tmp_path), cache)
+    write_files(root, change)
+    project = discover(root, **where)
+    settings = _settings(tmp_path)
+    after = cached_lint(project, settings, cache)
+    _same(after, lint.collect(project, _settings(tmp_path)))
+    assert not (settings.scratch / "pylint").exists()  # no fallback to an uncached run
+    return before, after
+
+
+DOC = '"""Doc."""\n'
+F_ONE = DOC + '\n\ndef f(x):\n    """One argument."""\n    return x\n'
+F_TWO = DOC + '\n\ndef f(x, y):\n    """Two arguments."""\n    return x + y\n'
+CALLS_F = '\n\ndef g():\n    """Call f with two."""\n    return {f}(1, 2)\n'
+
+
+def test_a_package_named_by_an_import_of_its_submodule_is_a_dependency(tmp_path: Path) -> None:
+    """``import pkg.b`` binds ``pkg``; ``pkg.VERSION`` is looked up in ``pkg/__init__.py``."""
+    files = {
+        "pkg/__init__.py": DOC + "VERSION = 1\n",
+        "pkg/b.py": DOC + "B = 2\n",
+        "main.py": DOC + "import pkg.b\n\nprint(pkg.VERSION, pkg.b.B)\n",
+    }
+    before, after = _graded_twice(
+        tmp_path, files, {"pkg/__init__.py": DOC}, source=["pkg", "main.py"]
+    )
+    assert ("main.py", "no-member") not in _symbols(before)
+    assert ("main.py", "no-member") in _symbols(after)
+
+
+def test_a_folder_that_is_no_package_is_its_files_import_root(tmp_path: Path) -> None:
+    """``source: [app]`` without ``app/__init__.py``: pylint puts ``app`` on its path, so
+    ``import b`` in ``app/a.py`` is ``app/b.py``."""
+    files = {"app/a.py": DOC + "import b\n\nN = 3\n" + CALLS_F.format(f="b.f"), "app/b.py": F_ONE}
+    before, after = _graded_twice(tmp_path, files, {"app/b.py": F_TWO}, source=["app"])
+    assert ("app/a.py", "too-many-function-args") in _symbols(before)
+    assert ("app/a.py", "too-many-function-args") not in _symbols(after)
+
+
+def test_an_excluded_module_a_graded_one_imports_is_in_its_key(tmp_path: Path) -> None:
+    files = {
+        "pkg/__init__.py": DOC,
+        "pkg/a.py": DOC + "from pkg.gen import f" + CALLS_F.format(f="f"),
+        "pkg/gen.py": F_ONE,
+    }
+    before, after = _graded_twice(tmp_path, files, {"pkg/gen.py": F_TWO}, exclude=["pkg/gen.py"])
+    assert ("pkg/a.py", "too-many-function-args") in _symbols(before)
+    assert ("pkg/a.py", "too-many-function-args") not in _symbols(after)
+
+
+def test_a_configuration_outside_the_repository_is_keyed_on_where_it_is(tmp_path: Path) -> None:
+    """pylint looks for a ``pyproject.toml`` above the root up to a folder with a ``.git``
+    *folder*; a worktree has a ``.git`` *file*, so the walk leaves it. The run-level
+    finding depends on what it finds; the per-module entries do not, and are shared."""
+    files = {"src/pkg/__init__.py": DOC, "src/pkg/a.py": DOC + "from pkg import b\n"}
+    files["src/pkg/b.py"] = F_ONE
+    files[".git"] = "gitdir: /nowhere\n"  # as in a linked worktree
+    outer = tmp_path / "outer"
+    write_files(outer, {"pyproject.toml": "[tool.pylint.format]\nmax-line-length = 120\n"})
+    homes = [outer / "proj", tmp_path / "plain" / "proj", tmp_path / "clone" / "proj"]
+    for home in homes:
+        write_files(home, files)
+    (homes[2] / ".git").unlink()
+    (homes[2] / ".git").mkdir()  # a clone: the walk stops at its root
+    (tmp_path / "clone" / "pyproject.toml").write_text(
+        "[tool.pylint.format]\nmax-line-length = 90\n"
+    )
+    cache = Cache(tmp_path / "cache")
+    keys = []
+    for n, home in enumerate([*homes, homes[0]]):
+        project = discover(home)
+        settings = _settings(tmp_path)
+        warm = cached_lint(project, settings, cache)
+        cold = lint.collect(project, _settings(tmp_path))
+        _same(warm, cold)
+        outside = [f.message for f in cold.findings if "outside the repository" in f.message]
+        assert bool(outside) == (home == homes[0])
+        sources = cache_module.read_sources(home, project.source_files)
+        keys.append(cache_module.lint_keys(project, settings, sources))
+        if n == 1:
+            assert _linted(settings) == []  # every module's entry is shared
+        elif n > 1:
+            assert not list(settings.scratch.iterdir())  # a whole-run hit: no pylint
+    assert keys[0].run != keys[1].run == keys[2].run
+    assert keys[0].whole != keys[1].whole == keys[2].whole
+    assert keys[0].modules == keys[1].modules == keys[2].modules
+
+
+def test_a_zero_score_reassembles_as_the_runs_own() -> None:
+    """pylint's floor score is the integer 0; the assembled document says 0.0."""
+    run = {"score": 0, "messages": [{"a": 1}, {"b": 2}]}
+    assert cache_module.same_document(run, {"score": 0.0, "messages": [{"b": 2}, {"a": 1}]})
+    assert not cache_module.same_document(run, {**run, "score": 0.1})
+
+
+def test_a_linked_configuration_is_keyed_on_whether_it_stays_inside(tmp_path: Path) -> None:
+    """The driver honours a root config only if it resolves inside the repository: the
+    same text linked from outside is another configuration (none), whose place is in
+    the run-level inputs only."""
+    write_files(tmp_path, {"elsewhere/pylintrc": "[MAIN]\n", "repo/conf/pylintrc": "[MAIN]\n"})
+    root = tmp_path / "repo"
+    (root / ".pylintrc").symlink_to(tmp_path / "elsewhere" / "pylintrc")
+    outside = cache_module.config_digests(root)[".pylintrc"]
+    assert outside.endswith(":outside")
+    inputs = cache_module.outside_config_inputs(root)
+    assert [".pylintrc", str((tmp_path / "elsewhere" / "pylintrc").resolve())] in [
+        i[1:3] for i in inputs if i[0] == "root"
+    ]
+    (root / ".pylintrc").unlink()
+    (root / ".pylintrc").symlink_to(root / "conf" / "pylintrc")
+    inside = cache_module.config_digests(root)[".pylintrc"]
+    assert inside == outside.replace(":outside", ":conf/pylintrc")
+    assert not [i for i in cache_module.outside_config_inputs(root) if i[0] == "root"]

@@ -22,7 +22,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
@@ -178,6 +178,94 @@ def file_digests(root: Path, names: Sequence[str]) -> dict[str, str]:
     return out
 
 
+def config_digests(root: Path) -> dict[str, str]:
+    """What of the root's configuration files decides the configuration pylint uses.
+
+    Each file's blob SHA (:func:`file_digests`); for a symbolic link also where it
+    leads: the driver honours the file pylint picks only if it resolves inside the
+    repository, and names it by its resolved path (``rcfile``). A link out of the
+    repository is marked ``outside`` without its target, which lies in the run-level
+    key only (:func:`outside_config_inputs`), so per-module entries stay shareable
+    between the work tree and the worktrees under other folders.
+    """
+    digests = file_digests(root, LEARNER_TOOL_CONFIGS)
+    top: Path | None = None
+    for name in list(digests):
+        path = root / name
+        if not path.is_symlink():
+            continue
+        top = top or root.resolve()
+        try:
+            target = path.resolve()
+        except (OSError, RuntimeError):
+            digests[name] += ":unresolved"
+            continue
+        inside = target.is_relative_to(top)
+        digests[name] += f":{target.relative_to(top).as_posix() if inside else 'outside'}"
+    return digests
+
+
+PYLINT_RC_NAMES = ("pylintrc", "pylintrc.toml", ".pylintrc", ".pylintrc.toml")
+"""The names pylint looks for in the folders above a package root
+(``pylint.config.find_default_config_files``)."""
+
+
+def _described(path: Path, top: Path) -> list[str]:
+    """A configuration file pylint may find: its resolved path (relative to the repository
+    when inside it, so that part is the same wherever the repository lies) and blob SHA."""
+    try:
+        resolved = path.resolve()
+        data = resolved.read_bytes()
+    except (OSError, RuntimeError):
+        resolved, data = path, None
+    where = resolved.relative_to(top).as_posix() if resolved.is_relative_to(top) else str(resolved)
+    return [where, "unreadable" if data is None else blob_sha(data)]
+
+
+def outside_config_inputs(root: Path) -> list[list[str]]:
+    """Every file that decides the run's ``outside_config`` finding (a configuration file
+    pylint would read from outside the repository, which the driver reports and ignores).
+
+    pylint 4 (``find_default_config_files``, run in the repository with the driver's
+    empty ``HOME`` and no ``PYLINTRC``) takes the first of: a root configuration file,
+    which may be a link out of the repository; when the root holds an ``__init__.py``,
+    a ``pylintrc`` in the folders above it while they are packages; the first
+    ``pyproject.toml`` walking up from the root, stopping at a folder with a ``.git``
+    or ``.hg`` *folder* (a linked worktree has a ``.git`` *file*, so from a worktree
+    slot the walk goes on above it); ``/etc/pylintrc``. The finding names the file, so
+    each found file's resolved path and blob SHA are listed (the path relative to the
+    repository when inside it). Where the files lie changes with the repository's
+    location, so these inputs belong in the run-level and whole-run keys only.
+    """
+    top = root.resolve()
+    inputs: list[list[str]] = []
+    for name in LEARNER_TOOL_CONFIGS:
+        path = top / name
+        if path.is_symlink() and path.is_file() and not path.resolve().is_relative_to(top):
+            inputs.append(["root", name, *_described(path, top)])
+    if (top / "__init__.py").is_file():
+        folder = top
+        while (folder / "__init__.py").is_file() and folder.parent != folder:
+            folder = folder.parent
+            inputs += [
+                ["above-package", *_described(folder / rc, top)]
+                for rc in PYLINT_RC_NAMES
+                if (folder / rc).is_file()
+            ]
+    folder = top
+    while True:
+        if (folder / "pyproject.toml").is_file():
+            inputs.append(["pyproject", *_described(folder / "pyproject.toml", top)])
+            break
+        if folder.parent == folder or (folder / ".git").is_dir() or (folder / ".hg").is_dir():
+            break
+        folder = folder.parent
+    etc = Path("/etc/pylintrc")
+    if etc.is_file():
+        inputs.append(["etc", *_described(etc, top)])
+    return inputs
+
+
 def read_sources(root: Path, files: Sequence[str]) -> dict[str, bytes]:
     """Each file's bytes; unreadable files are left out (the collectors report them)."""
     data: dict[str, bytes] = {}
@@ -233,33 +321,81 @@ def cached_complexity(project: Project, cache: Cache) -> CollectorResult:
 
 # --------------------------------------------------------------------------- imports
 
+NOT_CODE_FOLDERS = frozenset({"__pycache__", "site-packages", "node_modules"})
+"""Folder names whose ``.py`` files are never first-party code; hidden folders (``.git``,
+``.venv``) and virtualenvs (any folder with a ``pyvenv.cfg``) are passed over too."""
 
-def module_name(rel: str, import_roots: Sequence[str]) -> str | None:
-    """``src/pkg/a.py`` -> ``pkg.a`` (``__init__`` names the package), given the import roots."""
+
+def has_init(root: Path, folder: str) -> bool:
+    """Whether pylint counts ``folder`` as a package when it names a file (an ``__init__.py``).
+
+    pylint's ``discover_package_path`` tests ``os.path.exists(folder/__init__.py)``.
+    """
+    return (root / folder / "__init__.py").exists()
+
+
+def pylint_root(rel: str, is_package: Callable[[str], bool]) -> str:
+    """The folder pylint puts on ``sys.path`` for ``rel`` and names it from (``.``: the root).
+
+    pylint (``discover_package_path``) walks up from the file's folder while the folder
+    is a package; the first one that is not is the file's root. The walk stops at the
+    repository root here: when the root itself holds an ``__init__.py`` pylint goes on
+    above it, but names the files from its working directory (the root, first on the
+    path it names modules by), which gives the names this root gives.
+    """
+    folder = PurePosixPath(rel).parent
+    while folder.parts and is_package(folder.as_posix()):
+        folder = folder.parent
+    return folder.as_posix()
+
+
+def module_name(rel: str, is_package: Callable[[str], bool]) -> str | None:
+    """The name pylint gives ``rel`` (``pkg/a.py`` -> ``pkg.a`` when ``pkg`` is a package).
+
+    ``is_package(folder)`` says whether a folder holds an ``__init__.py``
+    (:func:`has_init`); ``__init__`` names the package. The name is relative to the
+    file's :func:`pylint_root`: ``app/b.py`` is ``b`` when ``app`` is no package, whatever
+    folders the project imports from.
+    """
     path = PurePosixPath(rel)
-    for root in sorted(import_roots, key=len, reverse=True):
-        parts = path.parts
-        if root not in ("", "."):
-            root_parts = PurePosixPath(root).parts
-            if parts[: len(root_parts)] != root_parts:
-                continue
-            parts = parts[len(root_parts) :]
-        if not parts or not parts[-1].endswith(".py"):
-            return None
-        names = [*parts[:-1], parts[-1][:-3]]
-        if names[-1] == "__init__":
-            names = names[:-1]
-        return ".".join(names) if names else None
-    return None
+    if path.suffix != ".py":
+        return None
+    root = PurePosixPath(pylint_root(rel, is_package))
+    names = [*path.parent.parts[len(root.parts) :], path.stem]
+    if names[-1] == "__init__":
+        names = names[:-1]
+    return ".".join(names) if names else None
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+"""The fields that hold statements (``handlers``: ``except`` clauses, ``cases``: ``match``)."""
+
+
+def _statements(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every statement of ``tree``, at any depth; expressions are not entered.
+
+    An import is a statement, so this finds all of them while visiting a small part of
+    the nodes :func:`ast.walk` visits (parsing and walking are most of what computing
+    the import graph costs).
+    """
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for field in _BLOCKS:
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                stack.extend(block)
 
 
 def imported_names(source: bytes, module: str, is_package: bool) -> set[str]:
     """Absolute module names a file imports (relative imports resolved); parsed, never run.
 
-    ``from a import b`` yields both ``a`` and ``a.b`` (``b`` may be a submodule); the
-    caller keeps the names that are first-party modules. Imports anywhere in the file
-    count (inside functions and ``if TYPE_CHECKING:`` too: astroid follows them). A file
-    that does not parse imports nothing.
+    ``import a.b.c`` binds ``a`` and astroid resolves ``a.X`` in ``a/__init__.py``, so
+    it yields ``a``, ``a.b`` and ``a.b.c``. ``from a import b`` yields both ``a`` and
+    ``a.b`` (``b`` may be a submodule); the caller keeps the names that are modules.
+    Imports anywhere in the file count (inside functions and ``if TYPE_CHECKING:`` too:
+    astroid follows them). A file that does not parse imports nothing.
     """
     try:
         tree = ast.parse(source)
@@ -267,9 +403,11 @@ def imported_names(source: bytes, module: str, is_package: bool) -> set[str]:
         return set()
     package = module if is_package else module.rpartition(".")[0]
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _statements(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
+            for alias in node.names:
+                parts = alias.name.split(".")
+                names.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
@@ -279,45 +417,162 @@ def imported_names(source: bytes, module: str, is_package: bool) -> set[str]:
                 base = ".".join([*anchor, *([base] if base else [])])
             if base:
                 names.add(base)
-            names.update(f"{base}.{alias.name}" if base else alias.name for alias in node.names)
+            names.update(
+                f"{base}.{alias.name}" if base else alias.name
+                for alias in node.names
+                if alias.name != "*"
+            )
     return names
 
 
-def first_party_imports(
-    sources: Mapping[str, bytes], import_roots: Sequence[str]
-) -> dict[str, set[str]]:
-    """For each source file, the source files it depends on transitively (itself included).
+class ProjectTree:
+    """The files imports may resolve to: the graded sources, then the rest of the tree.
 
-    What astroid reads when it resolves an import: ``from a.b import c`` locates
-    ``a/b.py`` by walking the package folders and parses ``a/b.py`` (and ``a/b/c.py`` when
-    ``c`` is a submodule); it does not parse ``a/__init__.py`` unless the code imports
-    ``a`` itself (``import a``, ``from a import x``), which adds it as a dependency like
-    any other module. Python *runs* parent packages on import; pylint never runs code, so
-    their text matters only when named. Only first-party files (the graded sources) are
-    followed; third-party code is covered by the environment stamp.
+    Each path is looked at once per grade and only when an import names it, so a grade
+    costs a few ``stat`` calls per imported name, never a walk of the tree. A file
+    outside the graded sources is found only if it is a regular file inside the
+    repository, not under a folder that cannot hold first-party code
+    (:data:`NOT_CODE_FOLDERS`, hidden folders, virtualenvs).
     """
-    by_module: dict[str, str] = {}
-    names: dict[str, str] = {}
-    for rel in sources:
-        name = module_name(rel, import_roots)
-        if name:
-            by_module[name] = rel
-            names[rel] = name
-    direct: dict[str, set[str]] = {}
-    for rel, data in sources.items():
-        name = names.get(rel, "")
-        deps: set[str] = set()
-        for imported in imported_names(data, name, rel.endswith("__init__.py")):
-            parts = imported.split(".")
-            # The longest prefix that is a module: ``import a.b.c`` where ``c`` is a
-            # function in ``a/b.py`` depends on ``a/b.py``.
+
+    def __init__(self, root: Path, sources: Mapping[str, bytes]) -> None:
+        self.root = root
+        self.sources = sources
+        self._top: Path | None = None
+        self._packages: dict[str, bool] = {}
+        self._code_folders: dict[str, bool] = {}
+        self._files: dict[str, bytes | None] = {}
+
+    def is_package(self, folder: str) -> bool:
+        """:func:`has_init`, remembered; a graded ``__init__.py`` counts without a look."""
+        if folder not in self._packages:
+            graded = f"{folder}/__init__.py" in self.sources
+            self._packages[folder] = graded or has_init(self.root, folder)
+        return self._packages[folder]
+
+    def _code_folder(self, folder: PurePosixPath) -> bool:
+        if not folder.parts:
+            return True
+        key = folder.as_posix()
+        if key not in self._code_folders:
+            name = folder.name
+            self._code_folders[key] = (
+                self._code_folder(folder.parent)
+                and not name.startswith(".")
+                and name not in NOT_CODE_FOLDERS
+                and not (self.root / key / "pyvenv.cfg").exists()
+            )
+        return self._code_folders[key]
+
+    def read(self, rel: str) -> bytes | None:
+        """The bytes of ``rel`` if it is a file imports can reach, else ``None``."""
+        if rel in self.sources:
+            return self.sources[rel]
+        if rel not in self._files:
+            self._files[rel] = self._read_other(rel)
+        return self._files[rel]
+
+    def _read_other(self, rel: str) -> bytes | None:
+        path = PurePosixPath(rel)
+        if ".." in path.parts or not self._code_folder(path.parent):
+            return None
+        full = self.root / rel
+        try:
+            if not full.is_file():
+                return None
+            if self._top is None:
+                self._top = self.root.resolve()
+            if not full.resolve().is_relative_to(self._top):
+                return None
+            return full.read_bytes()
+        except OSError:
+            return None
+
+
+@dataclass(frozen=True, slots=True)
+class Dependencies:
+    """What astroid may read while it lints each graded file (:func:`first_party_imports`)."""
+
+    closure: Mapping[str, frozenset[str]]
+    """Graded file -> every project file it depends on, transitively (itself included)."""
+    others: Mapping[str, bytes]
+    """Files reached from the graded ones that are not graded (excluded, tests, any other
+    ``.py`` in the tree), with their bytes."""
+
+
+def _candidates(name: str, roots: Sequence[str]) -> list[str]:
+    """Where a module of that name lives under each root: ``a/b.py`` or ``a/b/__init__.py``."""
+    parts = name.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return []
+    out: list[str] = []
+    for root in roots:
+        base = PurePosixPath(root, *parts).as_posix()
+        out += [f"{base}.py", f"{base}/__init__.py"]
+    return out
+
+
+def first_party_imports(
+    root: Path, sources: Mapping[str, bytes], import_roots: Sequence[str] = ()
+) -> Dependencies:
+    """For each graded file, the project files it depends on transitively (itself included).
+
+    What astroid reads when it resolves an import: it looks the name up on ``sys.path``,
+    which pylint starts with every graded file's :func:`pylint_root`; ``from a.b import
+    c`` locates ``a/b.py`` by walking the package folders and parses ``a/b.py`` (and
+    ``a/b/c.py`` when ``c`` is a submodule); it does not parse ``a/__init__.py`` unless
+    the code imports ``a`` itself (``import a``, ``import a.b``, ``from a import x``),
+    which adds it as a dependency like any other module. Python *runs* parent packages
+    on import; pylint never runs code, so their text matters only when named.
+
+    A name is looked for under every root (graded files' roots, then ``import_roots``),
+    as ``root/a/b.py`` and ``root/a/b/__init__.py``: every file found is a dependency
+    (more than astroid picks when two roots hold the name: a dependency too many costs
+    a reuse, never a wrong result). A found file that is not graded is read and its own
+    imports followed in turn; third-party code is covered by the environment stamp.
+    """
+    tree = ProjectTree(root, sources)
+    roots = list(dict.fromkeys(pylint_root(rel, tree.is_package) for rel in sources))
+    roots += [PurePosixPath(r).as_posix() for r in import_roots if r not in roots]
+    roots = list(dict.fromkeys(roots))
+    resolved: dict[str, list[str]] = {}
+
+    def resolve(name: str) -> list[str]:
+        # The longest prefix that is a module: ``import a.b.c`` where ``c`` is a
+        # function in ``a/b.py`` depends on ``a/b.py``.
+        if name not in resolved:
+            parts = name.split(".")
+            found: list[str] = []
             for i in range(len(parts), 0, -1):
-                target = by_module.get(".".join(parts[:i]))
-                if target is not None:
-                    deps.add(target)
+                found = [
+                    c for c in _candidates(".".join(parts[:i]), roots) if tree.read(c) is not None
+                ]
+                if found:
                     break
+            resolved[name] = found
+        return resolved[name]
+
+    direct: dict[str, set[str]] = {}
+    others: dict[str, bytes] = {}
+    pending = list(sources)
+    while pending:
+        rel = pending.pop()
+        data = tree.read(rel)
+        if rel in direct or data is None:
+            continue
+        name = module_name(rel, tree.is_package) or ""
+        deps = {
+            dep
+            for imported in imported_names(data, name, rel.endswith("__init__.py"))
+            for dep in resolve(imported)
+        }
+        deps.discard(rel)
         direct[rel] = deps
-    closure: dict[str, set[str]] = {}
+        for dep in deps:
+            if dep not in sources and dep not in direct:
+                others[dep] = tree.read(dep) or b""
+                pending.append(dep)
+    closure: dict[str, frozenset[str]] = {}
     for rel in sources:
         seen = {rel}
         stack = [rel]
@@ -326,8 +581,8 @@ def first_party_imports(
                 if dep not in seen:
                     seen.add(dep)
                     stack.append(dep)
-        closure[rel] = seen
-    return closure
+        closure[rel] = frozenset(seen)
+    return Dependencies(closure=closure, others=others)
 
 
 # --------------------------------------------------------------------------- pylint
@@ -336,9 +591,11 @@ CROSS_SYMBOLS = frozenset({"duplicate-code", "cyclic-import"})
 """Messages pylint computes over all linted modules at the end of a run (``close()``) and
 attributes to whichever module came last: they belong to the set of files, not to one."""
 
-LINT_FORMAT = 2
-"""Version of the pylint entries' layout (2: modules carry their import edges, line
-sets are stored apart); part of every key, so older entries are never misread."""
+LINT_FORMAT = 3
+"""Version of the pylint entries' layout and keying (2: modules carry their import
+edges, line sets are stored apart; 3: imports resolve by pylint's module names and
+reach files that are not graded); part of every key, so older entries are never
+misread."""
 
 
 def package_dirs(root: Path, files: Sequence[str]) -> list[str]:
@@ -369,16 +626,17 @@ def lint_keys(project: Project, settings: Settings, sources: Mapping[str, bytes]
     """The keys of one project's pylint results, and why each input is in them.
 
     Common to all but the line sets: the learner's pylint configuration (blob SHAs of
-    every root file pylint may read it from), the environment stamps of our interpreter
-    (pylint runs there) and of the learner's (their packages are what imports resolve
-    to), the pylint, astroid and practicegrade versions, :data:`LINT_FORMAT`, and the
-    package folders (:func:`package_dirs`: they decide module names).
+    every root file pylint may read it from, :func:`config_digests`), the environment
+    stamps of our interpreter (pylint runs there) and of the learner's (their packages
+    are what imports resolve to), the pylint, astroid and practicegrade versions,
+    :data:`LINT_FORMAT`, and the package folders (:func:`package_dirs`: they decide
+    module names).
 
-    * per module (messages, statements, import-graph edges): its path and the blob SHAs
-      of itself and of every first-party module it imports, transitively
-      (:func:`first_party_imports`): astroid infers into imported modules, so a change
-      there can change a message here, and resolves imports through them, which is
-      what the ``cyclic-import`` edges are made of;
+    * per module (messages, statements, import-graph edges): its path and the paths and
+      blob SHAs of itself and of every project file it imports, transitively, graded or
+      not (:func:`first_party_imports`): astroid infers into imported modules, so a
+      change there can change a message here, and resolves imports through them, which
+      is what the ``cyclic-import`` edges are made of;
     * per module's similarity line sets (``duplicate-code``): its blob SHA, the
       configuration files, our interpreter and the versions only. The similarity
       checker strips the file's own lines by the similarity options and the file's own
@@ -388,15 +646,19 @@ def lint_keys(project: Project, settings: Settings, sources: Mapping[str, bytes]
     * cross-module (:data:`CROSS_SYMBOLS`): every file's path, module key and line-set
       key, in lint order: the end-of-run checks see exactly those inputs, and the last
       file owns their messages;
-    * run-level (configuration findings, tool versions): the common part only;
+    * run-level (configuration findings, tool versions): the common part and the
+      configuration files pylint would find outside the repository
+      (:func:`outside_config_inputs`: the only input that depends on where the
+      repository lies, so it is kept out of every other part);
     * whole run (the finished collector result, for the no-change fast path): every
-      file, and whether pylint shares the work between processes (results are the same
-      either way; the flag keeps the two schedules' entries apart).
+      file, the files reached that are not graded, the outside configuration, and
+      whether pylint shares the work between processes (results are the same either
+      way; the flag keeps the two schedules' entries apart).
     """
     from practicegrade import __version__  # noqa: PLC0415
 
     blobs = {rel: blob_sha(data) for rel, data in sources.items()}
-    configs = file_digests(project.root, LEARNER_TOOL_CONFIGS)
+    configs = config_digests(project.root)
     ours = environment_stamp(sys.executable)
     versions = (dist_version("pylint"), dist_version("astroid"), __version__, LINT_FORMAT)
     common = (
@@ -407,22 +669,25 @@ def lint_keys(project: Project, settings: Settings, sources: Mapping[str, bytes]
         package_dirs(project.root, project.source_files),
     )
     listing = [(rel, blobs.get(rel, "")) for rel in project.source_files]
-    closure = first_party_imports(sources, project.import_roots)
+    dependencies = first_party_imports(project.root, sources, project.import_roots)
+    blobs.update((rel, blob_sha(data)) for rel, data in dependencies.others.items())
+    others = sorted((rel, blobs[rel]) for rel in dependencies.others)
     modules = {
         rel: make_key("pylint-module", rel, sorted((d, blobs.get(d, "")) for d in deps), common)
-        for rel, deps in closure.items()
+        for rel, deps in dependencies.closure.items()
     }
     lines = {
         rel: make_key("pylint-lines", blobs.get(rel, ""), configs, ours, versions)
         for rel in project.source_files
     }
     cross = [(rel, modules.get(rel, ""), lines[rel]) for rel in project.source_files]
+    outside = outside_config_inputs(project.root)
     return LintKeys(
-        whole=make_key("pylint-all", listing, common, settings.jobs > 1),
+        whole=make_key("pylint-all", listing, others, common, outside, settings.jobs > 1),
         modules=modules,
         lines=lines,
         cross=make_key("pylint-cross", cross, common),
-        run=make_key("pylint-run", common),
+        run=make_key("pylint-run", common, outside),
     )
 
 
@@ -566,11 +831,15 @@ def assemble_document(
 
 
 def same_document(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    """Whether two driver documents say the same, messages compared in any order."""
+    """Whether two driver documents say the same, messages compared in any order.
 
-    def canonical(doc: Mapping[str, Any]) -> str:
+    Values compare as Python values, not as JSON text: pylint's score is the integer
+    ``0`` when the formula goes below zero, where the assembled document has ``0.0``.
+    """
+
+    def canonical(doc: Mapping[str, Any]) -> dict[str, Any]:
         messages = sorted(json.dumps(m, sort_keys=True) for m in doc.get("messages", ()))
-        return json.dumps({**doc, "messages": messages}, sort_keys=True)
+        return {**doc, "messages": messages}
 
     return canonical(a) == canonical(b)
 
