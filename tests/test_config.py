@@ -556,3 +556,27 @@ def test_config_types_are_frozen() -> None:
     comp = Competency("a", "A")
     with pytest.raises(AttributeError):
         comp.id = "b"  # type: ignore[misc]
+
+
+def _with_lines(data: object) -> object:
+    """``data`` with the line numbers the loaders record, for an exact comparison."""
+    from practicegrade.configsource import YList, YMap  # noqa: PLC0415
+
+    if isinstance(data, YMap):
+        return (
+            "map",
+            data.line,
+            dict(data.key_lines),
+            {k: _with_lines(v) for k, v in data.items()},
+        )
+    if isinstance(data, YList):
+        return ("list", data.line, list(data.item_lines), [_with_lines(v) for v in data])
+    return (type(data).__name__, data)
+
+
+def test_built_in_roles_parse_the_same_in_c_as_in_python() -> None:
+    from practicegrade.configsource import parse_trusted_yaml, parse_yaml  # noqa: PLC0415
+
+    for name in module.role_names():
+        text = module.role_source(name)
+        assert _with_lines(parse_trusted_yaml(text, name)) == _with_lines(parse_yaml(text, name))

@@ -55,6 +55,7 @@ from typing import Any
 
 from practicegrade import gitrepo
 from practicegrade.errors import GitError
+from practicegrade.paths import cache_home, private_folder
 
 SLOTS = 2
 """One for the graded commit and one for its base, which a grade may hold at once."""
@@ -72,13 +73,6 @@ class Checkout:
     pycache: Path | None = None
     """For a slot, the private ``PYTHONPYCACHEPREFIX`` its bytecode is kept in for the
     next grade; ``None`` for a temporary worktree (no bytecode written at all)."""
-
-
-def cache_home() -> Path:
-    """``$XDG_CACHE_HOME/practicegrade`` (``~/.cache/practicegrade`` by default)."""
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
-    return base / "practicegrade"
 
 
 def common_dir(repo: Path) -> Path | None:
@@ -100,11 +94,10 @@ def slots_folder(repo: Path) -> Path | None:
     if common is None:
         return None
     ident = hashlib.sha256(str(common).encode()).hexdigest()[:16]
-    folder = cache_home() / "worktrees" / ident
+    folder = private_folder(cache_home() / "worktrees" / ident)
+    if folder is None:
+        return None
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if folder.is_symlink() or folder.lstat().st_uid != os.getuid():
-            return None
         owner = folder / OWNER_FILE
         if not owner.is_file():
             owner.write_text(str(common), encoding="utf-8")

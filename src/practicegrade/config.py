@@ -52,7 +52,13 @@ from practicegrade.configfields import (
     show,
     warn_unknown_keys,
 )
-from practicegrade.configsource import MAX_CONFIG_BYTES, parse_pyproject, parse_yaml, read_text
+from practicegrade.configsource import (
+    MAX_CONFIG_BYTES,
+    parse_pyproject,
+    parse_trusted_yaml,
+    parse_yaml,
+    read_text,
+)
 from practicegrade.errors import ConfigError
 from practicegrade.metrics import METRICS, MetricInfo, bench_name, metric_info
 from practicegrade.roles import render_starter, role_names, role_source
@@ -640,7 +646,7 @@ def _builtin(name: str) -> Config:
     """A built-in role, validated once per process (roles never change while it runs)."""
     if name not in _ROLE_CACHE:
         shown = f"practicegrade/roles/{name}.yml"
-        raw = parse_yaml(role_source(name), shown)
+        raw = parse_trusted_yaml(role_source(name), shown)
         config = _build(raw, Context(shown), path=None, is_role=True)
         _ROLE_CACHE[name] = dataclasses.replace(config, role=name)
     return _ROLE_CACHE[name]
@@ -648,7 +654,7 @@ def _builtin(name: str) -> Config:
 
 def _summary(name: str) -> str:
     """A role's one-line ``summary:``, for ``practicegrade roles`` and the starter file."""
-    raw = parse_yaml(role_source(name), name)
+    raw = parse_trusted_yaml(role_source(name), name)
     summary = raw.get("summary") if isinstance(raw, Mapping) else None
     return summary.strip() if isinstance(summary, str) else ""
 

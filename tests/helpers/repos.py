@@ -112,7 +112,7 @@ def extra_worktrees(repo: Path) -> list[Path]:
     Slots (:mod:`practicegrade.checkout`) stay registered between grades by design; any
     other extra worktree is a temporary one somebody failed to remove.
     """
-    from practicegrade.checkout import cache_home  # noqa: PLC0415
+    from practicegrade.paths import cache_home  # noqa: PLC0415
 
     slots = (cache_home() / "worktrees").resolve()
     trees = [

@@ -511,10 +511,36 @@ def _context(report: Report, history: Sequence[HistoryLike]) -> dict[str, Any]:
     }
 
 
+class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's compiled-template cache, where a full or vanished folder only costs time."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, ValueError, EOFError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            return
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiling the dashboard template took a fifth of a grade that came from the cache;
+    the compiled form is kept in the user's cache folder (0700) for the next run."""
+    from practicegrade.paths import cache_home, private_folder  # noqa: PLC0415
+
+    folder = private_folder(cache_home() / "templates")
+    return _QuietBytecodeCache(str(folder)) if folder is not None else None
+
+
 @cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.PackageLoader("practicegrade.render", "templates"),
+        bytecode_cache=_bytecode_cache(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
