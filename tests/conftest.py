@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from practicegrade.grade import CI_VARIABLES
+
 
 @pytest.fixture(autouse=True)
 def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,14 +43,6 @@ def hermetic_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
         "XDG_CACHE_HOME",  # worktree slots go under the test's HOME
         "PRACTICEGRADE_NO_CACHE",
         # A CI grade trusts no note, cache or slot; tests that want one set these.
-        "CI",
-        "GITHUB_ACTIONS",
-        "GITLAB_CI",
-        "TF_BUILD",
-        "JENKINS_URL",
-        "TEAMCITY_VERSION",
-        "BUILDKITE",
-        "CIRCLECI",
-        "BITBUCKET_BUILD_NUMBER",
+        *CI_VARIABLES,
     ):
         monkeypatch.delenv(key, raising=False)
