@@ -152,7 +152,9 @@ def test_index_flags_a_test_set_do_not_keep_its_edits(repo: Path) -> None:
 
 
 def test_busy_slots_fall_back_to_a_temporary_worktree(repo: Path) -> None:
-    folder = co.slots_folder(repo)
+    common = co.common_dir(repo)
+    assert common is not None
+    folder = co.slots_folder(common)
     assert folder is not None
     held = []
     for number in range(co.SLOTS):
@@ -242,7 +244,9 @@ def test_a_relative_gitdir_is_understood(repo: Path) -> None:
     marker = slot / ".git"
     admin = Path(marker.read_text().split(": ", 1)[1].strip())
     marker.write_text(f"gitdir: {os.path.relpath(admin, slot)}\n")  # git >= 2.48 may write this
-    assert co.belongs_to(slot, repo)
+    common = co.common_dir(repo)
+    assert common is not None
+    assert co.belongs_to(slot, common)
 
 
 def test_slots_of_a_deleted_repository_are_removed_unless_in_use(tmp_path: Path) -> None:

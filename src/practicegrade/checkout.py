@@ -84,15 +84,13 @@ def common_dir(repo: Path) -> Path | None:
     return (repo / out).resolve()  # ``out`` may be relative to ``repo``
 
 
-def slots_folder(repo: Path) -> Path | None:
-    """This repository's private slot folder (created 0700, resolved), or ``None``.
+def slots_folder(common: Path) -> Path | None:
+    """The private slot folder of the repository whose common git dir is ``common``
+    (created 0700, resolved), or ``None``.
 
     Resolved, so that the paths the learner's interpreter sees (and files its bytecode
     under) are the ones :func:`purge_bytecode` computes.
     """
-    common = common_dir(repo)
-    if common is None:
-        return None
     ident = hashlib.sha256(str(common).encode()).hexdigest()[:16]
     folder = private_folder(cache_home() / "worktrees" / ident)
     if folder is None:
@@ -109,16 +107,19 @@ def slots_folder(repo: Path) -> Path | None:
 @contextmanager
 def checkout(repo: Path, commit: str, *, reuse: bool = True) -> Iterator[Checkout]:
     """``commit`` checked out in a free slot (``reuse``), else in a temporary worktree."""
-    folder = slots_folder(repo) if reuse and not os.environ.get("PRACTICEGRADE_NO_CACHE") else None
+    wanted = reuse and not os.environ.get("PRACTICEGRADE_NO_CACHE")
+    common = common_dir(repo) if wanted else None
+    folder = slots_folder(common) if common is not None else None
     for number in range(SLOTS if folder is not None else 0):
-        assert folder is not None
+        assert folder is not None and common is not None
         lock = _try_lock(folder / f"slot-{number}.lock")
         if lock is None:
             continue
         try:
             slot = folder / f"slot-{number}"
             pycache = folder / f"pycache-{number}"
-            if _move(repo, slot, pycache, commit) or _create(repo, slot, pycache, commit):
+            moved = _move(slot, common, pycache, commit)
+            if moved or _create(repo, slot, pycache, commit):
                 yield Checkout(root=slot, pycache=pycache)
                 return
         finally:
@@ -148,19 +149,19 @@ def _hooks_off(slot: Path) -> tuple[str, ...]:
     return ("-c", f"core.hooksPath={empty}")
 
 
-def belongs_to(slot: Path, repo: Path) -> bool:
-    """Whether ``slot`` is a linked worktree of ``repo`` that git itself registered there.
+def belongs_to(slot: Path, common: Path) -> bool:
+    """Whether ``slot`` is a linked worktree that git itself registered in the repository
+    whose common git dir is ``common``.
 
     The last grade ran the learner's code in the slot. Its ``.git`` file names the
-    worktree's admin folder; that folder must be in ``repo``'s ``worktrees/``, and its
+    worktree's admin folder; that folder must be in ``common``'s ``worktrees/``, and its
     ``gitdir`` file must point back at this slot: a ``.git`` file rewritten to name
     another repository, or another worktree of this one (the user's), must not make us
     check out (``--force``) into that.
     """
     marker = slot / ".git"
-    common = common_dir(repo)
     try:
-        if slot.is_symlink() or marker.is_symlink() or not marker.is_file() or common is None:
+        if slot.is_symlink() or marker.is_symlink() or not marker.is_file():
             return False
         text = marker.read_text(encoding="utf-8").strip()
         if not text.startswith("gitdir: "):
@@ -174,15 +175,13 @@ def belongs_to(slot: Path, repo: Path) -> bool:
         return False
 
 
-def _move(repo: Path, slot: Path, pycache: Path, commit: str) -> bool:
-    """Move an existing slot to ``commit`` and clean it; ``False`` if it cannot be reused."""
-    if not belongs_to(slot, repo) or (slot / ".gitmodules").exists():
-        return False
-    old = gitrepo.git(slot, "rev-parse", "--verify", "-q", "HEAD^{commit}")
-    if old.returncode != 0:
+def _move(slot: Path, common: Path, pycache: Path, commit: str) -> bool:
+    """Move an existing slot to ``commit`` and clean it; ``False`` if it cannot be reused
+    (a slot whose HEAD is no commit fails the ``.gitattributes`` comparison too)."""
+    if not belongs_to(slot, common) or (slot / ".gitmodules").exists():
         return False
     attributes = gitrepo.git(
-        repo, "diff", "--quiet", old.stdout.strip(), commit, "--", ":(glob)**/.gitattributes"
+        slot, "diff", "--quiet", "HEAD", commit, "--", ":(glob)**/.gitattributes"
     )
     if attributes.returncode != 0:
         return False

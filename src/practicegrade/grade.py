@@ -110,6 +110,14 @@ class GradeRequest:
     write_note: bool = True
     """Append this grade to the commit's git note (never done for a dirty work tree)."""
 
+    @property
+    def trusts_local_state(self) -> bool:
+        """Whether earlier local results may stand in for measuring: git notes, the cache,
+        a reused worktree. Never in CI, where what a mentor sees must be measured, and the
+        learner's code (the head's tests run before the base is graded) or notes could
+        have left anything behind."""
+        return self.origin != "ci"
+
 
 CI_VARIABLES = (
     "CI",
@@ -464,7 +472,7 @@ def open_target(request: GradeRequest, root: Path, in_git: bool) -> Iterator[Tar
     if not in_git:
         raise UsageError("--rev needs a git repository", hint="drop --rev to grade the folder")
     commit = gitrepo.resolve_commit(root, request.rev)
-    with checkout(root, commit, reuse=request.origin != "ci") as checked_out:
+    with checkout(root, commit, reuse=request.trusts_local_state) as checked_out:
         yield Target(
             root=checked_out.root,
             commit=commit,
@@ -540,12 +548,14 @@ def grade_base(
     hit = _load(cache, key)
     if hit is not None and not need_folder:
         return BaseSide(choice=choice, tree=tree, measured=hit, folder=None)
-    checked_out = stack.enter_context(checkout(repo, choice.commit, reuse=request.origin != "ci"))
+    checked_out = stack.enter_context(
+        checkout(repo, choice.commit, reuse=request.trusts_local_state)
+    )
     folder = checked_out.root
     if hit is not None:
         return BaseSide(choice=choice, tree=tree, measured=hit, folder=folder)
     project = _discover(folder, config, request)
-    trust_note = request.run_tests and request.origin != "ci"
+    trust_note = request.run_tests and request.trusts_local_state
     note_tests = _note_test_metrics(repo, choice.commit, tree, keys) if trust_note else None
     measured = measure_side(
         project,
@@ -727,13 +737,12 @@ def _scratch() -> Iterator[str]:
 
 
 def open_cache(repo: Path | None, request: GradeRequest) -> Cache:
-    """The cache under the git dir, or a disabled one (no git, turned off, or CI).
-
-    A CI grade measures everything: the base is graded after the head's tests ran, and
-    the learner's code could have written anything under the git dir by then.
-    """
+    """The cache under the git dir, or a disabled one (no git, turned off, or a grade that
+    trusts no local state: :attr:`GradeRequest.trusts_local_state`)."""
     off = (
-        not request.use_cache or request.origin == "ci" or os.environ.get("PRACTICEGRADE_NO_CACHE")
+        not request.use_cache
+        or not request.trusts_local_state
+        or os.environ.get("PRACTICEGRADE_NO_CACHE")
     )
     if repo is None or off:
         return Cache(None)
