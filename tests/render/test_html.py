@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -249,3 +250,40 @@ def test_never_raises_and_stays_ours(strings: tuple[str, ...], values: list[floa
         for i, (s, v) in enumerate(zip(strings * 6, values, strict=False))
     ]
     check_page(render_dashboard(r, hist))
+
+
+def _fresh_environment(folder: str) -> object:
+    from practicegrade.render import html  # noqa: PLC0415
+
+    return html.jinja2.Environment(
+        loader=html.jinja2.PackageLoader("practicegrade.render", "templates"),
+        autoescape=True,
+        undefined=html.jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        bytecode_cache=html._QuietBytecodeCache(folder),
+    )
+
+
+def test_the_compiled_template_cache_is_used_and_a_missing_folder_only_costs_time(
+    tmp_path: Path,
+) -> None:
+    from practicegrade.render import html  # noqa: PLC0415
+
+    report = reports.passing()
+    expected = render_dashboard(report)
+    context = html._context(report, ())
+    gone = tmp_path / "gone"  # never created: loading and storing both fail
+    page = _fresh_environment(str(gone)).get_template("dashboard.html.j2")  # type: ignore[attr-defined]
+    assert page.render(**context) == expected
+    assert not gone.exists()
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    _fresh_environment(str(kept)).get_template("dashboard.html.j2")  # type: ignore[attr-defined]
+    (stored,) = kept.iterdir()
+    again = _fresh_environment(str(kept)).get_template("dashboard.html.j2")  # type: ignore[attr-defined]
+    assert again.render(**context) == expected
+    stored.write_bytes(b"not jinja bytecode")  # a corrupt entry is recompiled
+    third = _fresh_environment(str(kept)).get_template("dashboard.html.j2")  # type: ignore[attr-defined]
+    assert third.render(**context) == expected
