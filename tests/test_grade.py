@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from practicegrade import cli, gitrepo
 from practicegrade.errors import GitError
-from practicegrade.grade import GradeRequest, grade
+from practicegrade.grade import GradeRequest, grade, running_in_ci
 from practicegrade.history import read_note
 from practicegrade.model import Report
 from practicegrade.serialize import dumps, from_jsonable
@@ -434,3 +434,21 @@ def test_skipped_tests_never_fail_a_gate(tmp_path: Path) -> None:
     outcome = grade(request(root, base="none", run_tests=False, use_cache=False))
     assert outcome.exit_code == 0
     assert not [f for f in outcome.report.feedback if f.category == "blocker"]
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, False),
+        ({"CI": "true"}, True),
+        ({"CI": "false"}, False),
+        ({"CI": "0"}, False),
+        ({"GITHUB_ACTIONS": "true"}, True),
+        ({"TF_BUILD": "True"}, True),
+        ({"JENKINS_URL": "https://ci.example.invalid/"}, True),
+        ({"GITLAB_CI": ""}, False),
+    ],
+)
+def test_ci_is_recognised_by_its_services_variables(env: dict[str, str], expected: bool) -> None:
+    assert running_in_ci(env) is expected
+    assert GradeRequest(path=Path("."), now=NOW, origin="ci").trusts_local_state is False
