@@ -380,3 +380,17 @@ def test_young_collections_only_while_pylint_runs_then_the_old_thresholds() -> N
         assert gc.get_threshold() == GC_THRESHOLDS
         assert gc.isenabled()
     assert gc.get_threshold() == before
+
+
+def test_what_the_run_built_is_frozen_so_the_old_thresholds_never_walk_it() -> None:
+    kept = []
+    try:
+        with young_collections_only():
+            kept = [[i] for i in range(20_000)]
+            gc.collect(0)  # the lists survive a young collection, as pylint's heap does
+        young = {id(o) for o in gc.get_objects(generation=1)}
+        old = {id(o) for o in gc.get_objects(generation=2)}
+        assert not any(id(o) in young or id(o) in old for o in kept)
+        assert gc.get_freeze_count() >= len(kept)
+    finally:
+        gc.unfreeze()
