@@ -72,7 +72,9 @@ def git(repo: Path, *args: str) -> str:
 
 def timed(argv: Sequence[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
     started = time.perf_counter()
-    done = subprocess.run(list(argv), cwd=cwd, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        list(argv), cwd=cwd, env=bench_grade.tool_env(), capture_output=True, text=True, check=False
+    )
     return time.perf_counter() - started, done
 
 

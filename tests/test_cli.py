@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
 
+from practicegrade import proc
 from practicegrade.cli import error_boundary, main
 from practicegrade.errors import ConfigError
-from tests.helpers.repos import SAMPLE_PROJECT, write_files
+from practicegrade.lintproc import WarmDriver
+from tests.helpers.repos import SAMPLE_PROJECT, commit_all, init_repo, write_files
 
 
 def _command(exc: BaseException) -> click.Command:
@@ -77,6 +80,48 @@ def test_grade_a_plain_folder_that_is_not_a_git_repo(tmp_path: Path) -> None:
     assert report["repo"]["commit"] is None
     assert report["metrics"]["tests.passed"] == 3
     assert (tmp_path / ".practicegrade" / "out" / "report.json").is_file()
+
+
+def test_a_hook_grade_lints_with_a_warm_driver_and_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    write_files(repo, SAMPLE_PROJECT)
+    init_repo(repo)
+    commit_all(repo, "sample")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    taken: list[bool] = []
+    take = WarmDriver.take
+
+    def spy(self: WarmDriver) -> proc.Started | None:
+        started = take(self)
+        taken.append(started is not None)
+        return started
+
+    monkeypatch.setattr(WarmDriver, "take", spy)
+    reports = []
+    # take() answers the first caller only: the lint run, then close() finds it gone.
+    # A whole-grade cache hit runs no pylint: only close() takes it, to stop it.
+    runs = [
+        ("hook", "1", [True, False]),  # no cache: the warm driver lints
+        ("hook", "", [True, False]),  # nothing cached yet: it lints, and fills the cache
+        ("hook", "", [True]),  # cache hit: stopped unused
+        ("local", "1", []),  # no warm driver: a cold one lints
+    ]
+    for source, no_cache, expected in runs:
+        monkeypatch.setenv("PRACTICEGRADE_NO_CACHE", no_cache)
+        taken.clear()
+        args = ["grade", str(repo), "--rev", "HEAD", "--base", "none", "--no-bench"]
+        result = CliRunner().invoke(main, [*args, "--no-tests", "--json", "--source", source])
+        assert result.exit_code == 0, result.output
+        reports.append(json.loads(result.stdout))
+        assert taken == expected, source
+        assert not proc._LIVE_GROUPS
+        assert not list(temp.glob("practicegrade-pylint-*"))
+    lint = [{k: v for k, v in r["metrics"].items() if k.startswith("lint.")} for r in reports]
+    assert lint[0] == lint[1] == lint[2] == lint[3] and "lint.score" in lint[0]
 
 
 def test_grade_a_folder_without_python_is_a_clear_usage_error(tmp_path: Path) -> None:

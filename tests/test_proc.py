@@ -108,6 +108,42 @@ def test_stdin_is_fed() -> None:
     assert done.stdout.strip() == "ABC"
 
 
+def test_a_started_child_gets_its_input_later_and_its_timeout_starts_then() -> None:
+    started = proc.start([PY, "-c", "import sys; print(sys.stdin.read().upper())"])
+    time.sleep(1.2)  # longer than the timeout below: the wait before finish() is not counted
+    done = started.finish(b"job", timeout=1.0)
+    assert (done.returncode, done.stdout.strip(), done.timed_out) == (0, "JOB", False)
+    assert started.pid not in proc._LIVE_GROUPS
+
+
+def test_a_started_child_still_times_out_on_its_job() -> None:
+    started = proc.start([PY, "-c", "import sys, time; sys.stdin.read(); time.sleep(60)"])
+    begun = time.monotonic()
+    done = started.finish(b"", timeout=0.5, kill_grace_s=0.5)
+    assert done.timed_out and time.monotonic() - begun < 10
+
+
+def test_cancel_stops_a_started_child_and_its_group(tmp_path) -> None:
+    pid_file = tmp_path / "grandchild"
+    code = (
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen(['sleep', '60'])\n"
+        f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+        "time.sleep(60)\n"
+    )
+    started = proc.start([PY, "-c", code])
+    deadline = time.monotonic() + 10
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    begun = time.monotonic()
+    started.cancel()
+    assert time.monotonic() - begun < 5
+    assert not _alive(started.pid)
+    assert not _alive(int(pid_file.read_text()))
+    assert started.pid not in proc._LIVE_GROUPS
+
+
 def test_clean_env_drops_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_secret")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")

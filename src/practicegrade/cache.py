@@ -713,10 +713,10 @@ def _run_driver(
         reuse_from.write_text(json.dumps(dict(reuse)), encoding="utf-8")
     jobs = max(1, min(settings.jobs, len(files) - len(reuse)))
     go = scratch / "go"
-    argv = lint.driver_argv(
+    args = lint.driver_args(
         out, scratch, files_from, jobs, go, reuse=reuse_from if reuse else None, export=export
     )
-    done = lint.run_driver(argv, project, settings, scratch, go)
+    done = lint.run_driver(args, project, settings, scratch, go)
     if done.timed_out:
         raise RuntimeError("pylint timed out")
     try:

@@ -198,28 +198,38 @@ def grade(
     origin: Literal["local", "hook", "ci"] | None,
 ) -> None:
     """Measure the project at PATH, compare, evaluate, and write the artifacts."""
-    from practicegrade.grade import GradeRequest, running_in_ci  # noqa: PLC0415
-    from practicegrade.grade import grade as run_grade  # noqa: PLC0415
+    from practicegrade.lintproc import WarmDriver  # noqa: PLC0415
 
-    show_progress = not as_json and sys.stderr.isatty()
-    with progress_line(show_progress) as progress:
-        outcome = run_grade(
-            GradeRequest(
-                path=path,
-                now=dt.datetime.now(dt.timezone.utc),
-                config_file=config_file,
-                out_dir=out_dir,
-                base=base,
-                rev=rev,
-                run_tests=not no_tests,
-                run_bench=not no_bench,
-                jobs=jobs,
-                python=python,
-                origin=origin or ("ci" if running_in_ci(os.environ) else "local"),
-                formats=formats or None,
-                progress=progress,
+    # A pushed commit is new code: pylint will run, so it starts loading now, while the
+    # grader imports itself and checks the commit out (practicegrade.lintproc).
+    warm = WarmDriver.start() if origin == "hook" else None
+    try:
+        from practicegrade.grade import GradeRequest, running_in_ci  # noqa: PLC0415
+        from practicegrade.grade import grade as run_grade  # noqa: PLC0415
+
+        show_progress = not as_json and sys.stderr.isatty()
+        with progress_line(show_progress) as progress:
+            outcome = run_grade(
+                GradeRequest(
+                    path=path,
+                    now=dt.datetime.now(dt.timezone.utc),
+                    config_file=config_file,
+                    out_dir=out_dir,
+                    base=base,
+                    rev=rev,
+                    run_tests=not no_tests,
+                    run_bench=not no_bench,
+                    jobs=jobs,
+                    python=python,
+                    origin=origin or ("ci" if running_in_ci(os.environ) else "local"),
+                    formats=formats or None,
+                    progress=progress,
+                    warm_lint=warm,
+                )
             )
-        )
+    finally:
+        if warm is not None:
+            warm.close()
     for warning in outcome.warnings:
         click.echo(f"warning: {warning}", err=True)
     if as_json:

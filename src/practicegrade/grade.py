@@ -62,6 +62,7 @@ from practicegrade.collectors import BenchmarkSpec, Collector, Project, Settings
 from practicegrade.config import Config, load_config
 from practicegrade.discover import discover
 from practicegrade.errors import EXIT_GATE_FAILED, EXIT_OK, UsageError
+from practicegrade.lintproc import WarmDriver
 from practicegrade.model import (
     BenchDetails,
     BenchResult,
@@ -109,6 +110,9 @@ class GradeRequest:
     """Reuse and fill the incremental cache (``PRACTICEGRADE_NO_CACHE=1`` also turns it off)."""
     write_note: bool = True
     """Append this grade to the commit's git note (never done for a dirty work tree)."""
+    warm_lint: WarmDriver | None = None
+    """A pylint driver the caller started ahead of time (``grade --source hook``); the
+    first lint run takes it. The caller closes it."""
 
     @property
     def trusts_local_state(self) -> bool:
@@ -299,6 +303,7 @@ def _settings(
     cache: Cache | None = None,
     *,
     pycache_prefix: Path | None = None,
+    warm_driver: WarmDriver | None = None,
 ) -> Settings:
     return Settings(
         jobs=max(1, jobs),
@@ -307,6 +312,7 @@ def _settings(
         scratch=scratch,
         cache_dir=cache.directory if cache is not None else None,
         pycache_prefix=pycache_prefix,
+        warm_driver=warm_driver,
     )
 
 
@@ -386,7 +392,14 @@ def measure_side(
     try:
         results = measure(
             project,
-            _settings(config, request.jobs, scratch, cache, pycache_prefix=pycache_prefix),
+            _settings(
+                config,
+                request.jobs,
+                scratch,
+                cache,
+                pycache_prefix=pycache_prefix,
+                warm_driver=request.warm_lint,
+            ),
             run_tests=run_tests,
             run_bench=run_bench,
             progress=progress,

@@ -184,16 +184,39 @@ def run(
     On timeout the process group gets SIGTERM, ``kill_grace_s`` to finish (coverage.py
     saves its data on SIGTERM), then SIGKILL; ``timed_out`` is set.
     """
+    started = start(
+        argv, cwd=cwd, env=env, limits=limits, output_cap=output_cap, stdin=stdin is not None
+    )
+    return started.finish(stdin, timeout=timeout, kill_grace_s=kill_grace_s)
+
+
+def start(
+    argv: Sequence[str],
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    limits: Limits | None = None,
+    output_cap: int = DEFAULT_OUTPUT_CAP,
+    stdin: bool = True,
+) -> Started:
+    """Start ``argv`` now and hand it its input later (:meth:`Started.finish`).
+
+    For a program that is slow to start and whose work is not known yet: it can load
+    its libraries while we prepare the job, then read the job from its stdin. The
+    timeout starts with :meth:`Started.finish`; until then the child waits on a pipe
+    that closes if we die, so it never outlives us. Raises :class:`ToolError` when the
+    program cannot be started.
+    """
     if _STOPPING.is_set() and Path(argv[0]).name not in _CLEANUP_PROGRAMS:
         raise ToolError(f"not starting {argv[0]!r}: practicegrade is stopping")
     real_argv = list(argv) if limits is None else _limited_argv(argv, limits)
-    started = time.monotonic()
+    began = time.monotonic()
     try:
         proc = subprocess.Popen(
             real_argv,
             cwd=cwd,
             env=dict(env) if env is not None else None,
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
@@ -202,52 +225,85 @@ def run(
         raise ToolError(f"cannot run {argv[0]!r}: {exc.strerror or exc}") from exc
     with _LIVE_LOCK:
         _LIVE_GROUPS.add(proc.pid)
-    try:
-        return _supervise(proc, argv, started, stdin, timeout, output_cap, kill_grace_s)
-    finally:
-        with _LIVE_LOCK:
-            _LIVE_GROUPS.discard(proc.pid)
-
-
-def _supervise(
-    proc: subprocess.Popen[bytes],
-    argv: Sequence[str],
-    started: float,
-    stdin: bytes | None,
-    timeout: float,
-    output_cap: int,
-    kill_grace_s: float,
-) -> Completed:
-    """Wait for ``proc`` within ``timeout``, then make sure nothing of its group survives."""
-    out = _Tail(proc.stdout, output_cap)
-    err = _Tail(proc.stderr, output_cap)
-    if stdin is not None and proc.stdin is not None:
-        _feed(proc.stdin, stdin)
-    timed_out = False
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        _kill_group(proc.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=kill_grace_s)
-    # Whatever is left in the group (a forked child holding our pipe) goes now.
-    _kill_group(proc.pid, signal.SIGKILL)
-    proc.wait()
-    for tail in (out, err):
-        tail.thread.join(timeout=5)
-    for stream in (proc.stdout, proc.stderr):
-        if stream is not None:
-            stream.close()
-    return Completed(
-        argv=tuple(argv),
-        returncode=proc.returncode,
-        stdout=out.text(),
-        stderr=err.text(),
-        timed_out=timed_out,
-        duration_s=time.monotonic() - started,
-        truncated=out.truncated or err.truncated,
+    return Started(
+        proc, tuple(argv), began, _Tail(proc.stdout, output_cap), _Tail(proc.stderr, output_cap)
     )
+
+
+class Started:
+    """A child from :func:`start`: give it its input and wait (:meth:`finish`), or
+    stop it unused (:meth:`cancel`). Either may be called once; both kill what is left
+    of its process group."""
+
+    def __init__(
+        self,
+        proc: subprocess.Popen[bytes],
+        argv: tuple[str, ...],
+        began: float,
+        out: _Tail,
+        err: _Tail,
+    ) -> None:
+        self._proc = proc
+        self.argv = argv
+        self._began = began
+        self._out = out
+        self._err = err
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    def finish(
+        self, stdin: bytes | None, *, timeout: float, kill_grace_s: float = KILL_GRACE_S
+    ) -> Completed:
+        """Feed ``stdin`` (then close it) and wait within ``timeout``, as :func:`run` does."""
+        proc = self._proc
+        try:
+            if proc.stdin is not None:
+                _feed(proc.stdin, stdin or b"")
+            timed_out = False
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                _kill_group(proc.pid, signal.SIGTERM)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=kill_grace_s)
+            return self._reap(timed_out)
+        finally:
+            with _LIVE_LOCK:
+                _LIVE_GROUPS.discard(proc.pid)
+
+    def cancel(self) -> None:
+        """Stop the child without giving it work: its group is killed and reaped."""
+        if self._proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self._proc.stdin.close()
+        try:
+            self._reap(timed_out=False)
+        finally:
+            with _LIVE_LOCK:
+                _LIVE_GROUPS.discard(self._proc.pid)
+
+    def _reap(self, timed_out: bool) -> Completed:
+        proc = self._proc
+        # Whatever is left in the group (a forked child holding our pipe) goes now.
+        _kill_group(proc.pid, signal.SIGKILL)
+        proc.wait()
+        for tail in (self._out, self._err):
+            tail.thread.join(timeout=5)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+        return Completed(
+            argv=self.argv,
+            returncode=proc.returncode,
+            stdout=self._out.text(),
+            stderr=self._err.text(),
+            timed_out=timed_out,
+            duration_s=time.monotonic() - self._began,
+            truncated=self._out.truncated or self._err.truncated,
+        )
 
 
 def _feed(pipe: object, data: bytes) -> None:

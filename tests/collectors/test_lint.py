@@ -46,6 +46,7 @@ from practicegrade.collectors.lint import (
     split_lines,
     with_fingerprints,
 )
+from practicegrade.lintproc import WarmDriver
 from practicegrade.model import CollectorResult, LintDetails, LintMessage
 from practicegrade.serialize import from_jsonable, to_jsonable
 
@@ -330,6 +331,22 @@ def test_without_config_score_and_counts_equal_pylint_cli(plain: Case) -> None:
 def test_two_jobs_give_the_same_result_as_one(plain: Case, plain_j2: CollectorResult) -> None:
     assert plain_j2.metrics == plain.result.metrics
     assert details(plain_j2).messages == details(plain.result).messages
+
+
+def test_a_warm_driver_gives_the_cold_result_which_is_pylint_clis(
+    plain: Case, tmp_path: Path
+) -> None:
+    warm = WarmDriver.start()
+    assert warm is not None
+    try:
+        settings = Settings(jobs=2, scratch=tmp_path, warm_driver=warm)
+        result = collect(project_at(plain.root, FILES), settings)
+        assert warm.take() is None  # this run took it
+    finally:
+        warm.close()
+    assert_equals_cli(result, plain.cli)
+    assert details(result).messages == details(plain.result).messages
+    assert result.metrics == plain.result.metrics
 
 
 def test_pyproject_config_is_honoured_and_equals_pylint_cli(pyproject: Case, plain: Case) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from practicegrade.lintproc import WarmDriver
 from practicegrade.model import CollectorResult
 
 
@@ -68,6 +69,9 @@ class Settings:
     """The project folder is a practicegrade worktree slot (:mod:`practicegrade.checkout`):
     the learner's interpreter keeps its bytecode under this prefix for the next grade
     (``None``: it writes no bytecode at all)."""
+    warm_driver: WarmDriver | None = None
+    """A pylint driver started ahead of time (:mod:`practicegrade.lintproc`); the first
+    lint run takes it, later ones start their own."""
 
 
 class Collector(Protocol):

@@ -30,7 +30,6 @@ import contextlib
 import hashlib
 import json
 import re
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -38,17 +37,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from practicegrade import proc
+from practicegrade import lintproc, proc
 from practicegrade.collectors import Project, Settings
 from practicegrade.model import CollectorResult, Finding, LintDetails, LintMessage
 
 NAME = "lint"
 METRICS = ("lint.score", "lint.errors", "lint.warnings", "lint.refactors", "lint.conventions")
 CATEGORIES = ("fatal", "error", "warning", "refactor", "convention", "info")
-LINT_TIMEOUT_S = 900.0
-"""pylint costs about 1 s per KLOC per core: this covers repositories far beyond practice size."""
-LINT_LIMITS = proc.Limits(address_space_bytes=4 << 30, file_size_bytes=256 << 20, core_bytes=0)
-DRIVER = "practicegrade.collectors._pylint_driver"
 GO_POLL_S = 0.02
 """How often the go signal's waiter looks at the orchestrator's event."""
 
@@ -316,7 +311,7 @@ def _reader(root: Path, allowed: Iterable[str]) -> Callable[[str], Sequence[str]
     return lines_of
 
 
-def driver_argv(
+def driver_args(
     out: Path,
     scratch: Path,
     files_from: Path,
@@ -326,32 +321,20 @@ def driver_argv(
     reuse: Path | None = None,
     export: Path | None = None,
 ) -> list[str]:
-    """Our own interpreter, isolated (``-I``: the repository is not on ``sys.path``).
+    """The driver's options (its command is :func:`practicegrade.lintproc.command`).
 
     ``reuse`` and ``export`` are the incremental cache's: earlier records of files not
     to lint again, and where to write this run's (see :func:`._pylint_driver.lint`).
     """
-    argv = [
-        sys.executable,
-        "-I",
-        "-m",
-        DRIVER,
-        "--out",
-        str(out),
-        "--scratch",
-        str(scratch),
-        "--jobs",
-        str(jobs),
-        "--files-from",
-        str(files_from),
-    ]
+    args = ["--out", str(out), "--scratch", str(scratch), "--jobs", str(jobs)]
+    args += ["--files-from", str(files_from)]
     if go is not None:
-        argv += ["--go", str(go)]
+        args += ["--go", str(go)]
     if reuse is not None:
-        argv += ["--reuse", str(reuse)]
+        args += ["--reuse", str(reuse)]
     if export is not None:
-        argv += ["--export", str(export)]
-    return argv
+        args += ["--export", str(export)]
+    return args
 
 
 def signal_when_free(cores_free: threading.Event | None, go: Path) -> Callable[[], None]:
@@ -386,15 +369,13 @@ def signal_when_free(cores_free: threading.Event | None, go: Path) -> Callable[[
 
 
 def run_driver(
-    argv: Sequence[str], project: Project, settings: Settings, scratch: Path, go: Path
+    args: Sequence[str], project: Project, settings: Settings, scratch: Path, go: Path
 ) -> proc.Completed:
-    """Run the driver (``argv`` from :func:`driver_argv`) in the repository, ``go`` signalled."""
-    home = scratch / "home"
-    home.mkdir(parents=True, exist_ok=True)
-    env = proc.clean_env({"PYLINTHOME": str(home / "pylint")}, home=str(home))
+    """Run the driver (``args`` from :func:`driver_args`) in the repository, ``go``
+    signalled; the grade's warm driver if it is still free (:mod:`practicegrade.lintproc`)."""
     done = signal_when_free(settings.cores_free, go)
     try:
-        return proc.run(argv, cwd=project.root, timeout=LINT_TIMEOUT_S, env=env, limits=LINT_LIMITS)
+        return lintproc.run(args, project.root, scratch / "home", settings.warm_driver)
     finally:
         done()
 
@@ -415,11 +396,11 @@ def collect(project: Project, settings: Settings) -> CollectorResult:
     files_from.write_text(json.dumps(files), encoding="utf-8")
     jobs = max(1, min(settings.jobs, len(files)))
     go = scratch / "go"
-    argv = driver_argv(out, scratch, files_from, jobs, go)
-    completed = run_driver(argv, project, settings, scratch, go)
+    args = driver_args(out, scratch, files_from, jobs, go)
+    completed = run_driver(args, project, settings, scratch, go)
     elapsed = time.monotonic() - started
     if completed.timed_out:
-        reason = f"pylint did not finish within {LINT_TIMEOUT_S:.0f} s"
+        reason = f"pylint did not finish within {lintproc.LINT_TIMEOUT_S:.0f} s"
         return failed(reason, Finding("timeout", reason, None, None, NAME), elapsed)
     try:
         document = json.loads(out.read_text(encoding="utf-8"))
