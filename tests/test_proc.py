@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -142,6 +143,26 @@ def test_cancel_stops_a_started_child_and_its_group(tmp_path) -> None:
     assert not _alive(started.pid)
     assert not _alive(int(pid_file.read_text()))
     assert started.pid not in proc._LIVE_GROUPS
+
+
+@pytest.mark.parametrize("pidfd", [True, False], ids=["pidfd", "polling"])
+def test_wait_reaps_an_exited_child_and_times_out_on_a_running_one(
+    pidfd: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not pidfd:
+        monkeypatch.delattr(os, "pidfd_open", raising=False)
+    elif not hasattr(os, "pidfd_open"):
+        pytest.skip("no pidfd_open on this platform")
+    quick = subprocess.Popen([PY, "-c", "raise SystemExit(4)"])
+    assert proc._wait(quick, 30) is True
+    assert quick.returncode == 4  # reaped: no zombie left
+    slow = subprocess.Popen(["sleep", "30"])
+    try:
+        assert proc._wait(slow, 0.2) is False
+        assert slow.returncode is None
+    finally:
+        slow.kill()
+        slow.wait()
 
 
 def test_clean_env_drops_secrets(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -261,14 +262,10 @@ class Started:
         try:
             if proc.stdin is not None:
                 _feed(proc.stdin, stdin or b"")
-            timed_out = False
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                timed_out = True
+            timed_out = not _wait(proc, timeout)
+            if timed_out:
                 _kill_group(proc.pid, signal.SIGTERM)
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    proc.wait(timeout=kill_grace_s)
+                _wait(proc, kill_grace_s)
             return self._reap(timed_out)
         finally:
             with _LIVE_LOCK:
@@ -304,6 +301,38 @@ class Started:
             duration_s=time.monotonic() - self._began,
             truncated=self._out.truncated or self._err.truncated,
         )
+
+
+def _wait(proc: subprocess.Popen[bytes], timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds for ``proc`` to exit; ``True`` if it did (reaped).
+
+    ``Popen.wait(timeout=...)`` polls, sleeping up to 50 ms between looks, so every
+    child's end was noticed 25 ms late on average: on a pre-push grade, where a hook
+    waits for the grader, which waits for pylint and a dozen git commands, that added
+    up to a tenth of a second. On Linux a pidfd becomes readable the moment the child
+    exits; elsewhere we fall back to polling.
+    """
+    pidfd_open = getattr(os, "pidfd_open", None)
+    if pidfd_open is not None and proc.returncode is None:
+        try:
+            pidfd = pidfd_open(proc.pid)
+        except OSError:  # an old kernel (ENOSYS) or a seccomp filter: poll instead
+            pidfd = None
+        if pidfd is not None:
+            try:
+                poller = select.poll()
+                poller.register(pidfd, select.POLLIN)
+                if not poller.poll(int(min(max(timeout, 0), 1e7) * 1000)):
+                    return False
+            finally:
+                os.close(pidfd)
+            proc.wait()
+            return True
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
 
 
 def _feed(pipe: object, data: bytes) -> None:
