@@ -353,5 +353,28 @@ def run_measured(
     )
 
 
+CALIBRATION_LOOP = "x = 0\nfor i in range(20_000_000):\n    x += i\n"
+"""A fixed pure-Python loop: its CPU time says how fast this machine is right now."""
+
+
+def machine_speed_s(rounds: int = 3) -> float:
+    """Median CPU seconds of :data:`CALIBRATION_LOOP` in a fresh interpreter.
+
+    On a shared VM the same work takes 1.3 s in one quarter of an hour and 2 s in the
+    next (a neighbour, not us). Recording this next to absolute timings says which
+    kind of hour they were taken in; ratios against a baseline timed alongside are
+    immune to it.
+    """
+    import sys  # noqa: PLC0415
+
+    times = []
+    for _ in range(rounds):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-c", CALIBRATION_LOOP], check=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        times.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return median(times)
+
+
 def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import median, run_measured, wait_for_quiet
+from _measure import machine_speed_s, median, run_measured, wait_for_quiet
 from bench_grade import GIT_ID, TARGETS, WORK, fetch_sdist, make_venv, tool_env, unpack
 
 BENCH = Path(__file__).resolve().parent
@@ -241,6 +241,10 @@ def report(results: Mapping[str, Any]) -> str:
         f"machine: {results['machine']}; runs: {results['runs']} (medians);"
         f" load average before: {results['loadavg']}",
         "",
+        "machine speed (CPU s of a fixed Python loop, `_measure.machine_speed_s`; lower is"
+        f" faster): {results['machine_speed_before_s']:.2f} s before,"
+        f" {results['machine_speed_after_s']:.2f} s after",
+        "",
         "| scenario | push with hook | push --no-verify | hook adds (wall) | hook adds (CPU) "
         "| target | ok |",
         "|---|---|---|---|---|---|---|",
@@ -291,6 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         "runs": args.runs,
         "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "machine_speed_before_s": machine_speed_s(),
     }
     set_hook_tests(work, env, True)
     say("scenario: no Python change")
@@ -310,6 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         set_hook_tests(work, env, False)
         results["one_file_no_tests"] = scenario(work, env, "code", args.runs, counter)
 
+    results["machine_speed_after_s"] = machine_speed_s()
     RESULTS.mkdir(exist_ok=True)
     stem = f"hook-{dt.date.today().isoformat()}-{args.target}"
     (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -14,10 +14,11 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from practicegrade.lintproc import WarmDriver
-from practicegrade.model import CollectorResult
+if TYPE_CHECKING:  # annotations only: the pylint driver imports this package at start-up
+    from practicegrade.lintproc import WarmDriver
+    from practicegrade.model import CollectorResult
 
 
 @dataclass(frozen=True, slots=True)
