@@ -33,6 +33,7 @@ from practicegrade.collectors._pytest_coverage import (
 )
 from practicegrade.collectors._pytest_env import (
     Probe,
+    cached_probe,
     interpreter_path,
     parse_probe,
     version_tuple,
@@ -282,6 +283,48 @@ def test_version_tuple_and_probe_parsing() -> None:
     out += ' "coverage": null, "pytest_benchmark": null, "pytest_cov": "5.0"}\n'
     assert parse_probe(out) == Probe("3.12.1", "/x", pytest="8.3", pytest_cov="5.0")
     assert parse_probe("Traceback ...") is None
+
+
+def _counting_venv(root: Path, answer: str | None = None) -> tuple[Path, Path]:
+    """A virtualenv-shaped folder whose ``python`` logs each start, then runs ours
+    (or prints ``answer`` instead of probing)."""
+    log = root / "starts.log"
+    site = root / "venv" / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    (root / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n", encoding="utf-8")
+    python = root / "venv" / "bin" / "python"
+    python.parent.mkdir()
+    run = f"echo {answer!r}" if answer is not None else f'exec {sys.executable} "$@"'
+    python.write_text(f"#!/bin/sh\necho start >> {log}\n{run}\n", encoding="utf-8")
+    python.chmod(0o755)
+    return python, log
+
+
+def _starts(log: Path) -> int:
+    return len(log.read_text(encoding="utf-8").splitlines()) if log.exists() else 0
+
+
+def test_the_probe_is_remembered_until_the_virtualenv_changes(tmp_path: Path) -> None:
+    python, log = _counting_venv(tmp_path)
+    cache = tmp_path / "cache"
+    first, _ = cached_probe(str(python), tmp_path, cache)
+    assert first is not None and first.pytest and _starts(log) == 1
+    again, _ = cached_probe(str(python), tmp_path, cache)
+    assert again == first and _starts(log) == 1  # answered from the cache
+    (python.parent.parent / "lib" / "python3.11" / "site-packages" / "new-1.0.dist-info").mkdir()
+    os.utime(python.parent.parent / "lib" / "python3.11" / "site-packages", ns=(1, 1))
+    cached_probe(str(python), tmp_path, cache)
+    assert _starts(log) == 2  # a package came or went: asked again
+    cached_probe(str(python), tmp_path, None)
+    assert _starts(log) == 3  # no cache (CI): always asked
+
+
+def test_a_failed_probe_is_not_remembered(tmp_path: Path) -> None:
+    python, log = _counting_venv(tmp_path, answer="no json here")
+    for expected in (1, 2):
+        found, why = cached_probe(str(python), tmp_path, tmp_path / "cache")
+        assert found is None and "did not answer" in why
+        assert _starts(log) == expected
 
 
 def test_a_relative_interpreter_path_is_made_absolute_and_a_bare_name_is_kept() -> None:

@@ -36,11 +36,11 @@ from practicegrade.collectors import BenchmarkSpec, Project, Settings
 from practicegrade.collectors._pytest_env import (
     Probe,
     absolute_roots,
+    cached_probe,
     interpreter_path,
     learner_env,
     learner_limits,
     make_home,
-    probe,
 )
 from practicegrade.errors import ToolError
 from practicegrade.model import BenchDetails, BenchResult, CollectorResult, Finding
@@ -393,7 +393,7 @@ def collect(project: Project, settings: Settings) -> CollectorResult:
         results.append(result)
         metrics[key] = result.median_s
         versions.update({"python": timing.python, "cpu": timing.cpu})
-    found, _ = probe(project.python, work)
+    found, _ = cached_probe(project.python, work, settings.cache_dir)
     if found is not None and found.pytest_benchmark and found.pytest and project.test_paths:
         versions["python"] = found.python
         versions["pytest-benchmark"] = found.pytest_benchmark

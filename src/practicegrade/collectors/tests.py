@@ -45,12 +45,12 @@ from practicegrade.collectors._pytest_coverage import (
 from practicegrade.collectors._pytest_env import (
     Probe,
     absolute_roots,
+    cached_probe,
     install_hint,
     interpreter_path,
     learner_env,
     learner_limits,
     make_home,
-    probe,
     version_tuple,
 )
 from practicegrade.collectors._pytest_events import RunSummary, cap, parse_events, summarize
@@ -385,7 +385,7 @@ def collect(project: Project, settings: Settings) -> CollectorResult:
             findings=(_finding("no-tests", reason),),
             details=details,
         )
-    found, why = probe(python, work)
+    found, why = cached_probe(python, work, settings.cache_dir)
     message = _tools_missing(python, found, why)
     if message is not None or found is None:
         message = message or why
