@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -46,6 +47,26 @@ def test_a_warm_driver_runs_its_job_in_the_jobs_folder_once(tmp_path: Path) -> N
     symbols = {m["symbol"] for m in document["messages"]}
     assert "unused-import" in symbols  # the job's cwd, not the warm driver's own folder
     assert [m["path"] for m in document["messages"]] == ["pkg/mod.py"] * len(symbols)
+
+
+def test_a_warm_driver_that_died_waiting_is_replaced_by_a_cold_one(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write_files(root, {"mod.py": "import os\n"})
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    warm = WarmDriver.start()
+    assert warm is not None and warm._started is not None
+    os.kill(warm._started.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while warm._started.running:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    try:
+        done = lintproc.run(_lint_args(root, scratch, ["mod.py"]), root, tmp_path / "h", warm)
+    finally:
+        warm.close()
+    assert done.returncode == 0, done.stderr
+    assert json.loads((scratch / "out.json").read_text(encoding="utf-8"))["messages"]
 
 
 def test_a_cold_run_without_a_warm_driver(tmp_path: Path) -> None:

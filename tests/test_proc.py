@@ -165,6 +165,39 @@ def test_wait_reaps_an_exited_child_and_times_out_on_a_running_one(
         slow.wait()
 
 
+def test_a_timeout_of_years_is_fine() -> None:
+    # poll() takes a C int of milliseconds; the config accepts any finite timeout.
+    done = proc.run([PY, "-c", "print('ok')"], timeout=1e9)
+    assert (done.returncode, done.stdout.strip(), done.timed_out) == (0, "ok", False)
+
+
+def test_finish_twice_answers_once_and_cancel_after_it_does_nothing() -> None:
+    started = proc.start([PY, "-c", "import sys; print(sys.stdin.read())"])
+    first = started.finish(b"once", timeout=30)
+    assert started.finish(b"twice", timeout=30) is first
+    started.cancel()
+    assert first.stdout.strip() == "once" and not started.running
+
+
+def test_an_interrupted_wait_kills_the_child_before_it_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started = proc.start(["sleep", "30"], stdin=False)
+
+    def interrupted(child: subprocess.Popen[bytes], timeout: float) -> bool:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(proc, "_wait", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        started.finish(None, timeout=30)
+    monkeypatch.undo()
+    deadline = time.monotonic() + 10
+    while _alive(started.pid):  # killed: gone, or a zombie nobody reaped yet
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert started.pid not in proc._LIVE_GROUPS
+
+
 def test_clean_env_drops_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_secret")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")

@@ -102,6 +102,9 @@ def run(
     """Run the driver with ``args`` in ``cwd``: the warm one if there is one left, else a
     new process with ``home`` as its private ``HOME``. Same result either way."""
     started = warm.take() if warm is not None else None
+    if started is not None and not started.running:  # died while waiting (OOM killer...)
+        started.cancel()
+        started = None
     if started is not None:
         return started.finish(job_bytes(cwd, args), timeout=LINT_TIMEOUT_S)
     return proc.run(

@@ -249,15 +249,28 @@ class Started:
         self._began = began
         self._out = out
         self._err = err
+        self._done: Completed | None = None
 
     @property
     def pid(self) -> int:
         return self._proc.pid
 
+    @property
+    def running(self) -> bool:
+        """Whether the child is still alive (a warm process may have died while waiting)."""
+        return self._done is None and self._proc.poll() is None
+
     def finish(
         self, stdin: bytes | None, *, timeout: float, kill_grace_s: float = KILL_GRACE_S
     ) -> Completed:
-        """Feed ``stdin`` (then close it) and wait within ``timeout``, as :func:`run` does."""
+        """Feed ``stdin`` (then close it) and wait within ``timeout``, as :func:`run` does.
+
+        Called again, it returns the first answer. If waiting is interrupted (Ctrl-C, an
+        error), the child's group is killed before the exception goes on: nothing is
+        left running that :func:`terminate_all` could no longer reach.
+        """
+        if self._done is not None:
+            return self._done
         proc = self._proc
         try:
             if proc.stdin is not None:
@@ -267,12 +280,18 @@ class Started:
                 _kill_group(proc.pid, signal.SIGTERM)
                 _wait(proc, kill_grace_s)
             return self._reap(timed_out)
+        except BaseException:
+            _kill_group(proc.pid, signal.SIGKILL)
+            raise
         finally:
             with _LIVE_LOCK:
                 _LIVE_GROUPS.discard(proc.pid)
 
     def cancel(self) -> None:
-        """Stop the child without giving it work: its group is killed and reaped."""
+        """Stop the child without giving it work: its group is killed and reaped.
+        Nothing to do once it has finished or been cancelled."""
+        if self._done is not None:
+            return
         if self._proc.stdin is not None:
             with contextlib.suppress(OSError):
                 self._proc.stdin.close()
@@ -292,7 +311,7 @@ class Started:
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
-        return Completed(
+        self._done = Completed(
             argv=self.argv,
             returncode=proc.returncode,
             stdout=self._out.text(),
@@ -301,6 +320,7 @@ class Started:
             duration_s=time.monotonic() - self._began,
             truncated=self._out.truncated or self._err.truncated,
         )
+        return self._done
 
 
 def _wait(proc: subprocess.Popen[bytes], timeout: float) -> bool:
@@ -322,8 +342,11 @@ def _wait(proc: subprocess.Popen[bytes], timeout: float) -> bool:
             try:
                 poller = select.poll()
                 poller.register(pidfd, select.POLLIN)
-                if not poller.poll(int(min(max(timeout, 0), 1e7) * 1000)):
-                    return False
+                deadline = time.monotonic() + max(timeout, 0)
+                # poll() takes a C int of milliseconds: wait in slices of at most a day.
+                while not poller.poll(int(max(0, min(deadline - time.monotonic(), 86_400)) * 1000)):
+                    if time.monotonic() >= deadline:
+                        return False
             finally:
                 os.close(pidfd)
             proc.wait()

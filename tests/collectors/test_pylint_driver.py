@@ -376,10 +376,13 @@ def test_graph_additions_per_file_merge_back_in_order() -> None:
 
 def test_young_collections_only_while_pylint_runs_then_the_old_thresholds() -> None:
     before = gc.get_threshold()
-    with young_collections_only():
-        assert gc.get_threshold() == GC_THRESHOLDS
-        assert gc.isenabled()
-    assert gc.get_threshold() == before
+    try:
+        with young_collections_only():
+            assert gc.get_threshold() == GC_THRESHOLDS
+            assert gc.isenabled()
+        assert gc.get_threshold() == before
+    finally:
+        gc.unfreeze()  # it freezes what exists on the way out: give pytest's heap back
 
 
 def test_what_the_run_built_is_frozen_so_the_old_thresholds_never_walk_it() -> None:

@@ -319,6 +319,34 @@ def test_the_probe_is_remembered_until_the_virtualenv_changes(tmp_path: Path) ->
     assert _starts(log) == 3  # no cache (CI): always asked
 
 
+@pytest.mark.parametrize(
+    "layout", ["no pyvenv.cfg", "system site-packages", "no lib/python*/site-packages"]
+)
+def test_a_probe_is_not_remembered_where_installs_may_go_unseen(
+    layout: str, tmp_path: Path
+) -> None:
+    python, log = _counting_venv(tmp_path)
+    venv = python.parent.parent
+    if layout == "no pyvenv.cfg":
+        (venv / "pyvenv.cfg").unlink()
+    elif layout == "system site-packages":
+        (venv / "pyvenv.cfg").write_text("include-system-site-packages = true\n")
+    else:
+        (venv / "lib").rename(venv / "Lib")  # Windows' layout
+    for expected in (1, 2):
+        found, _ = cached_probe(str(python), tmp_path, tmp_path / "cache")
+        assert found is not None and _starts(log) == expected
+
+
+def test_a_probe_that_blocks_the_tests_is_not_remembered(tmp_path: Path) -> None:
+    answer = '{"python": "3.11.7", "executable": "/x", "pytest": "8.3", "coverage": null}'
+    python, log = _counting_venv(tmp_path, answer=answer)
+    for expected in (1, 2):
+        found, _ = cached_probe(str(python), tmp_path, tmp_path / "cache")
+        assert found is not None and found.coverage is None
+        assert _starts(log) == expected  # `pip install coverage` is seen at once
+
+
 def test_a_failed_probe_is_not_remembered(tmp_path: Path) -> None:
     python, log = _counting_venv(tmp_path, answer="no json here")
     for expected in (1, 2):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -135,28 +136,57 @@ def probe(python: str, scratch: Path) -> tuple[Probe | None, str]:
 PROBE_NAMESPACE = "probe"
 
 
+def probe_stamp(python: str) -> dict[str, object] | None:
+    """What the probe's answer depends on, when file metadata can tell; else ``None``.
+
+    A virtualenv (``pyvenv.cfg``) with a ``lib/python*/site-packages`` folder and no
+    system site: ``pip`` (un)installs change that folder's mtime
+    (:func:`practicegrade.cache.environment_stamp`). The interpreter it runs (a symlink
+    to a base Python that may be upgraded in place) and ``pyvenv.cfg`` are stamped
+    too. Other layouts (PyPy's, Windows', a venv that sees the system site-packages)
+    are not remembered: there an install may change nothing we look at.
+    """
+    from practicegrade.cache import environment_stamp  # noqa: PLC0415
+
+    venv_bin = _venv_bin(python)
+    if venv_bin is None:
+        return None
+    config = Path(venv_bin).parent / "pyvenv.cfg"
+    try:
+        settings = config.read_text(encoding="utf-8", errors="replace")
+        real = Path(python).resolve().stat()
+    except OSError:
+        return None
+    if re.search(r"^\s*include-system-site-packages\s*=\s*true\s*$", settings, re.I | re.M):
+        return None
+    stamp = environment_stamp(python)
+    if not any("site-packages" in key for key in stamp):
+        return None
+    return {**stamp, "pyvenv.cfg": settings, "interpreter": [real.st_mtime_ns, real.st_size]}
+
+
 def cached_probe(python: str, scratch: Path, cache_dir: Path | None) -> tuple[Probe | None, str]:
     """:func:`probe`, remembered per virtualenv state in the incremental cache.
 
     Every grade with tests asked the learner's interpreter the same question in a new
     process (80 ms on the bench machine, all of it before the tests can start). The
-    answer changes only when packages are installed or removed, which changes the
-    modification time of the environment's ``site-packages``: the stamp the cache
-    already keys on (:func:`practicegrade.cache.environment_stamp`). So it is reused
-    only for an interpreter in a virtualenv (elsewhere that stamp proves nothing), with
-    the cache on (never in CI), and a failed probe is never remembered.
+    answer changes only when packages are installed or removed, or the interpreter
+    changes (:func:`probe_stamp`). Only a probe that found both pytest and coverage is
+    remembered, so an answer that blocks the tests is always asked afresh; never in CI,
+    which runs without a cache.
     """
-    from practicegrade.cache import Cache, environment_stamp, make_key  # noqa: PLC0415
+    from practicegrade.cache import Cache, make_key  # noqa: PLC0415
 
-    if cache_dir is None or _venv_bin(python) is None:
+    stamp = probe_stamp(python) if cache_dir is not None else None
+    if cache_dir is None or stamp is None:
         return probe(python, scratch)
     cache = Cache(cache_dir)
-    key = make_key(PROBE_NAMESPACE, _PROBE, environment_stamp(python))
+    key = make_key(PROBE_NAMESPACE, _PROBE, stamp)
     stored = cache.get(PROBE_NAMESPACE, key)
     if isinstance(stored, dict) and isinstance(stored.get("python"), str):
         return _probe_from(stored), ""
     found, why = probe(python, scratch)
-    if found is not None:
+    if found is not None and found.pytest and found.coverage:
         cache.put(PROBE_NAMESPACE, key, asdict(found))
     return found, why
 
