@@ -1,9 +1,11 @@
 """Runs pylint in its own process and writes what it found as JSON.
 
-Started by :mod:`practicegrade.collectors.lint` as ``python -I -m
+Started by :mod:`practicegrade.lintproc` as ``python -I -m
 practicegrade.collectors._pylint_driver --out OUT --scratch DIR --jobs N --files-from FILE``
 with the learner's repository as the working directory (``FILE`` holds the JSON list of
-paths to lint). ``-I`` keeps the repository
+paths to lint); or ahead of time as ``... _pylint_driver --wait``, which loads pylint
+(:func:`warm_up`), then reads those options and the folder from stdin
+(:func:`wait_for_job`). ``-I`` keeps the repository
 off ``sys.path``, so a learner's ``pylint/`` or ``json.py`` cannot shadow what we import.
 The incremental cache (:func:`practicegrade.cache.cached_lint`) adds ``--export`` (write
 each linted file's ``duplicate-code`` line sets and ``cyclic-import`` edges) and
