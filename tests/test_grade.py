@@ -10,6 +10,7 @@ import textwrap
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from click.testing import CliRunner
@@ -434,6 +435,43 @@ def test_skipped_tests_never_fail_a_gate(tmp_path: Path) -> None:
     outcome = grade(request(root, base="none", run_tests=False, use_cache=False))
     assert outcome.exit_code == 0
     assert not [f for f in outcome.report.feedback if f.category == "blocker"]
+
+
+@pytest.mark.parametrize(
+    ("origin", "why"),
+    [("local", "not run: --no-tests"), ("hook", "not run: tests are off for the pre-push hook")],
+)
+def test_metrics_skipped_by_request_are_listed_with_why_and_are_no_gap(
+    tmp_path: Path, origin: Literal["local", "hook"], why: str
+) -> None:
+    """A mentee who turns the hook's tests off has not regressed at testing."""
+    files = dict(SAMPLE_PROJECT)
+    files["practicegrade.yml"] = """
+        version: 1
+        competencies:
+          testing:
+            title: Automated testing
+            criteria:
+              - {metric: tests.passed, target: ">= 3"}
+              - {metric: coverage.line_pct, target: ">= 80"}
+          clarity:
+            title: Readable code
+            criteria:
+              - {metric: complexity.cc_max, target: "<= 1"}
+        benchmarks:
+          - {name: parse, call: "calc.ops:add"}
+    """
+    root = init_repo(tmp_path / "repo", files)
+    skipped = grade(request(root, base="none", run_tests=False, use_cache=False, origin=origin))
+    report = skipped.report
+    for key in ("tests.passed", "tests.failed", "coverage.line_pct", "coverage.branch_pct"):
+        assert report.unmeasured[key].startswith(why), key
+    assert report.unmeasured["bench.parse.median_s"].startswith("not run:")
+    assert report.evaluation is not None
+    assert report.evaluation.gaps == ("clarity",)  # testing was not measured, not missed
+    measured = grade(request(root, base="none", use_cache=False, origin=origin)).report
+    assert "tests.passed" in measured.metrics and "tests.passed" not in measured.unmeasured
+    assert not [k for k in measured.unmeasured if k.startswith(("tests.", "coverage.line"))]
 
 
 @pytest.mark.parametrize(

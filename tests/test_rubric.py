@@ -223,6 +223,20 @@ def test_gaps_rank_failed_gates_first_then_weighted_distance() -> None:
     assert evaluation.gaps == ("c", "d", "b")
 
 
+def test_a_shortfall_only_on_skipped_metrics_is_no_gap() -> None:
+    config = model(
+        comp("testing", Criterion("tests.passed", ">= 3"), Criterion("coverage.line_pct", ">= 80")),
+        comp("mixed", Criterion("coverage.branch_pct", ">= 80"), Criterion("lint.score", ">= 9")),
+        comp("clarity", Criterion("complexity.cc_max", "<= 5")),
+    )
+    metrics = {"lint.score": 6.0, "complexity.cc_max": 9.0}
+    skipped = {"tests.passed", "coverage.line_pct", "coverage.branch_pct"}
+    evaluation = evaluate(config, metrics, today=TODAY, skipped=skipped)
+    assert [c.status for c in evaluation.competencies] == ["gap", "gap", "gap"]
+    assert set(evaluation.gaps) == {"mixed", "clarity"}  # testing: not measured, not missed
+    assert "testing" in evaluate(config, metrics, today=TODAY).gaps
+
+
 # --------------------------------------------------------------------------- milestones
 
 

@@ -918,6 +918,31 @@ def absent_by_learner(findings: Sequence[Finding], unmeasured: Mapping[str, str]
     return frozenset(k for k in unmeasured if k.startswith(("tests.", "coverage.")))
 
 
+def skipped_by_request(request: GradeRequest, config: Config) -> dict[str, str]:
+    """The metrics this grade was asked not to measure, each with why.
+
+    ``--no-tests`` (the pre-push hook's ``hook.tests: false``) and ``--no-bench`` (every
+    hook grade) leave their metrics absent, and like every absent metric they are listed
+    under ``unmeasured`` with a reason. The rubric does not count them among the biggest
+    gaps: a mentee who turned the hook's tests off has not regressed at testing.
+    """
+    from practicegrade.collectors.bench import sanitize  # noqa: PLC0415
+    from practicegrade.collectors.tests import COVERAGE_KEYS, TEST_KEYS  # noqa: PLC0415
+
+    hook = request.origin == "hook"
+    skipped: dict[str, str] = {}
+    if not request.run_tests:
+        why = "tests are off for the pre-push hook (hook.tests)" if hook else "--no-tests"
+        skipped.update(dict.fromkeys((*TEST_KEYS, *COVERAGE_KEYS), f"not run: {why}"))
+    if not request.run_bench:
+        why = "the pre-push hook does not run benchmarks" if hook else "--no-bench"
+        for spec in config.benchmarks:
+            name = sanitize(spec.name)
+            for key in (f"bench.{name}.median_s", f"bench.{name}.ratio_vs_base"):
+                skipped[key] = f"not run: {why}"
+    return skipped
+
+
 def build_report(
     request: GradeRequest,
     config: Config,
@@ -933,6 +958,8 @@ def build_report(
     from practicegrade.rubric import evaluate  # noqa: PLC0415
 
     metrics, unmeasured, tools, findings = merge_results(results)
+    skipped = {k: v for k, v in skipped_by_request(request, config).items() if k not in metrics}
+    unmeasured = dict(sorted({**skipped, **unmeasured}.items()))
     details = _details(results)
     report = Report(
         tool_version=__version__,
@@ -965,6 +992,7 @@ def build_report(
         today=request.now.date(),
         base_metrics=base_metrics,
         absent_fails=absent_by_learner(findings, unmeasured),
+        skipped=frozenset(skipped),
     )
     report = replace(report, evaluation=evaluation)
     return replace(report, feedback=build_feedback(evaluation, report, config))

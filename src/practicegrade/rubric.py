@@ -22,7 +22,9 @@ Competency: ``met`` when every criterion is met, ``gap`` when any is a gap, else
 
 Gaps: the competencies not met, those with a failed gate first, then by distance times
 competency weight (largest first), then model order; the first three are the ones that
-hold the mentee back most.
+hold the mentee back most. A competency falls short only on metrics this grade was asked
+not to measure (``skipped``: ``--no-tests``, the hook's ``hook.tests: false``) is not
+among them: nothing says the mentee regressed there.
 
 Verdict: any failed gate gives ``fail`` with ``gates: blocking``, ``warn`` with
 ``gates: advisory``; otherwise ``pass``.
@@ -161,10 +163,19 @@ def assess_competency(
     )
 
 
-def rank_gaps(results: Sequence[CompetencyResult], limit: int = MAX_GAPS) -> tuple[str, ...]:
+def rank_gaps(
+    results: Sequence[CompetencyResult],
+    limit: int = MAX_GAPS,
+    skipped: Collection[str] = (),
+) -> tuple[str, ...]:
     """Ids of the competencies not met, the most limiting first (module docstring)."""
     order = {r.id: i for i, r in enumerate(results)}
-    unmet = [r for r in results if r.status != "met"]
+    unmet = [
+        r
+        for r in results
+        if r.status != "met"
+        and any(c.status != "met" and c.metric not in skipped for c in r.criteria)
+    ]
     unmet.sort(
         key=lambda r: (
             not any(c.gate_failed for c in r.criteria),
@@ -228,8 +239,11 @@ def evaluate(
     today: dt.date,
     base_metrics: Mapping[str, float] | None = None,
     absent_fails: Collection[str] = (),
+    skipped: Collection[str] = (),
 ) -> Evaluation:
-    """Evaluate ``metrics`` against ``config``'s competence model (module docstring)."""
+    """Evaluate ``metrics`` against ``config``'s competence model (module docstring).
+
+    ``skipped``: metrics this grade was asked not to measure (left out of the gaps)."""
     results = tuple(
         assess_competency(c, metrics, base_metrics, absent_fails) for c in config.competencies
     )
@@ -241,7 +255,7 @@ def evaluate(
         verdict=_verdict(results, config.gates),
         competencies=results,
         milestones=milestones,
-        gaps=rank_gaps(results),
+        gaps=rank_gaps(results, skipped=skipped),
         gates_mode=config.gates,
     )
 
