@@ -439,7 +439,7 @@ def test_skipped_tests_never_fail_a_gate(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("origin", "why"),
-    [("local", "not run: --no-tests"), ("hook", "not run: tests are off for the pre-push hook")],
+    [("local", "not run: --no-tests"), ("hook", "not run: hook.tests: false")],
 )
 def test_metrics_skipped_by_request_are_listed_with_why_and_are_no_gap(
     tmp_path: Path, origin: Literal["local", "hook"], why: str

@@ -64,6 +64,7 @@ from practicegrade.discover import discover
 from practicegrade.errors import EXIT_GATE_FAILED, EXIT_OK, UsageError
 from practicegrade.lintproc import WarmDriver
 from practicegrade.model import (
+    NOT_RUN,
     BenchDetails,
     BenchResult,
     CollectorResult,
@@ -932,14 +933,14 @@ def skipped_by_request(request: GradeRequest, config: Config) -> dict[str, str]:
     hook = request.origin == "hook"
     skipped: dict[str, str] = {}
     if not request.run_tests:
-        why = "tests are off for the pre-push hook (hook.tests)" if hook else "--no-tests"
-        skipped.update(dict.fromkeys((*TEST_KEYS, *COVERAGE_KEYS), f"not run: {why}"))
+        why = "hook.tests: false" if hook else "--no-tests"
+        skipped.update(dict.fromkeys((*TEST_KEYS, *COVERAGE_KEYS), NOT_RUN + why))
     if not request.run_bench:
-        why = "the pre-push hook does not run benchmarks" if hook else "--no-bench"
+        why = "the pre-push hook runs no benchmarks" if hook else "--no-bench"
         for spec in config.benchmarks:
             name = sanitize(spec.name)
             for key in (f"bench.{name}.median_s", f"bench.{name}.ratio_vs_base"):
-                skipped[key] = f"not run: {why}"
+                skipped[key] = NOT_RUN + why
     return skipped
 
 

@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 SCHEMA_VERSION = 1
+NOT_RUN = "not run: "
+"""How an ``unmeasured`` reason starts when the grade was asked not to measure the metric
+(``--no-tests``, ``hook.tests: false``, ``--no-bench``); what follows says who asked."""
 
 Category = Literal["praise", "observed", "suggestion", "blocker"]
 CriterionStatus = Literal["met", "progressing", "gap"]

@@ -55,6 +55,26 @@ def test_first_run_has_no_deltas() -> None:
     assert not re.search(r"[+-]\d", text.split("\n\n")[1])
 
 
+def test_what_was_not_run_is_grouped_by_who_asked() -> None:
+    skipped = dict.fromkeys(
+        (
+            "tests.passed",
+            "tests.failed",
+            "tests.errors",
+            "coverage.line_pct",
+            "coverage.branch_pct",
+        ),
+        "not run: hook.tests: false",
+    )
+    unmeasured = {**skipped, "coverage.patch_pct": "no base to compare with"}
+    text = render_summary(dataclasses.replace(reports.passing(), unmeasured=unmeasured), width=200)
+    lines = [line.strip() for line in text.splitlines()]
+    assert "not measured: coverage.patch_pct" in lines
+    not_run = [line for line in lines if line.startswith("not run (hook.tests: false): ")]
+    assert len(not_run) == 1 and "and 1 more" in not_run[0]
+    assert lines.index(not_run[0]) < lines.index("not measured: coverage.patch_pct")
+
+
 def test_no_evaluation() -> None:
     r = dataclasses.replace(reports.passing(), evaluation=None, feedback=())
     assert render_summary(r).startswith("practicegrade: measured (no competence model evaluated)")

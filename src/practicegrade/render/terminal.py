@@ -14,7 +14,7 @@ import textwrap
 
 import click
 
-from practicegrade.model import FeedbackItem, Report, plain
+from practicegrade.model import NOT_RUN, FeedbackItem, Report, plain
 from practicegrade.render.common import (
     KEY_METRICS,
     VERDICT_TITLE,
@@ -163,11 +163,19 @@ def render_summary(report: Report, *, color: bool = False, width: int = 88) -> s
     if keys:
         lines += ["", *(_metric_line(report, k, color) for k in keys)]
     if report.unmeasured:
-        missing = sorted_metrics(report.unmeasured)
-        shown = ", ".join(term_safe(k, 40) for k in missing[:4])
-        more = f" and {len(missing) - 4} more" if len(missing) > 4 else ""
-        wrapped = _wrap(f"{shown}{more}", width, "  not measured: ", "    ")
-        lines += [_style(x, color, dim=True) for x in wrapped]
+        # What the grade was asked not to measure, by who asked; then the rest.
+        groups: dict[str, list[str]] = {}
+        for key in sorted_metrics(report.unmeasured):
+            why = report.unmeasured[key]
+            label = f"not run ({why[len(NOT_RUN) :]})" if why.startswith(NOT_RUN) else ""
+            groups.setdefault(label, []).append(key)
+        for label in sorted(groups, key=lambda g: g == ""):
+            missing = groups[label]
+            shown = ", ".join(term_safe(k, 40) for k in missing[:4])
+            more = f" and {len(missing) - 4} more" if len(missing) > 4 else ""
+            head = f"  {term_safe(label, 60) if label else 'not measured'}: "
+            wrapped = _wrap(f"{shown}{more}", width, head, "    ")
+            lines += [_style(x, color, dim=True) for x in wrapped]
     gaps = _gaps(report)
     steps = _steps(report, width, color)
     if gaps or steps:
