@@ -158,6 +158,20 @@ def test_metric_table_has_deltas_only_with_a_base() -> None:
     ]
 
 
+def test_metrics_not_measured_for_one_reason_share_one_mention_of_it() -> None:
+    unmeasured = {
+        **dict.fromkeys(
+            ("tests.passed", "tests.failed", "coverage.line_pct"), "not run: --no-tests"
+        ),
+        "coverage.patch_pct": "no base to compare with",
+    }
+    text = render_comment(dataclasses.replace(reports.passing(), unmeasured=unmeasured))
+    line = next(x for x in text.splitlines() if x.startswith("Not measured: "))
+    assert line.count("not run: --no-tests") == 1
+    assert "`coverage.patch_pct` (`no base to compare with`)" in line
+    assert line.count(";") == 1
+
+
 def test_failed_gate_rows_are_marked() -> None:
     table = check_structure(render_comment(reports.failing_gate())).tables[0]
     rows = {r[1]: r for r in table.rows}

@@ -236,12 +236,16 @@ def _metrics(report: Report) -> list[str]:
     lines += _more(min(len(lead), _CAP_METRICS), len(lead), "metrics")
     unmeasured = sorted_metrics(report.unmeasured)
     if unmeasured:
+        # Keys that share a reason share one mention of it (`--no-tests` skips seven).
+        groups: dict[str, list[str]] = {}
+        for key in unmeasured[:_CAP_LIST]:
+            groups.setdefault(report.unmeasured[key], []).append(key)
         shown = [
-            f"{_c(k)} ({md_code(report.unmeasured[k], 80, table=False)})"
-            for k in unmeasured[:_CAP_LIST]
+            f"{', '.join(_c(k) for k in keys)} ({md_code(why, 80, table=False)})"
+            for why, keys in groups.items()
         ]
-        more = f", and {len(unmeasured) - _CAP_LIST} more" if len(unmeasured) > _CAP_LIST else ""
-        lines += ["", "Not measured: " + ", ".join(shown) + more + "."]
+        more = f"; and {len(unmeasured) - _CAP_LIST} more" if len(unmeasured) > _CAP_LIST else ""
+        lines += ["", "Not measured: " + "; ".join(shown) + more + "."]
     lines.append("")
     if rest:
         rows = _metric_rows(report, rest[:_CAP_METRICS], model=False)
