@@ -623,7 +623,7 @@ def compare_benchmarks(
     updated: list[BenchResult] = []
     for spec in settings.benchmarks:
         current = by_name.get(spec.name)
-        key = f"bench.{bench_collector.sanitize(spec.name)}.ratio_vs_base"
+        key = bench_collector.ratio_key(spec.name)
         if current is None:
             unmeasured[key] = "the benchmark did not run on the head"
             continue
@@ -927,7 +927,7 @@ def skipped_by_request(request: GradeRequest, config: Config) -> dict[str, str]:
     under ``unmeasured`` with a reason. The rubric does not count them among the biggest
     gaps: a mentee who turned the hook's tests off has not regressed at testing.
     """
-    from practicegrade.collectors.bench import sanitize  # noqa: PLC0415
+    from practicegrade.collectors.bench import metric_key, ratio_key  # noqa: PLC0415
     from practicegrade.collectors.tests import COVERAGE_KEYS, TEST_KEYS  # noqa: PLC0415
 
     hook = request.origin == "hook"
@@ -938,8 +938,7 @@ def skipped_by_request(request: GradeRequest, config: Config) -> dict[str, str]:
     if not request.run_bench:
         why = "the pre-push hook runs no benchmarks" if hook else "--no-bench"
         for spec in config.benchmarks:
-            name = sanitize(spec.name)
-            for key in (f"bench.{name}.median_s", f"bench.{name}.ratio_vs_base"):
+            for key in (metric_key(spec.name), ratio_key(spec.name)):
                 skipped[key] = NOT_RUN + why
     return skipped
 

@@ -84,6 +84,11 @@ def metric_key(name: str) -> str:
     return f"bench.{sanitize(name)}.median_s"
 
 
+def ratio_key(name: str) -> str:
+    """``bench.<name>.ratio_vs_base``: the head's median over the base's, same name rule."""
+    return f"bench.{sanitize(name)}.ratio_vs_base"
+
+
 def sanitize(name: str) -> str:
     """A benchmark or test name as a metric-key segment (learner text: no spaces, no ``|``)."""
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name).strip(".") or "_"
