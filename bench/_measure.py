@@ -24,6 +24,7 @@ the runs measured here live for seconds, so the gap is a few percent at most.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import statistics
@@ -351,6 +352,18 @@ def run_measured(
             for p in sorted(sampler.procs.values(), key=lambda p: p["start_s"])
         ),
     )
+
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def write_results(stem: str, results: Mapping[str, Any], markdown: str) -> Path:
+    """Write ``results/<stem>.json`` and ``.md`` (both committed); returns the JSON path."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{stem}.json"
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+    (RESULTS / f"{stem}.md").write_text(markdown, encoding="utf-8")
+    return path
 
 
 CALIBRATION_LOOP = "x = 0\nfor i in range(20_000_000):\n    x += i\n"

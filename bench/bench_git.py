@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import shutil
 import statistics
@@ -47,7 +46,7 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 import bench_grade  # noqa: E402  - shares the prepared target and its virtualenv
-from _measure import machine_speed_s  # noqa: E402
+from _measure import machine_speed_s, write_results  # noqa: E402
 
 PG_PYTHON = REPO / ".venv" / "bin" / "python"
 TARGETS = {
@@ -316,11 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table)
     if not args.no_write:
         stamp = dt.date.today().isoformat()
-        out = BENCH / "results"
-        out.mkdir(exist_ok=True)
         name = f"git-{stamp}" + ("" if args.target == "marshmallow" else f"-{args.target}")
-        (out / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
-        (out / f"{name}.md").write_text(f"# bench_git {stamp} ({target.dist})\n\n{table}\n")
+        write_results(name, results, f"# bench_git {stamp} ({target.dist})\n\n{table}\n")
     return 0
 
 

@@ -48,12 +48,11 @@ from typing import Any
 import tomllib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import Sample, median, run_measured, wait_for_quiet
+from _measure import Sample, median, run_measured, wait_for_quiet, write_results
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 WORK = BENCH / ".work"
-RESULTS = BENCH / "results"
 
 TARGET_SEQ = 0.75
 TARGET_BOUND = 1.2
@@ -824,17 +823,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = "\n".join(md)
     print(text)
     if not args.no_write:
-        RESULTS.mkdir(parents=True, exist_ok=True)
         stem = f"grade-{now:%Y-%m-%d}"
         if args.target != "marshmallow":
             stem += f"-{args.target}"
         if args.tag:
             stem += f"-{args.tag}"
-        (RESULTS / f"{stem}.json").write_text(
-            json.dumps(out, indent=1, default=str) + "\n", encoding="utf-8"
-        )
-        (RESULTS / f"{stem}.md").write_text(text, encoding="utf-8")
-        say(f"wrote {RESULTS / stem}.json and .md")
+        say(f"wrote {write_results(stem, out, text)} and .md")
     return 0
 
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import shutil
@@ -39,12 +38,11 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import machine_speed_s, median, run_measured, wait_for_quiet
+from _measure import machine_speed_s, median, run_measured, wait_for_quiet, write_results
 from bench_grade import GIT_ID, TARGETS, WORK, fetch_sdist, make_venv, tool_env, unpack
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-RESULTS = BENCH / "results"
 PG_PYTHON = REPO / ".venv" / "bin" / "python"
 
 TARGET_NOOP_S = 0.5
@@ -316,11 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["one_file_no_tests"] = scenario(work, env, "code", args.runs, counter)
 
     results["machine_speed_after_s"] = machine_speed_s()
-    RESULTS.mkdir(exist_ok=True)
-    stem = f"hook-{dt.date.today().isoformat()}-{args.target}"
-    (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     text = report(results)
-    (RESULTS / f"{stem}.md").write_text(text, encoding="utf-8")
+    write_results(f"hook-{dt.date.today().isoformat()}-{args.target}", results, text)
     print(text)
     return 0
 

@@ -38,6 +38,7 @@ REPO = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 import bench_grade  # noqa: E402  - shares the prepared target
+from _measure import write_results  # noqa: E402
 
 PG_PYTHON = REPO / ".venv" / "bin" / "python"
 
@@ -134,12 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table)
     if not args.no_write:
         stamp = dt.date.today().isoformat()
-        out = BENCH / "results"
-        out.mkdir(exist_ok=True)
-        (out / f"lint-floor-{stamp}.json").write_text(json.dumps(results, indent=2) + "\n")
-        (out / f"lint-floor-{stamp}.md").write_text(
-            f"# bench_lint_floor {stamp} ({target.dist})\n\n{table}\n"
-        )
+        heading = f"# bench_lint_floor {stamp} ({target.dist})\n\n"
+        write_results(f"lint-floor-{stamp}", results, f"{heading}{table}\n")
     return 0
 
 
