@@ -22,7 +22,7 @@ Competency: ``met`` when every criterion is met, ``gap`` when any is a gap, else
 
 Gaps: the competencies not met, those with a failed gate first, then by distance times
 competency weight (largest first), then model order; the first three are the ones that
-hold the mentee back most. A competency falls short only on metrics this grade was asked
+hold the mentee back most. A competency that falls short only on metrics this grade was asked
 not to measure (``skipped``: ``--no-tests``, the hook's ``hook.tests: false``) is not
 among them: nothing says the mentee regressed there.
 

@@ -178,7 +178,7 @@ def cached_probe(python: str, scratch: Path, cache_dir: Path | None) -> tuple[Pr
     from practicegrade.cache import Cache, make_key  # noqa: PLC0415
 
     stamp = probe_stamp(python) if cache_dir is not None else None
-    if cache_dir is None or stamp is None:
+    if stamp is None:
         return probe(python, scratch)
     cache = Cache(cache_dir)
     key = make_key(PROBE_NAMESPACE, _PROBE, stamp)
