@@ -567,10 +567,13 @@ def _graded_twice(
     tmp_path: Path,
     files: Mapping[str, str],
     change: Mapping[str, str],
+    *,
+    relinted: list[str] | None = None,
     **where: Any,
 ) -> tuple[CollectorResult, CollectorResult]:
     """Grade ``files`` (filling a cache), apply ``change``, grade again from the cache:
-    that grade must equal a cold one. Returns the symbols before and after."""
+    that grade must equal a cold one, and lint exactly ``relinted`` again when given.
+    Returns the results before and after."""
     root = tmp_path / "proj"
     write_files(root, files)
     cache = Cache(tmp_path / "cache")
@@ -581,6 +584,8 @@ def _graded_twice(
     after = cached_lint(project, settings, cache)
     _same(after, lint.collect(project, _settings(tmp_path)))
     assert not (settings.scratch / "pylint").exists()  # no fallback to an uncached run
+    if relinted is not None:
+        assert _linted(settings) == relinted
     return before, after
 
 
@@ -687,3 +692,109 @@ def test_a_linked_configuration_is_keyed_on_whether_it_stays_inside(tmp_path: Pa
     inside = cache_module.config_digests(root)[".pylintrc"]
     assert inside == outside.replace(":outside", ":conf/pylintrc")
     assert not [i for i in cache_module.outside_config_inputs(root) if i[0] == "root"]
+
+
+# --------------------------------------------------------------------------- what importers see
+
+THING = DOC + '\n\nclass Thing:\n    """A thing."""\n'
+USES_A = DOC + "from pkg import a, other\n\nprint(a.public(1), other.Thing().extra)\n"
+A_BASE = DOC + 'from pkg import other\n\n\ndef public(x):\n    """Used."""\n    return x\n'
+IMPORTER = {"pkg/__init__.py": DOC, "pkg/other.py": THING, "pkg/a.py": A_BASE, "pkg/b.py": USES_A}
+
+
+def _added_to_a(text: str) -> dict[str, str]:
+    return {"pkg/a.py": A_BASE + "\n\n" + textwrap.dedent(text)}
+
+
+def test_a_helper_no_other_file_names_relints_its_own_file_only(tmp_path: Path) -> None:
+    helper = _added_to_a('''
+        def _helper(v):
+            """Nobody else names me."""
+            return v.missing_attribute
+        ''')
+    before, after = _graded_twice(tmp_path, IMPORTER, helper, relinted=["pkg/a.py"])
+    assert ("pkg/b.py", "no-member") in _symbols(before) & _symbols(after)
+
+
+def test_a_definition_an_importer_names_relints_the_importer(tmp_path: Path) -> None:
+    """b names ``extra`` (as ``Thing().extra``), so a new ``extra`` in a is visible to
+    it: a name counts wherever it appears, whatever it is an attribute of."""
+    named = _added_to_a('''
+        def extra():
+            """Named by b."""
+        ''')
+    _graded_twice(tmp_path, IMPORTER, named, relinted=["pkg/a.py", "pkg/b.py"])
+
+
+def test_a_helper_that_patches_another_class_relints_its_importers(tmp_path: Path) -> None:
+    """astroid applies ``other.Thing.extra = 1`` to ``Thing`` when it builds a, even
+    inside a function nobody calls: b's ``no-member`` goes away."""
+    patch = _added_to_a('''
+        def _patch():
+            """Nobody calls me."""
+            other.Thing.extra = 1
+        ''')
+    before, after = _graded_twice(tmp_path, IMPORTER, patch, relinted=["pkg/a.py", "pkg/b.py"])
+    assert ("pkg/b.py", "no-member") in _symbols(before)
+    assert ("pkg/b.py", "no-member") not in _symbols(after)
+
+
+def test_a_module_getattr_relints_its_importers(tmp_path: Path) -> None:
+    files = {**IMPORTER, "pkg/b.py": DOC + "from pkg import a\n\nprint(a.nothing)\n"}
+    hook = _added_to_a('''
+        def __getattr__(name):
+            """Any name."""
+            return name
+        ''')
+    before, after = _graded_twice(tmp_path, files, hook, relinted=["pkg/a.py", "pkg/b.py"])
+    assert ("pkg/b.py", "no-member") in _symbols(before)
+    assert ("pkg/b.py", "no-member") not in _symbols(after)
+
+
+def test_a_wildcard_import_sees_every_helper(tmp_path: Path) -> None:
+    files = {**IMPORTER, "pkg/b.py": DOC + "from pkg.a import *  # noqa\n\nprint(public)\n"}
+    helper = _added_to_a('''
+        def helper():
+            """Star-imported."""
+        ''')
+    _graded_twice(tmp_path, files, helper, relinted=["pkg/a.py", "pkg/b.py"])
+
+
+BASE_CLASS = DOC + textwrap.dedent('''
+
+
+    class Base:
+        """Sets run as an attribute."""
+
+        def __init__(self):
+            self.run = 1
+    ''')
+SUBCLASS = DOC + textwrap.dedent('''
+    from pkg.a import Base
+
+
+    class Sub(Base):
+        """Hides nothing: Base's attribute hides this method."""
+
+        def run(self):
+            """The method."""
+    ''')
+HIDDEN = '''
+
+def _helper():
+    """Nobody else names me."""
+'''
+
+
+def test_a_helper_that_moves_what_importers_see_relints_them(tmp_path: Path) -> None:
+    """``method-hidden`` in b quotes the line of Base's attribute in a: a helper added
+    above Base moves it, and b's message with it; one added below moves nothing."""
+    files = {"pkg/__init__.py": DOC, "pkg/a.py": BASE_CLASS, "pkg/b.py": SUBCLASS}
+    below = {"pkg/a.py": BASE_CLASS + HIDDEN}
+    before, _ = _graded_twice(tmp_path / "below", files, below, relinted=["pkg/a.py"])
+    hidden = [m.message for m in before.details.messages if m.symbol == "method-hidden"]  # type: ignore[union-attr]
+    assert hidden == ["An attribute defined in pkg.a line 9 hides this method"]
+    above = {"pkg/a.py": DOC + HIDDEN + BASE_CLASS.removeprefix(DOC)}
+    _, after = _graded_twice(tmp_path / "above", files, above, relinted=["pkg/a.py", "pkg/b.py"])
+    hidden = [m.message for m in after.details.messages if m.symbol == "method-hidden"]  # type: ignore[union-attr]
+    assert hidden == ["An attribute defined in pkg.a line 13 hides this method"]

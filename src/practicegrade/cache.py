@@ -30,6 +30,7 @@ from typing import Any, TypeGuard
 
 from practicegrade.collectors import Project, Settings
 from practicegrade.model import CollectorResult
+from practicegrade.visibility import interface_digests
 
 MAX_ENTRIES = 50_000
 """Past this many files the least recently used fifth is pruned."""
@@ -591,11 +592,11 @@ CROSS_SYMBOLS = frozenset({"duplicate-code", "cyclic-import"})
 """Messages pylint computes over all linted modules at the end of a run (``close()``) and
 attributes to whichever module came last: they belong to the set of files, not to one."""
 
-LINT_FORMAT = 3
+LINT_FORMAT = 4
 """Version of the pylint entries' layout and keying (2: modules carry their import
 edges, line sets are stored apart; 3: imports resolve by pylint's module names and
-reach files that are not graded); part of every key, so older entries are never
-misread."""
+reach files that are not graded; 4: a module is keyed on its imports' interface
+digests, not their blobs); part of every key, so older entries are never misread."""
 
 
 def package_dirs(root: Path, files: Sequence[str]) -> list[str]:
@@ -632,11 +633,13 @@ def lint_keys(project: Project, settings: Settings, sources: Mapping[str, bytes]
     :data:`LINT_FORMAT`, and the package folders (:func:`package_dirs`: they decide
     module names).
 
-    * per module (messages, statements, import-graph edges): its path and the paths and
-      blob SHAs of itself and of every project file it imports, transitively, graded or
-      not (:func:`first_party_imports`): astroid infers into imported modules, so a
-      change there can change a message here, and resolves imports through them, which
-      is what the ``cyclic-import`` edges are made of;
+    * per module (messages, statements, import-graph edges): its path and blob SHA, and
+      the paths and interface digests of every project file it imports, transitively,
+      graded or not (:func:`first_party_imports`): astroid infers into imported modules,
+      so a change there can change a message here, and resolves imports through them,
+      which is what the ``cyclic-import`` edges are made of. An interface digest
+      (:func:`practicegrade.visibility.interface_digest`) leaves out the top-level
+      definitions no other file names, which cannot change a message elsewhere;
     * per module's similarity line sets (``duplicate-code``): its blob SHA, the
       configuration files, our interpreter and the versions only. The similarity
       checker strips the file's own lines by the similarity options and the file's own
@@ -672,8 +675,15 @@ def lint_keys(project: Project, settings: Settings, sources: Mapping[str, bytes]
     dependencies = first_party_imports(project.root, sources, project.import_roots)
     blobs.update((rel, blob_sha(data)) for rel, data in dependencies.others.items())
     others = sorted((rel, blobs[rel]) for rel in dependencies.others)
+    interfaces = interface_digests({**dependencies.others, **sources})
     modules = {
-        rel: make_key("pylint-module", rel, sorted((d, blobs.get(d, "")) for d in deps), common)
+        rel: make_key(
+            "pylint-module",
+            rel,
+            blobs.get(rel, ""),
+            sorted((d, interfaces.get(d, "")) for d in deps if d != rel),
+            common,
+        )
         for rel, deps in dependencies.closure.items()
     }
     lines = {

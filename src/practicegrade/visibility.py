@@ -1,0 +1,250 @@
+"""What of a module its importers can see: the part of it their pylint results depend on.
+
+An importer's pylint messages depend on a module it imports through what astroid infers
+from that module, and astroid looks a module's names up only where code names them. A
+top-level function or class that no other file names, whose text no visible part of the
+module names either, and that changes nothing outside itself when astroid builds it,
+cannot change an importer's messages. :func:`interface_digest` hashes a module without
+those definitions, and the incremental lint cache keys an importer on that digest
+instead of the module's full text: adding a helper or rewriting one nothing else calls
+relints the changed file only, not every file that imports it.
+
+"Names" is read generously, so that a definition is hidden only when that is certain:
+
+* a name counts as named in a file if it appears anywhere in its text as a word
+  (:func:`words`): in code, strings (``getattr(m, "helper")``) or comments, as ``m.helper``
+  or ``helper``, whatever the module it came from;
+* a file that is not UTF-8 names everything (its words cannot be read reliably), and so
+  does a wildcard import of the module (``from m import *`` can bind every name);
+* a definition stays visible when the module's kept text names it (``__all__``, a
+  module-level call, another visible definition's body), repeated until nothing changes;
+* a definition is never hidden when building it reaches beyond itself: an attribute store
+  on anything but ``self``/``cls`` inside a class (astroid adds ``x.attr = value`` to the
+  inferred object's attributes when it builds the module, even to another module's class),
+  any attribute store inside a function, ``global``, or a rebound ``self``/``cls``;
+* dunder names (``__getattr__``, ``__dir__``) are never hidden: they change how every
+  other name of the module is looked up.
+
+Known limit: a name that exists nowhere as a word but that astroid assembles while
+inferring (``getattr(m, "get_" + kind)`` with ``kind = "x"`` naming a new ``get_x``)
+is not seen; such an importer keeps its earlier messages until it or a visible part of
+the module changes, or a grade runs without the cache.
+
+The kept statements' line numbers are part of the digest: some of pylint's messages
+quote a line of another file ("An attribute defined in pkg.a line 7 hides this method",
+"defined at line 3 of pkg.a"). So a hidden definition added or grown above visible
+ones relints the importers; one added below them, or rewritten in as many lines, does not.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+_WORD = re.compile(r"\w+")
+_WILDCARD = re.compile(r"\bfrom\s+([\w.]+)\s+import\s*\*")
+_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+"""A source line with its end, as Python's tokenizer splits lines (``ast`` line numbers)."""
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_NOT_END = re.compile(rb"[^\r\n]+")
+_TOP_DEF = re.compile(rb"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", re.MULTILINE)
+"""A definition at column 0: every top-level one (and perhaps lines of a string)."""
+_SELF = frozenset({"self", "cls"})
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """The words a file names, or ``None`` for "every word" (:func:`words`)."""
+
+    found: frozenset[str] | None
+    wildcards: frozenset[str]
+    """The last part of every module the file wildcard-imports (``""`` for ``from . import *``)."""
+
+
+def words(source: bytes) -> Words:
+    """Every word of a file (identifiers, attribute names, words in strings and comments).
+
+    Python normalizes identifiers to NFKC, so non-ASCII words are compared normalized.
+    """
+    try:
+        text = source.decode("utf-8")
+    except UnicodeDecodeError:
+        return Words(None, frozenset())
+    found = set(_WORD.findall(text))
+    if not text.isascii():
+        found |= {unicodedata.normalize("NFKC", w) for w in found}
+    joined = text.replace("\\\r\n", " ").replace("\\\n", " ").replace("\\\r", " ")
+    wildcards = frozenset(m.rpartition(".")[2] for m in _WILDCARD.findall(joined))
+    return Words(frozenset(found), wildcards)
+
+
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
+"""PEP 263's encoding declaration (looked for in the first two lines)."""
+
+
+def _other_encoding(source: bytes) -> bool:
+    declared = _COOKIE.search(b"".join(_LINE.findall(source)[:2]))
+    if declared is None:
+        return False
+    name = declared.group(1).decode("ascii", "replace").lower().replace("_", "-")
+    return not (name in ("utf8", "utf-8") or name.startswith("utf-8-"))
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    """A top-level statement: its node, first and last lines (1-based, decorators
+    included) and text."""
+
+    node: ast.stmt
+    line: int
+    end: int
+    text: bytes
+
+    @property
+    def candidate(self) -> str | None:
+        """The name of a definition that may be hidden when nothing names it, else ``None``.
+
+        Dunders (``__getattr__``) change how every other name is looked up, and a name our
+        word pattern would split could never be found, so neither is ever a candidate.
+        """
+        node = self.node
+        if not isinstance(node, _DEFS):
+            return None
+        name = node.name
+        dunder = name.startswith("__") and name.endswith("__")
+        return None if dunder or not _WORD.fullmatch(name) else name
+
+
+def _statements(source: bytes) -> list[_Statement] | None:
+    """Each top-level statement; ``None`` when the file is not plain UTF-8 Python (a
+    syntax error, another encoding declared). Comments and blank lines between
+    statements belong to none."""
+    if _other_encoding(source):
+        return None
+    try:
+        source.decode("utf-8")
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    lines = _LINE.findall(source)
+    out: list[_Statement] = []
+    for node in tree.body:
+        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+        end = node.end_lineno or node.lineno
+        out.append(_Statement(node, first, end, b"".join(lines[first - 1 : end])))
+    return out
+
+
+def _reaches_beyond(node: ast.stmt) -> bool:
+    """Whether astroid building ``node`` may change names outside it (see the module doc)."""
+    in_class = isinstance(node, ast.ClassDef)
+    for inner in ast.walk(node):
+        if isinstance(inner, (ast.Global, ast.Nonlocal)):
+            return True
+        if isinstance(inner, ast.Attribute) and not isinstance(inner.ctx, ast.Load):
+            base = inner.value
+            if not (in_class and isinstance(base, ast.Name) and base.id in _SELF):
+                return True
+        if (
+            isinstance(inner, ast.Name)
+            and inner.id in _SELF
+            and not isinstance(inner.ctx, ast.Load)
+        ):
+            return True
+    return False
+
+
+def _words_of(statements: Iterable[_Statement]) -> set[str]:
+    return set(_WORD.findall(b"".join(s.text for s in statements).decode("utf-8")))
+
+
+def _hidden(statements: list[_Statement], named_elsewhere: Callable[[str], bool]) -> frozenset[str]:
+    """Names of definitions no other file and no visible part of the module names.
+
+    Whether a definition reaches beyond itself (an AST walk, most of the cost) is asked
+    only of those that would otherwise be hidden.
+    """
+    candidates: dict[str, list[_Statement]] = {}
+    for statement in statements:
+        if (name := statement.candidate) is not None:
+            candidates.setdefault(name, []).append(statement)
+    visible = {name for name in candidates if named_elsewhere(name)}
+    frontier = _words_of(s for s in statements if s.candidate is None or s.candidate in visible)
+    while True:
+        while newly := {n for n in candidates if n not in visible and n in frontier}:
+            visible |= newly
+            frontier = _words_of(s for n in newly for s in candidates[n])
+        reaching = {
+            n
+            for n in candidates
+            if n not in visible and any(_reaches_beyond(s.node) for s in candidates[n])
+        }
+        if not reaching:
+            return frozenset(candidates) - visible
+        visible |= reaching
+        frontier = _words_of(s for n in reaching for s in candidates[n])
+
+
+def hidden_names(source: bytes, named_elsewhere: Callable[[str], bool]) -> frozenset[str]:
+    """The top-level definitions of ``source`` its importers cannot see (none when the
+    file is not plain UTF-8 Python). ``named_elsewhere(name)``: whether any other file
+    names ``name`` (:func:`words`)."""
+    statements = _statements(source)
+    return frozenset() if statements is None else _hidden(statements, named_elsewhere)
+
+
+def interface_digest(source: bytes, named_elsewhere: Callable[[str], bool]) -> str:
+    """SHA-256 of what importers can see of ``source``: the file with the lines of its
+    :func:`hidden_names` definitions emptied (so every other line keeps its number) and
+    blank lines at the end left out. With nothing hidden that is the file itself, which
+    needs no parse: when every definition is named elsewhere, the file is not parsed."""
+    names = (m.decode("utf-8", "replace") for m in _TOP_DEF.findall(source))
+    if not all(named_elsewhere(name) for name in names):
+        statements = _statements(source) or []
+        hidden = _hidden(statements, named_elsewhere)
+        if hidden:
+            lines = _LINE.findall(source)
+            for statement in statements:
+                if statement.candidate in hidden:
+                    for i in range(statement.line - 1, statement.end):
+                        lines[i] = _NOT_END.sub(b"", lines[i])
+            source = b"".join(lines)
+    return hashlib.sha256(b"interface\0" + source.rstrip()).hexdigest()
+
+
+def _module_words(rel: str) -> set[str]:
+    """What a wildcard import may call the module at ``rel`` (the last part of its name;
+    ``""`` for a package, which ``from . import *`` names)."""
+    parts = rel.split("/")
+    if parts[-1] != "__init__.py":
+        return {parts[-1].removesuffix(".py")}
+    return {"", *parts[-2:-1]}
+
+
+def interface_digests(files: Mapping[str, bytes]) -> dict[str, str]:
+    """:func:`interface_digest` of every file, seen from all the others in ``files``."""
+    seen = {rel: words(data) for rel, data in files.items()}
+    counts: dict[str, int] = {}
+    for w in seen.values():
+        for word in w.found or ():
+            counts[word] = counts.get(word, 0) + 1
+    unreadable = {rel for rel, w in seen.items() if w.found is None}
+    digests: dict[str, str] = {}
+    for rel, data in files.items():
+        mine = seen[rel].found or frozenset()
+        names = _module_words(rel)
+        if unreadable - {rel} or any(
+            w.wildcards & names for other, w in seen.items() if other != rel
+        ):
+            digests[rel] = interface_digest(data, lambda _name: True)
+            continue
+
+        def named_elsewhere(name: str, mine: frozenset[str] = mine) -> bool:
+            return counts.get(name, 0) - (name in mine) > 0
+
+        digests[rel] = interface_digest(data, named_elsewhere)
+    return digests
