@@ -286,6 +286,32 @@ def test_milestone_with_explicit_criteria() -> None:
     assert evaluate(config, {"tests.duration_s": 50}, today=TODAY).milestones[0].status == "at-risk"
 
 
+def test_a_milestone_on_skipped_metrics_is_neither_met_nor_missed() -> None:
+    """A push with ``hook.tests: false``: the testing milestone is not at risk for want of
+    numbers nobody measured, and not met either; measured shortfalls still count."""
+    config = model(
+        comp("testing", Criterion("coverage.line_pct", ">= 80"), Criterion("tests.failed", "== 0")),
+        comp("clarity", Criterion("lint.score", ">= 8")),
+        milestones=(
+            Milestone("t", "Tested", TODAY + dt.timedelta(days=5), requires=("testing",)),
+            Milestone("c", "Clear", TODAY + dt.timedelta(days=5), requires=("testing", "clarity")),
+            Milestone("late", "Late", TODAY - dt.timedelta(days=1), requires=("testing",)),
+        ),
+    )
+    skipped = {"coverage.line_pct", "tests.failed"}
+    statuses = [
+        [m.status for m in evaluate(config, lint, today=TODAY, skipped=skipped).milestones]
+        for lint in ({"lint.score": 9.0}, {"lint.score": 5.0})
+    ]
+    assert statuses == [
+        ["on-track", "on-track", "overdue"],
+        ["on-track", "at-risk", "overdue"],
+    ]
+    # Without the skip, the same missing numbers are unmet criteria.
+    unmet = evaluate(config, {"lint.score": 9.0}, today=TODAY).milestones
+    assert [m.status for m in unmet] == ["at-risk", "at-risk", "overdue"]
+
+
 def test_today_is_an_input() -> None:
     config = model(
         comp("testing", Criterion("tests.failed", "== 0")),

@@ -34,7 +34,8 @@ met; otherwise ``overdue`` after its due date; ``at-risk`` when it is due within
 check-in period (``cadence.checkin_every_days``) or when its progress (the share of its
 criteria at target) trails the time elapsed, taking the review period
 (``cadence.review_every_days``) before the due date as the time to reach it;
-else ``on-track``.
+else ``on-track``. A criterion on a skipped metric counts neither way: it is left out of
+the progress, and a milestone that needs it is not ``met`` (at best ``on-track``).
 """
 
 from __future__ import annotations
@@ -198,27 +199,40 @@ def assess_milestone(
     metrics: Mapping[str, float],
     cadence: Cadence,
     today: dt.date,
+    skipped: Collection[str] = (),
 ) -> MilestoneResult:
-    """Where ``milestone`` stands on ``today`` (module docstring)."""
+    """Where ``milestone`` stands on ``today`` (module docstring).
+
+    A criterion on a metric this grade was asked not to measure (``skipped``) counts
+    neither way: it is left out of the progress, and the milestone cannot be ``met``
+    without it (it is at best ``on-track``).
+    """
     checks: list[bool] = []
+    unknown = False
     for cid in milestone.requires:
         found = competencies.get(cid)
         if found is None:
             checks.append(False)
+            continue
+        for c in found.criteria:
+            if c.metric in skipped:
+                unknown = True
+            else:
+                checks.append(c.status == "met")
+    for criterion in milestone.criteria:
+        if criterion.metric in skipped:
+            unknown = True
         else:
-            checks.extend(c.status == "met" for c in found.criteria)
-    checks.extend(
-        assess(c, value_of(metrics, c.metric)).status == "met" for c in milestone.criteria
-    )
+            checks.append(assess(criterion, value_of(metrics, criterion.metric)).status == "met")
     days_left = (milestone.due - today).days
     progress = sum(checks) / len(checks) if checks else 1.0
     elapsed = min(1.0, max(0.0, 1.0 - days_left / max(1, cadence.review_every_days)))
     status: MilestoneStatus
-    if all(checks):
+    if all(checks) and not unknown:
         status = "met"
     elif days_left < 0:
         status = "overdue"
-    elif days_left <= cadence.checkin_every_days or progress < elapsed:
+    elif not all(checks) and (days_left <= cadence.checkin_every_days or progress < elapsed):
         status = "at-risk"
     else:
         status = "on-track"
@@ -249,7 +263,8 @@ def evaluate(
     )
     by_id = {r.id: r for r in results}
     milestones = tuple(
-        assess_milestone(m, by_id, metrics, config.cadence, today) for m in config.milestones
+        assess_milestone(m, by_id, metrics, config.cadence, today, skipped)
+        for m in config.milestones
     )
     return Evaluation(
         verdict=_verdict(results, config.gates),
