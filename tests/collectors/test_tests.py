@@ -23,7 +23,9 @@ import coverage as cov_module
 import pytest
 from tests.helpers.repos import SAMPLE_PROJECT, write_files
 
+from practicegrade import proc
 from practicegrade.collectors import Project, Settings
+from practicegrade.collectors import tests as tests_collector
 from practicegrade.collectors._pytest_coverage import (
     CoveragePlan,
     CoverageTotals,
@@ -885,3 +887,55 @@ def test_no_data_to_combine_says_so_and_writes_no_report(tmp_path: Path) -> None
     assert problem.startswith("coverage.py saved no data (")
     assert "No data to combine" in problem  # coverage.py's own words, as `coverage combine` says
     assert not (work / "coverage.json").exists()
+
+
+def _exporters(work: Path) -> list[int]:
+    """Live processes running our coverage exporter for ``work``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if str(work).encode() in cmdline and b"--wait" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def test_an_exporter_that_died_waiting_is_replaced_by_a_cold_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The coverage report comes from the exporter started with the tests; if it died
+    while the tests ran, a new one writes the same report."""
+    write_files(tmp_path / "repo", SAMPLE_PROJECT)
+    project = _project(tmp_path / "repo")
+    warm = _run(project, tmp_path / "warm")
+    started: list[proc.Started] = []
+
+    def dead(*_args: object) -> proc.Started:
+        child = proc.start([sys.executable, "-c", "pass"], stdin=False)
+        while child.running:
+            time.sleep(0.01)
+        started.append(child)
+        return child
+
+    monkeypatch.setattr(tests_collector, "_start_export", dead)
+    cold = _run(project, tmp_path / "cold")
+    assert started  # the dead one was handed over, and was not used
+    assert cold.metrics["coverage.line_pct"] > 0
+    assert {k: v for k, v in cold.metrics.items() if k.startswith("coverage.")} == {
+        k: v for k, v in warm.metrics.items() if k.startswith("coverage.")
+    }
+    assert cold.details.coverage == warm.details.coverage  # type: ignore[union-attr]
+    assert not proc._LIVE_GROUPS
+
+
+def test_an_unused_exporter_is_stopped(tmp_path: Path) -> None:
+    """No test ran, so no coverage is read: the waiting exporter goes, reading nothing."""
+    write_files(tmp_path, {**SAMPLE_PROJECT, "tests/conftest.py": "import nope_nope\n"})
+    result = _run(_project(tmp_path), tmp_path / "scratch")
+    assert "coverage.line_pct" in result.unmeasured
+    (work,) = (tmp_path / "scratch").glob("tests-*")
+    assert _exporters(work) == []
+    assert not (work / "coverage.json").exists()
+    assert not proc._LIVE_GROUPS

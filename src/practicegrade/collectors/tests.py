@@ -118,6 +118,8 @@ class _Run:
     summary: RunSummary
     plan: CoveragePlan | None
     rcfile: Path | None
+    exporter: proc.Started | None = None
+    """The coverage exporter started beside the tests; :func:`collect` stops it if unused."""
 
 
 def _pytest_argv(project: Project, found: Probe, plan_rc: Path | None, work: Path) -> list[str]:
@@ -155,13 +157,23 @@ def _run_tests(project: Project, settings: Settings, work: Path, found: Probe) -
         pycache_prefix=settings.pycache_prefix,
     )
     timeout = settings.test_timeout_s
-    done = proc.run(
+    tests = proc.start(
         _pytest_argv(project, found, rcfile, work),
         cwd=project.root,
-        timeout=timeout,
         env=env,
         limits=learner_limits(timeout),
+        stdin=False,
     )
+    exporter = None
+    try:
+        # Started second: it is needed only when the tests end, so they go first.
+        exporter = None if rcfile is None else _start_export(project, work, rcfile)
+        done = tests.finish(None, timeout=timeout)
+    except BaseException:
+        tests.cancel()
+        if exporter is not None:
+            exporter.cancel()
+        raise
     ended = None
     if done.timed_out:
         ended = f"timed out: still running when the {timeout:g} s limit was reached"
@@ -169,7 +181,7 @@ def _run_tests(project: Project, settings: Settings, work: Path, found: Probe) -
         ended = f"the test process ended during this test (exit code {done.returncode})"
     with events.open("r", encoding="utf-8", errors="replace") as stream:
         text = stream.read(EVENTS_CAP_BYTES)
-    return _Run(done, summarize(parse_events(text), ended), plan, rcfile)
+    return _Run(done, summarize(parse_events(text), ended), plan, rcfile, exporter)
 
 
 COVERAGE_JSON = "coverage.json"
@@ -185,6 +197,8 @@ if sys.path and sys.path[0] in ("", "."):
     del sys.path[0]  # the repository's own files must not shadow coverage
 import coverage
 rcfile, out = sys.argv[1], sys.argv[2]
+if sys.argv[3:] == ["--wait"] and sys.stdin.buffer.read() != b"go":
+    sys.exit(0)  # started ahead and never told to go: nothing to do
 try:
     combined = coverage.Coverage(config_file=rcfile, messages=False)
     combined.combine(strict=True)
@@ -201,20 +215,42 @@ except Exception as exc:
     sys.exit(4)
 """
 """``coverage combine`` then ``coverage json -o OUT``, as the CLI does them, in one process:
-the learner's interpreter and coverage.py start once instead of twice."""
+the learner's interpreter and coverage.py start once instead of twice. With ``--wait`` it
+is started beside the tests (:func:`_start_export`) and imports coverage.py while they
+run, then waits for ``go`` on stdin: the report starts the moment the tests end."""
 
 
-def _read_coverage(project: Project, work: Path, rcfile: Path) -> tuple[Any, str]:
-    """Combine the data files and export JSON, in the learner's interpreter."""
+def _export_argv(project: Project, work: Path, rcfile: Path) -> list[str]:
+    return [project.python, "-c", _EXPORT_COVERAGE, str(rcfile), str(work / COVERAGE_JSON)]
+
+
+def _start_export(project: Project, work: Path, rcfile: Path) -> proc.Started | None:
+    """The exporter, started ahead (``--wait``); ``None`` if it cannot start (the cold
+    run after the tests will say why)."""
     env = learner_env(project.python, [], make_home(work))
+    try:
+        argv = [*_export_argv(project, work, rcfile), "--wait"]
+        return proc.start(argv, cwd=project.root, env=env)
+    except ToolError:
+        return None
+
+
+def _read_coverage(
+    project: Project, work: Path, rcfile: Path, warm: proc.Started | None = None
+) -> tuple[Any, str]:
+    """Combine the data files and export JSON, in the learner's interpreter: by the
+    exporter started beside the tests if it is still waiting, else by a new one."""
     out = work / COVERAGE_JSON
     try:
-        exported = proc.run(
-            [project.python, "-c", _EXPORT_COVERAGE, str(rcfile), str(out)],
-            cwd=project.root,
-            timeout=REPORT_TIMEOUT_S,
-            env=env,
-        )
+        if warm is not None and warm.running:
+            exported = warm.finish(b"go", timeout=REPORT_TIMEOUT_S)
+        else:
+            exported = proc.run(
+                _export_argv(project, work, rcfile),
+                cwd=project.root,
+                timeout=REPORT_TIMEOUT_S,
+                env=learner_env(project.python, [], make_home(work)),
+            )
     except ToolError as exc:
         return None, exc.message
     detail = _tail(exported.stdout + exported.stderr)
@@ -313,7 +349,7 @@ def _coverage_metrics(
     if summary.ran == 0:
         why_not = "no test ran" + (" (collection errors)" if summary.collection_errors else "")
         return {}, _unmeasured(COVERAGE_KEYS, why_not), ()
-    data, problem = _read_coverage(project, work, run.rcfile)
+    data, problem = _read_coverage(project, work, run.rcfile, run.exporter)
     if data is None:
         if not summary.finished:
             problem += (
@@ -396,14 +432,18 @@ def collect(project: Project, settings: Settings) -> CollectorResult:
             details=details,
         )
     run = _run_tests(project, settings, work, found)
-    findings = _run_findings(run, settings)
-    metrics, unmeasured, more = _test_metrics(run, project)
-    findings += more
-    files: tuple[FileCoverage, ...] = ()
-    if not set(COVERAGE_KEYS) & set(unmeasured):
-        cov_metrics, cov_unmeasured, files = _coverage_metrics(run, project, work)
-        metrics.update(cov_metrics)
-        unmeasured.update(cov_unmeasured)
+    try:
+        findings = _run_findings(run, settings)
+        metrics, unmeasured, more = _test_metrics(run, project)
+        findings += more
+        files: tuple[FileCoverage, ...] = ()
+        if not set(COVERAGE_KEYS) & set(unmeasured):
+            cov_metrics, cov_unmeasured, files = _coverage_metrics(run, project, work)
+            metrics.update(cov_metrics)
+            unmeasured.update(cov_unmeasured)
+    finally:
+        if run.exporter is not None:
+            run.exporter.cancel()  # unused when no coverage was read; a no-op otherwise
     return result(
         metrics=metrics,
         unmeasured=unmeasured,
