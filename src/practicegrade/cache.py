@@ -30,7 +30,7 @@ from typing import Any, TypeGuard
 
 from practicegrade.collectors import Project, Settings
 from practicegrade.model import CollectorResult
-from practicegrade.visibility import interface_digests
+from practicegrade.visibility import Parse, interface_digests, parser
 
 MAX_ENTRIES = 50_000
 """Past this many files the least recently used fifth is pruned."""
@@ -389,7 +389,9 @@ def _statements(tree: ast.AST) -> Iterator[ast.AST]:
                 stack.extend(block)
 
 
-def imported_names(source: bytes, module: str, is_package: bool) -> set[str]:
+def imported_names(
+    source: bytes, module: str, is_package: bool, parse: Parse | None = None
+) -> set[str]:
     """Absolute module names a file imports (relative imports resolved); parsed, never run.
 
     ``import a.b.c`` binds ``a`` and astroid resolves ``a.X`` in ``a/__init__.py``, so
@@ -398,9 +400,8 @@ def imported_names(source: bytes, module: str, is_package: bool) -> set[str]:
     Imports anywhere in the file count (inside functions and ``if TYPE_CHECKING:`` too:
     astroid follows them). A file that does not parse imports nothing.
     """
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError):
+    tree = (parse or parser())(source)
+    if tree is None:
         return set()
     package = module if is_package else module.rpartition(".")[0]
     names: set[str] = set()
@@ -514,7 +515,10 @@ def _candidates(name: str, roots: Sequence[str]) -> list[str]:
 
 
 def first_party_imports(
-    root: Path, sources: Mapping[str, bytes], import_roots: Sequence[str] = ()
+    root: Path,
+    sources: Mapping[str, bytes],
+    import_roots: Sequence[str] = (),
+    parse: Parse | None = None,
 ) -> Dependencies:
     """For each graded file, the project files it depends on transitively (itself included).
 
@@ -564,7 +568,7 @@ def first_party_imports(
         name = module_name(rel, tree.is_package) or ""
         deps = {
             dep
-            for imported in imported_names(data, name, rel.endswith("__init__.py"))
+            for imported in imported_names(data, name, rel.endswith("__init__.py"), parse)
             for dep in resolve(imported)
         }
         deps.discard(rel)
@@ -672,10 +676,11 @@ def lint_keys(project: Project, settings: Settings, sources: Mapping[str, bytes]
         package_dirs(project.root, project.source_files),
     )
     listing = [(rel, blobs.get(rel, "")) for rel in project.source_files]
-    dependencies = first_party_imports(project.root, sources, project.import_roots)
+    parse = parser()  # each file is parsed once, for its imports and its interface
+    dependencies = first_party_imports(project.root, sources, project.import_roots, parse)
     blobs.update((rel, blob_sha(data)) for rel, data in dependencies.others.items())
     others = sorted((rel, blobs[rel]) for rel in dependencies.others)
-    interfaces = interface_digests({**dependencies.others, **sources})
+    interfaces = interface_digests({**dependencies.others, **sources}, parse)
     modules = {
         rel: make_key(
             "pylint-module",

@@ -56,6 +56,27 @@ _TOP_DEF = re.compile(rb"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", re.MULTILIN
 _SELF = frozenset({"self", "cls"})
 
 
+Parse = Callable[[bytes], "ast.Module | None"]
+"""Parses a file's bytes; ``None`` when they are not Python (:func:`parser`)."""
+
+
+def parser() -> Parse:
+    """A parse function that remembers its answers, for one pass over a project: the
+    import graph and the interface digests read the same files, and parsing is most of
+    what either costs."""
+    trees: dict[bytes, ast.Module | None] = {}
+
+    def parse(source: bytes) -> ast.Module | None:
+        if source not in trees:
+            try:
+                trees[source] = ast.parse(source)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                trees[source] = None
+        return trees[source]
+
+    return parse
+
+
 @dataclass(frozen=True, slots=True)
 class Words:
     """The words a file names, or ``None`` for "every word" (:func:`words`)."""
@@ -119,7 +140,7 @@ class _Statement:
         return None if dunder or not _WORD.fullmatch(name) else name
 
 
-def _statements(source: bytes) -> list[_Statement] | None:
+def _statements(source: bytes, parse: Parse) -> list[_Statement] | None:
     """Each top-level statement; ``None`` when the file is not plain UTF-8 Python (a
     syntax error, another encoding declared). Comments and blank lines between
     statements belong to none."""
@@ -127,8 +148,10 @@ def _statements(source: bytes) -> list[_Statement] | None:
         return None
     try:
         source.decode("utf-8")
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except UnicodeDecodeError:
+        return None
+    tree = parse(source)
+    if tree is None:
         return None
     lines = _LINE.findall(source)
     out: list[_Statement] = []
@@ -189,22 +212,26 @@ def _hidden(statements: list[_Statement], named_elsewhere: Callable[[str], bool]
         frontier = _words_of(s for n in reaching for s in candidates[n])
 
 
-def hidden_names(source: bytes, named_elsewhere: Callable[[str], bool]) -> frozenset[str]:
+def hidden_names(
+    source: bytes, named_elsewhere: Callable[[str], bool], parse: Parse | None = None
+) -> frozenset[str]:
     """The top-level definitions of ``source`` its importers cannot see (none when the
     file is not plain UTF-8 Python). ``named_elsewhere(name)``: whether any other file
     names ``name`` (:func:`words`)."""
-    statements = _statements(source)
+    statements = _statements(source, parse or parser())
     return frozenset() if statements is None else _hidden(statements, named_elsewhere)
 
 
-def interface_digest(source: bytes, named_elsewhere: Callable[[str], bool]) -> str:
+def interface_digest(
+    source: bytes, named_elsewhere: Callable[[str], bool], parse: Parse | None = None
+) -> str:
     """SHA-256 of what importers can see of ``source``: the file with the lines of its
     :func:`hidden_names` definitions emptied (so every other line keeps its number) and
     blank lines at the end left out. With nothing hidden that is the file itself, which
     needs no parse: when every definition is named elsewhere, the file is not parsed."""
     names = (m.decode("utf-8", "replace") for m in _TOP_DEF.findall(source))
     if not all(named_elsewhere(name) for name in names):
-        statements = _statements(source) or []
+        statements = _statements(source, parse or parser()) or []
         hidden = _hidden(statements, named_elsewhere)
         if hidden:
             lines = _LINE.findall(source)
@@ -225,8 +252,9 @@ def _module_words(rel: str) -> set[str]:
     return {"", *parts[-2:-1]}
 
 
-def interface_digests(files: Mapping[str, bytes]) -> dict[str, str]:
+def interface_digests(files: Mapping[str, bytes], parse: Parse | None = None) -> dict[str, str]:
     """:func:`interface_digest` of every file, seen from all the others in ``files``."""
+    parse = parse or parser()
     seen = {rel: words(data) for rel, data in files.items()}
     counts: dict[str, int] = {}
     for w in seen.values():
@@ -240,11 +268,11 @@ def interface_digests(files: Mapping[str, bytes]) -> dict[str, str]:
         if unreadable - {rel} or any(
             w.wildcards & names for other, w in seen.items() if other != rel
         ):
-            digests[rel] = interface_digest(data, lambda _name: True)
+            digests[rel] = interface_digest(data, lambda _name: True, parse)
             continue
 
         def named_elsewhere(name: str, mine: frozenset[str] = mine) -> bool:
             return counts.get(name, 0) - (name in mine) > 0
 
-        digests[rel] = interface_digest(data, named_elsewhere)
+        digests[rel] = interface_digest(data, named_elsewhere, parse)
     return digests
