@@ -27,8 +27,9 @@ Cache keys (what each cached value depends on, so a hit is correct by constructi
   (:func:`config_digest`), the grade options and the interpreter's environment stamp
   (:func:`environment_stamp`); only for clean trees and commits, never a dirty work tree;
 * radon, per file: the file's blob SHA and path, radon's and our version;
-* pylint: see :func:`lint_key` and :mod:`practicegrade.imports`-style resolution in
-  :func:`first_party_imports`.
+* pylint, per module: its blob SHA and what it can see of every project module it
+  imports, transitively (:func:`practicegrade.cache.lint_keys`,
+  :mod:`practicegrade.visibility`).
 """
 
 from __future__ import annotations
