@@ -707,13 +707,14 @@ def _added_to_a(text: str) -> dict[str, str]:
 
 
 def test_a_helper_no_other_file_names_relints_its_own_file_only(tmp_path: Path) -> None:
+    files = {**IMPORTER, "pkg/b.py": DOC + "from pkg import a\n\nprint(a.public(1, 2))\n"}
     helper = _added_to_a('''
         def _helper(v):
             """Nobody else names me."""
             return v.missing_attribute
         ''')
-    before, after = _graded_twice(tmp_path, IMPORTER, helper, relinted=["pkg/a.py"])
-    assert ("pkg/b.py", "no-member") in _symbols(before) & _symbols(after)
+    before, after = _graded_twice(tmp_path, files, helper, relinted=["pkg/a.py"])
+    assert ("pkg/b.py", "too-many-function-args") in _symbols(before) & _symbols(after)
 
 
 def test_a_definition_an_importer_names_relints_the_importer(tmp_path: Path) -> None:
@@ -798,3 +799,45 @@ def test_a_helper_that_moves_what_importers_see_relints_them(tmp_path: Path) -> 
     _, after = _graded_twice(tmp_path / "above", files, above, relinted=["pkg/a.py", "pkg/b.py"])
     hidden = [m.message for m in after.details.messages if m.symbol == "method-hidden"]  # type: ignore[union-attr]
     assert hidden == ["An attribute defined in pkg.a line 13 hides this method"]
+
+
+def test_a_no_member_hint_sees_every_name_of_the_module(tmp_path: Path) -> None:
+    """pylint ends ``no-member`` with the closest name the owner has ("maybe 'helper'?"),
+    named anywhere or not: a module with such a message is reused only when what it
+    imports is unchanged to the byte."""
+    files = {**IMPORTER, "pkg/b.py": DOC + "from pkg import a\n\nprint(a.public(1), a.helpr)\n"}
+    helper = _added_to_a('''
+        def helper():
+            """A hint for b."""
+        ''')
+    before, after = _graded_twice(tmp_path, files, helper, relinted=["pkg/a.py", "pkg/b.py"])
+    hints = [m.message for m in after.details.messages if m.symbol == "no-member"]  # type: ignore[union-attr]
+    assert hints == ["Module 'pkg.a' has no 'helpr' member; maybe 'helper'?"]
+    assert ("pkg/b.py", "no-member") in _symbols(before)
+
+
+def test_a_parameter_with_a_default_is_not_the_instance(tmp_path: Path) -> None:
+    """astroid infers ``cls`` from its default here, so the store patches ``Thing``."""
+    patch = _added_to_a('''
+        class _Patch:
+            """Nobody names me."""
+
+            def apply(self, cls=other.Thing):
+                """Patch."""
+                cls.extra = 1
+        ''')
+    before, after = _graded_twice(tmp_path, IMPORTER, patch, relinted=["pkg/a.py", "pkg/b.py"])
+    assert ("pkg/b.py", "no-member") in _symbols(before)
+    assert ("pkg/b.py", "no-member") not in _symbols(after)
+
+
+def test_a_name_spelled_with_escapes_is_named(tmp_path: Path) -> None:
+    files = {
+        **IMPORTER,
+        "pkg/b.py": DOC + 'from pkg import a\n\nprint(getattr(a, "h\\x65lper")(1, 2))\n',
+    }
+    files["pkg/a.py"] = A_BASE + '\n\ndef helper(x):\n    """One."""\n    return x\n'
+    change = {"pkg/a.py": files["pkg/a.py"].replace("helper(x)", "helper(x, y)")}
+    before, after = _graded_twice(tmp_path, files, change, relinted=["pkg/a.py", "pkg/b.py"])
+    assert ("pkg/b.py", "too-many-function-args") in _symbols(before)
+    assert ("pkg/b.py", "too-many-function-args") not in _symbols(after)

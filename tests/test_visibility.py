@@ -180,3 +180,38 @@ def test_hidden_definitions_below_never_change_the_digest(names: list[str], line
     if names:
         seen = interface_digest(grown, lambda n: n in (names[0], "public"))
         assert seen != interface_digest(BASE, _nobody)
+
+
+def test_more_definitions_that_reach_beyond_themselves() -> None:
+    """Found by an adversarial review: each of these changes what importers infer."""
+    cases = {
+        "a walrus in a default binds a module name": "def _h(x=(LIMIT := 10)):\n    return x\n",
+        "a walrus in a decorator": "@(deco := staticmethod)\ndef _h():\n    pass\n",
+        "a walrus in an annotation": "def _h(x: (Alias := int)):\n    return x\n",
+        "cls with a default is that default": "class _P:\n    def apply(self, cls=other.Thing):\n"
+        "        cls.extra = 1\n",
+        "self in a staticmethod is a parameter": "class _P:\n    @staticmethod\n"
+        "    def apply(self):\n        self.extra = 1\n",
+        "self rebound by except ... as": "class _P:\n    def m(self):\n        try:\n"
+        "            pass\n        except other.Oops as self:\n            self.extra = 1\n",
+        "self rebound by an import": "class _P:\n    def m(self):\n"
+        "        from other import Thing as self\n        self.extra = 1\n",
+        "self in a class body is a module name": "class _P:\n    self.extra = 1\n",
+        "self of a nested function": "class _P:\n    def m(self):\n        def f(self):\n"
+        "            self.extra = 1\n",
+        "too deep for astroid": "def _h():\n    return " + "+".join(["1"] * 150) + "\n",
+    }
+    for why, text in cases.items():
+        assert hidden_names(BASE + b"\n\n" + text.encode(), _nobody) == set(), why
+
+
+def test_words_read_strings_as_python_does() -> None:
+    for text in ('getattr(a, "h\\x65lper")', 'getattr(a, "hel" "per")', 'f"{a.x}helper"'):
+        found = words(text.encode()).found
+        assert found is not None
+        assert "helper" in found, text
+    combining = words("a.he\u0301lper()\na.my\uff3fname()\n".encode()).found
+    assert combining is not None
+    assert {"h\u00e9lper", "my_name"} <= combining
+    assert words(b"# -*- coding: latin-1 -*-\nx = 1\n").found is None
+    assert words(b"from pkg . a import *\n").wildcards == {"a"}

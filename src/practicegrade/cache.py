@@ -625,6 +625,8 @@ class LintKeys:
     lines: Mapping[str, str]
     cross: str
     run: str
+    strict: Mapping[str, str]
+    """Per module, the key on its imports' whole text (:data:`WHOLE_MODULE_SYMBOLS`)."""
 
 
 def lint_keys(project: Project, settings: Settings, sources: Mapping[str, bytes]) -> LintKeys:
@@ -691,6 +693,10 @@ def lint_keys(project: Project, settings: Settings, sources: Mapping[str, bytes]
         )
         for rel, deps in dependencies.closure.items()
     }
+    strict = {
+        rel: make_key("pylint-strict", rel, sorted((d, blobs.get(d, "")) for d in deps), common)
+        for rel, deps in dependencies.closure.items()
+    }
     lines = {
         rel: make_key("pylint-lines", blobs.get(rel, ""), configs, ours, versions)
         for rel in project.source_files
@@ -703,6 +709,7 @@ def lint_keys(project: Project, settings: Settings, sources: Mapping[str, bytes]
         lines=lines,
         cross=make_key("pylint-cross", cross, common),
         run=make_key("pylint-run", common, outside),
+        strict=strict,
     )
 
 
@@ -900,6 +907,24 @@ def _usable_module(entry: Any) -> TypeGuard[dict[str, Any]]:
     return isinstance(entry, dict) and all(field in entry for field in _MODULE_FIELDS)
 
 
+WHOLE_MODULE_SYMBOLS = frozenset({"no-member"})
+"""Messages whose text may depend on every name of another module: ``no-member`` ends
+with pylint's hint, the owner's name closest to the missing one ("...; maybe
+'helper'?"), whether or not any file names it. A module with such a message is reused
+only when the modules it imports are unchanged to the byte (its ``strict`` key)."""
+
+
+def _sees_enough(entry: Mapping[str, Any], strict: str) -> bool:
+    """Whether the interface key is enough to reuse ``entry`` (:data:`WHOLE_MODULE_SYMBOLS`)."""
+    messages = entry.get("messages")
+    if not isinstance(messages, list):
+        return False
+    needs_whole = any(
+        isinstance(m, dict) and m.get("symbol") in WHOLE_MODULE_SYMBOLS for m in messages
+    )
+    return not needs_whole or entry.get("strict") == strict
+
+
 def _usable_lines(entry: Any) -> TypeGuard[dict[str, Any]]:
     return isinstance(entry, dict) and isinstance(entry.get("linesets"), list)
 
@@ -941,8 +966,10 @@ def cached_lint(project: Project, settings: Settings, cache: Cache) -> Collector
     lines: dict[str, dict[str, Any]] = {}
     for rel in files:
         entry = cache.get("pylint-module", keys.modules[rel])
-        linesets = cache.get("pylint-lines", keys.lines[rel]) if _usable_module(entry) else None
-        if _usable_module(entry) and _usable_lines(linesets):
+        if not (_usable_module(entry) and _sees_enough(entry, keys.strict[rel])):
+            continue
+        linesets = cache.get("pylint-lines", keys.lines[rel])
+        if _usable_lines(linesets):
             modules[rel], lines[rel] = entry, linesets
     cross = cache.get("pylint-cross", keys.cross)
     run = cache.get("pylint-run", keys.run)
@@ -1004,7 +1031,9 @@ def _lint(
     if not reuse and not same_document(assembled, document):
         return document  # a pylint behaviour the parts do not model: not cached in parts
     for rel in linted:
-        cache.put("pylint-module", keys.modules[rel], per_module[rel])
+        cache.put(
+            "pylint-module", keys.modules[rel], {**per_module[rel], "strict": keys.strict[rel]}
+        )
         cache.put("pylint-lines", keys.lines[rel], {"linesets": exported[rel]["linesets"]})
     cache.put("pylint-cross", keys.cross, {"messages": cross})
     cache.put("pylint-run", keys.run, run)

@@ -11,19 +11,26 @@ relints the changed file only, not every file that imports it.
 
 "Names" is read generously, so that a definition is hidden only when that is certain:
 
-* a name counts as named in a file if it appears anywhere in its text as a word
-  (:func:`words`): in code, strings (``getattr(m, "helper")``) or comments, as ``m.helper``
-  or ``helper``, whatever the module it came from;
-* a file that is not UTF-8 names everything (its words cannot be read reliably), and so
-  does a wildcard import of the module (``from m import *`` can bind every name);
+* a name counts as named in a file if it appears anywhere in it as a word
+  (:func:`words`): in code, comments or strings, and in the value of every string
+  (``"h\\x65lper"``, ``"hel" "per"``), compared NFKC-normalized as Python compares
+  identifiers, whatever the module it came from;
+* a file that is not UTF-8, or declares another encoding, names everything, and so does
+  a wildcard import of the module (``from m import *`` can bind every name);
 * a definition stays visible when the module's kept text names it (``__all__``, a
   module-level call, another visible definition's body), repeated until nothing changes;
 * a definition is never hidden when building it reaches beyond itself: an attribute store
-  on anything but ``self``/``cls`` inside a class (astroid adds ``x.attr = value`` to the
-  inferred object's attributes when it builds the module, even to another module's class),
-  any attribute store inside a function, ``global``, or a rebound ``self``/``cls``;
+  on anything but a method's own first parameter (astroid adds ``x.attr = value`` to the
+  inferred object when it builds the module, even to another module's class, and infers
+  a parameter with a default, or a rebound ``self``, as whatever it holds), a walrus
+  (``def f(x=(LIMIT := 1))`` binds ``LIMIT`` in the module), ``global``, or nesting
+  deeper than :data:`MAX_DEPTH` (astroid gives up on the whole module);
 * dunder names (``__getattr__``, ``__dir__``) are never hidden: they change how every
   other name of the module is looked up.
+
+pylint's ``no-member`` hint ("maybe 'helper'?") looks at every name of the owner, named
+or not; the cache reuses a module with such a message only when the modules it imports
+are unchanged to the byte (:data:`practicegrade.cache.WHOLE_MODULE_SYMBOLS`).
 
 Known limit: a name that exists nowhere as a word but that astroid assembles while
 inferring (``getattr(m, "get_" + kind)`` with ``kind = "x"`` naming a new ``get_x``)
@@ -53,7 +60,6 @@ _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _NOT_END = re.compile(rb"[^\r\n]+")
 _TOP_DEF = re.compile(rb"^(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", re.MULTILINE)
 """A definition at column 0: every top-level one (and perhaps lines of a string)."""
-_SELF = frozenset({"self", "cls"})
 
 
 Parse = Callable[[bytes], "ast.Module | None"]
@@ -86,21 +92,35 @@ class Words:
     """The last part of every module the file wildcard-imports (``""`` for ``from . import *``)."""
 
 
-def words(source: bytes) -> Words:
-    """Every word of a file (identifiers, attribute names, words in strings and comments).
-
-    Python normalizes identifiers to NFKC, so non-ASCII words are compared normalized.
+def words(source: bytes, parse: Parse | None = None) -> Words:
+    """Every word of a file: identifiers, attribute names, words in strings and comments,
+    and the words of every string's value (``"h\\x65lper"`` and ``"hel" "per"`` name
+    ``helper``). Compared as Python compares identifiers (NFKC-normalized). A file that is
+    not UTF-8, or declares another encoding, names every word: its words cannot be read
+    reliably here.
     """
     try:
         text = source.decode("utf-8")
     except UnicodeDecodeError:
         return Words(None, frozenset())
+    if _other_encoding(source):
+        return Words(None, frozenset())
     found = set(_WORD.findall(text))
-    if not text.isascii():
-        found |= {unicodedata.normalize("NFKC", w) for w in found}
-    joined = text.replace("\\\r\n", " ").replace("\\\n", " ").replace("\\\r", " ")
-    wildcards = frozenset(m.rpartition(".")[2] for m in _WILDCARD.findall(joined))
-    return Words(frozenset(found), wildcards)
+    tree = (parse or parser())(source)
+    wildcards: set[str] = set()
+    if tree is None:
+        joined = text.replace("\\\r\n", " ").replace("\\\n", " ").replace("\\\r", " ")
+        wildcards = {m.rpartition(".")[2] for m in _WILDCARD.findall(joined)}
+    else:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.update(_WORD.findall(node.value))
+            elif isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+                wildcards.add((node.module or "").rpartition(".")[2])
+    if not text.isascii() or not all(w.isascii() for w in found):
+        found.update(_WORD.findall(unicodedata.normalize("NFKC", text)))
+        found.update(unicodedata.normalize("NFKC", w) for w in list(found))
+    return Words(frozenset(found), frozenset(wildcards))
 
 
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
@@ -162,23 +182,83 @@ def _statements(source: bytes, parse: Parse) -> list[_Statement] | None:
     return out
 
 
+MAX_DEPTH = 100
+"""Deeper than this, a definition is never hidden: astroid gives up on deeply nested
+expressions (a ``RecursionError`` while it builds the module), which changes what every
+importer can infer from the module."""
+
+
 def _reaches_beyond(node: ast.stmt) -> bool:
     """Whether astroid building ``node`` may change names outside it (see the module doc)."""
-    in_class = isinstance(node, ast.ClassDef)
-    for inner in ast.walk(node):
-        if isinstance(inner, (ast.Global, ast.Nonlocal)):
+    own = _own_instance_names(node) if isinstance(node, ast.ClassDef) else {}
+    stack: list[tuple[ast.AST, int, ast.AST | None]] = [(node, 0, None)]
+    while stack:
+        inner, depth, function = stack.pop()
+        if depth > MAX_DEPTH or isinstance(inner, (ast.Global, ast.Nonlocal, ast.NamedExpr)):
             return True
         if isinstance(inner, ast.Attribute) and not isinstance(inner.ctx, ast.Load):
             base = inner.value
-            if not (in_class and isinstance(base, ast.Name) and base.id in _SELF):
+            if not (isinstance(base, ast.Name) and own.get(function) == base.id):
                 return True
-        if (
-            isinstance(inner, ast.Name)
-            and inner.id in _SELF
-            and not isinstance(inner.ctx, ast.Load)
-        ):
-            return True
+        if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            function = inner
+        stack.extend((child, depth + 1, function) for child in ast.iter_child_nodes(inner))
     return False
+
+
+def _own_instance_names(cls: ast.ClassDef) -> dict[ast.AST | None, str]:
+    """The methods (anywhere in ``cls``) whose first parameter astroid infers as an
+    instance or the class itself, with that parameter's name: ``self.x = v`` there
+    changes only that class. A method qualifies when it sits directly in a class body,
+    is no ``staticmethod``, and its first parameter has no default and is bound nowhere
+    else in the method (no assignment, ``except ... as``, import ``as``, ``match``)."""
+    found: dict[ast.AST | None, str] = {}
+    for owner in ast.walk(cls):
+        if not isinstance(owner, ast.ClassDef):
+            continue
+        for method in owner.body:
+            if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            positional = [*method.args.posonlyargs, *method.args.args]
+            static = any(
+                isinstance(d, ast.Name) and d.id == "staticmethod" for d in method.decorator_list
+            )
+            if static or not positional or len(method.args.defaults) == len(positional):
+                continue
+            name = positional[0].arg
+            if not _bound_again(method, name):
+                found[method] = name
+    return found
+
+
+def _bound_again(method: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
+    """Whether ``name`` is bound in ``method`` other than as its first parameter."""
+    first = _first_arg(method)
+    return any(_binds(inner) == name for inner in ast.walk(method) if inner not in (first, method))
+
+
+def _binds(node: ast.AST) -> str | None:
+    """The name ``node`` binds, if it binds one."""
+    match node:
+        case ast.Name(id=bound, ctx=ast.Store() | ast.Del()):
+            return bound
+        case ast.ExceptHandler(name=str() as bound) | ast.MatchAs(name=str() as bound):
+            return bound
+        case ast.MatchStar(name=str() as bound) | ast.arg(arg=bound):
+            return bound
+        case ast.alias(name=imported, asname=asname):
+            return asname or imported.split(".")[0]
+        case (
+            ast.FunctionDef(name=bound)
+            | ast.AsyncFunctionDef(name=bound)
+            | ast.ClassDef(name=bound)
+        ):
+            return bound
+    return None
+
+
+def _first_arg(method: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.arg:
+    return [*method.args.posonlyargs, *method.args.args][0]
 
 
 def _words_of(statements: Iterable[_Statement]) -> set[str]:
@@ -255,7 +335,7 @@ def _module_words(rel: str) -> set[str]:
 def interface_digests(files: Mapping[str, bytes], parse: Parse | None = None) -> dict[str, str]:
     """:func:`interface_digest` of every file, seen from all the others in ``files``."""
     parse = parse or parser()
-    seen = {rel: words(data) for rel, data in files.items()}
+    seen = {rel: words(data, parse) for rel, data in files.items()}
     counts: dict[str, int] = {}
     for w in seen.values():
         for word in w.found or ():
