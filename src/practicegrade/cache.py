@@ -30,7 +30,7 @@ from typing import Any, TypeGuard
 
 from practicegrade.collectors import Project, Settings
 from practicegrade.model import CollectorResult
-from practicegrade.visibility import Parse, interface_digests, parser
+from practicegrade.visibility import Parse, has_foreign_stores, interface_digests, parser
 
 MAX_ENTRIES = 50_000
 """Past this many files the least recently used fifth is pruned."""
@@ -627,6 +627,8 @@ class LintKeys:
     run: str
     strict: Mapping[str, str]
     """Per module, the key on its imports' whole text (:data:`WHOLE_MODULE_SYMBOLS`)."""
+    build: frozenset[str] = frozenset()
+    """Graded files with foreign attribute stores: built even when their entry is reused."""
 
 
 def lint_keys(project: Project, settings: Settings, sources: Mapping[str, bytes]) -> LintKeys:
@@ -645,7 +647,11 @@ def lint_keys(project: Project, settings: Settings, sources: Mapping[str, bytes]
       so a change there can change a message here, and resolves imports through them,
       which is what the ``cyclic-import`` edges are made of. An interface digest
       (:func:`practicegrade.visibility.interface_digest`) leaves out the top-level
-      definitions no other file names, which cannot change a message elsewhere;
+      definitions no other file names, which cannot change a message elsewhere. Also
+      the blobs of every graded file that stores attributes on other objects
+      (:func:`practicegrade.visibility.has_foreign_stores`): a cold run builds every
+      file first, and astroid applies those stores to classes in any module, imported
+      or not (such files are built, not linted, when their entry is reused);
     * per module's similarity line sets (``duplicate-code``): its blob SHA, the
       configuration files, our interpreter and the versions only. The similarity
       checker strips the file's own lines by the similarity options and the file's own
@@ -683,18 +689,23 @@ def lint_keys(project: Project, settings: Settings, sources: Mapping[str, bytes]
     blobs.update((rel, blob_sha(data)) for rel, data in dependencies.others.items())
     others = sorted((rel, blobs[rel]) for rel in dependencies.others)
     interfaces = interface_digests({**dependencies.others, **sources}, parse)
+    build = frozenset(rel for rel, data in sources.items() if has_foreign_stores(parse(data)))
+    stores = sorted((rel, blobs[rel]) for rel in build)
     modules = {
         rel: make_key(
             "pylint-module",
             rel,
             blobs.get(rel, ""),
             sorted((d, interfaces.get(d, "")) for d in deps if d != rel),
+            stores,
             common,
         )
         for rel, deps in dependencies.closure.items()
     }
     strict = {
-        rel: make_key("pylint-strict", rel, sorted((d, blobs.get(d, "")) for d in deps), common)
+        rel: make_key(
+            "pylint-strict", rel, sorted((d, blobs.get(d, "")) for d in deps), stores, common
+        )
         for rel, deps in dependencies.closure.items()
     }
     lines = {
@@ -710,6 +721,7 @@ def lint_keys(project: Project, settings: Settings, sources: Mapping[str, bytes]
         cross=make_key("pylint-cross", cross, common),
         run=make_key("pylint-run", common, outside),
         strict=strict,
+        build=build,
     )
 
 
@@ -1009,6 +1021,7 @@ def _lint(
             "imports": entry["imports"],
             "excluded": entry["excluded"],
             "linesets": lines[rel]["linesets"],
+            "build": rel in keys.build,
         }
         for rel, entry in cached.items()
     }

@@ -190,11 +190,25 @@ importer can infer from the module."""
 
 def _reaches_beyond(node: ast.stmt) -> bool:
     """Whether astroid building ``node`` may change names outside it (see the module doc)."""
+    return _walk_beyond(node, stores_only=False)
+
+
+def has_foreign_stores(tree: ast.Module | None) -> bool:
+    """Whether building the module stores attributes on anything but its own instances:
+    ``x.attr = value`` where ``x`` is not a method's own first parameter. astroid applies
+    such a store to whatever ``x`` infers to, in any module, when it builds this one, and
+    a cold pylint run builds every file it is given before checking any. ``None`` (a file
+    that does not parse) stores nothing: astroid cannot build it either."""
+    return tree is not None and any(_walk_beyond(node, stores_only=True) for node in tree.body)
+
+
+def _walk_beyond(node: ast.stmt, *, stores_only: bool) -> bool:
     own = _own_instance_names(node) if isinstance(node, ast.ClassDef) else {}
     stack: list[tuple[ast.AST, int, ast.AST | None]] = [(node, 0, None)]
     while stack:
         inner, depth, function = stack.pop()
-        if depth > MAX_DEPTH or isinstance(inner, (ast.Global, ast.Nonlocal, ast.NamedExpr)):
+        beyond = depth > MAX_DEPTH or isinstance(inner, (ast.Global, ast.Nonlocal, ast.NamedExpr))
+        if beyond and not stores_only:
             return True
         if isinstance(inner, ast.Attribute) and not isinstance(inner.ctx, ast.Load):
             base = inner.value

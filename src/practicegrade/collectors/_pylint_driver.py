@@ -807,10 +807,25 @@ def _shared_run_class(
                 for index, item in enumerate(fileitems)
                 if (data := reused_by_key.get(_path_key(item.filepath))) is not None
             }
-            to_parse = [item for i, item in enumerate(fileitems) if i not in reused]
+            build_only = {
+                i
+                for i, item in enumerate(fileitems)
+                if i in reused and reused_by_key[_path_key(item.filepath)].get("build")
+            }
+
+            def in_order() -> Iterator[Any]:
+                # A cold run builds every file before checking any; a reused file whose
+                # build stores attributes on other modules' objects is built here, in
+                # its place, so those stores are there as in a run over every file.
+                for i, item in enumerate(fileitems):
+                    if i in build_only:
+                        _build_only(item)
+                    elif i not in reused:
+                        yield item
+
             progress = internals.ProgressReporter(self.verbose)
             with internals.augmented_sys_path(extra), self._astroid_module_checker() as check:
-                asts = self._get_asts(iter(to_parse), None, progress)
+                asts = self._get_asts(in_order(), None, progress)
                 items = [
                     (item, asts.get(item))
                     for i, item in enumerate(fileitems)
@@ -834,6 +849,14 @@ def _shared_run_class(
         LinterClass = SharedLinter
 
     return SharedRun
+
+
+def _build_only(item: Any) -> None:
+    """Build a file's astroid module (and so apply its attribute stores), reporting nothing:
+    its messages come from the earlier run's record."""
+    manager = importlib.import_module("astroid").MANAGER
+    with contextlib.suppress(Exception):  # a file astroid cannot build stores nothing
+        manager.ast_from_file(item.filepath, item.name, source=True)
 
 
 GC_THRESHOLDS = (100_000, 50, 1000)
