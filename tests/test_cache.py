@@ -876,3 +876,43 @@ def test_a_store_in_a_file_nobody_imports_is_in_every_key(tmp_path: Path) -> Non
         tmp_path, NOBODY_IMPORTS_IT, renamed, relinted=sorted(NOBODY_IMPORTS_IT)
     )
     assert ("pkg/b.py", "no-member") in _symbols(after)
+
+
+ONE_ARG = DOC + '\n\ndef public(x):\n    """One."""\n    return x\n'
+TWO_ARGS = ONE_ARG.replace("public(x)", "public(x, y)")
+
+
+def test_code_that_holds_a_package_depends_on_every_module_under_it(tmp_path: Path) -> None:
+    """``import pkg.c`` binds ``pkg``, and astroid loads ``pkg.a`` on ``pkg.a`` though
+    nothing imported it; in a namespace package too."""
+    files = {
+        "pkg/__init__.py": DOC,
+        "pkg/a.py": ONE_ARG,
+        "pkg/c.py": DOC,
+        "pkg/b.py": DOC + "import pkg.c\n\nprint(pkg.c, pkg.a.public(1))\n",
+    }
+    before, after = _graded_twice(tmp_path / "pkg", files, {"pkg/a.py": TWO_ARGS})
+    assert ("pkg/b.py", "no-value-for-parameter") in _symbols(after) - _symbols(before)
+    spaced = {
+        "app/__init__.py": DOC,
+        "app/main.py": DOC + "import ns\n\nprint(ns.tool.public(1))\n",
+        "ns/tool.py": ONE_ARG,
+    }
+    before, after = _graded_twice(
+        tmp_path / "ns", spaced, {"ns/tool.py": TWO_ARGS}, source=["app", "ns"]
+    )
+    assert ("app/main.py", "no-value-for-parameter") in _symbols(after) - _symbols(before)
+
+
+def test_a_folder_that_appears_changes_how_an_import_is_placed(tmp_path: Path) -> None:
+    """isort calls ``learner_data`` first party once ``src/learner_data/`` exists, and
+    astroid resolves ``learner_data/`` as a namespace package: both change b's messages."""
+    files = {
+        "pkg/__init__.py": DOC,
+        "pkg/b.py": DOC + "import learner_data\nimport os\n\nprint(learner_data, os)\n",
+    }
+    for folder in ("src/learner_data", "learner_data"):
+        root = tmp_path / folder.replace("/", "-")
+        before, after = _graded_twice(root, files, {f"{folder}/notes.txt": "not code\n"})
+        texts = [{m.message for m in r.details.messages} for r in (before, after)]  # type: ignore[union-attr]
+        assert texts[0] != texts[1], folder

@@ -215,3 +215,13 @@ def test_words_read_strings_as_python_does() -> None:
     assert {"h\u00e9lper", "my_name"} <= combining
     assert words(b"# -*- coding: latin-1 -*-\nx = 1\n").found is None
     assert words(b"from pkg . a import *\n").wildcards == {"a"}
+
+
+def test_a_methods_decorators_and_defaults_run_outside_it() -> None:
+    """``self`` in a method's decorator or default is whatever ``self`` is where the class
+    body runs (here a module name), not the method's instance."""
+    for text in (
+        "class _C:\n    @keep([0 for self.extra in (1,)])\n    def m(self):\n        pass\n",
+        "class _C:\n    def m(self, x=[0 for self.extra in (1,)]):\n        pass\n",
+    ):
+        assert hidden_names(BASE + b"\n\nself = other.Thing\n\n" + text.encode(), _nobody) == set()

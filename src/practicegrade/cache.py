@@ -22,8 +22,9 @@ import os
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeGuard
@@ -383,8 +384,8 @@ def _statements(tree: ast.AST) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        for field in _BLOCKS:
-            block = getattr(node, field, None)
+        for name in _BLOCKS:
+            block = getattr(node, name, None)
             if isinstance(block, list):
                 stack.extend(block)
 
@@ -400,16 +401,35 @@ def imported_names(
     Imports anywhere in the file count (inside functions and ``if TYPE_CHECKING:`` too:
     astroid follows them). A file that does not parse imports nothing.
     """
+    return set(import_targets(source, module, is_package, parse))
+
+
+def import_targets(
+    source: bytes, module: str, is_package: bool, parse: Parse | None = None
+) -> dict[str, bool]:
+    """:func:`imported_names`, each with whether the import binds that module itself to a
+    name (``import a.b`` binds ``a``; ``import a.b as x`` binds ``a.b``; ``from a import
+    b`` binds ``a.b`` if it is a module). Through a bound package, code reaches every
+    module under it: astroid loads ``pkg.sub`` on ``pkg.sub`` whether or not anything
+    imported it."""
     tree = (parse or parser())(source)
     if tree is None:
-        return set()
+        return {}
     package = module if is_package else module.rpartition(".")[0]
-    names: set[str] = set()
+    names: dict[str, bool] = {}
+
+    def add(name: str, binds: bool) -> None:
+        names[name] = names.get(name, False) or binds
+
     for node in _statements(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 parts = alias.name.split(".")
-                names.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+                for i in range(1, len(parts) + 1):
+                    bound = alias.asname is None and i == 1
+                    add(
+                        ".".join(parts[:i]), bound or (alias.asname is not None and i == len(parts))
+                    )
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
@@ -418,12 +438,10 @@ def imported_names(
                     anchor = anchor[: max(0, len(anchor) - (node.level - 1))]
                 base = ".".join([*anchor, *([base] if base else [])])
             if base:
-                names.add(base)
-            names.update(
-                f"{base}.{alias.name}" if base else alias.name
-                for alias in node.names
-                if alias.name != "*"
-            )
+                add(base, False)
+            for alias in node.names:
+                if alias.name != "*":
+                    add(f"{base}.{alias.name}" if base else alias.name, True)
     return names
 
 
@@ -466,6 +484,25 @@ class ProjectTree:
             )
         return self._code_folders[key]
 
+    def package_files(self, folder: str) -> list[str]:
+        """Every ``.py`` file under ``folder`` (a package, or a namespace package with no
+        ``__init__.py``) that imports can reach, for code that holds the package itself."""
+        top = PurePosixPath(folder)
+        if ".." in top.parts or not self._code_folder(top) or not (self.root / folder).is_dir():
+            return []
+        found: list[str] = []
+        for here, dirs, files in os.walk(self.root / folder):
+            rel_here = PurePosixPath(Path(here).relative_to(self.root).as_posix())
+            dirs[:] = sorted(d for d in dirs if self._code_folder(rel_here / d))
+            found += [(rel_here / f).as_posix() for f in sorted(files) if f.endswith(".py")]
+        return [rel for rel in found if self.read(rel) is not None]
+
+    def is_folder(self, rel: str) -> bool:
+        """Whether ``rel`` is a folder in the repository (imports resolve to folders too:
+        namespace packages, and isort calls a name first party if such a folder exists)."""
+        path = PurePosixPath(rel)
+        return ".." not in path.parts and (self.root / rel).is_dir()
+
     def read(self, rel: str) -> bytes | None:
         """The bytes of ``rel`` if it is a file imports can reach, else ``None``."""
         if rel in self.sources:
@@ -500,6 +537,10 @@ class Dependencies:
     others: Mapping[str, bytes]
     """Files reached from the graded ones that are not graded (excluded, tests, any other
     ``.py`` in the tree), with their bytes."""
+    folders: Mapping[str, tuple[tuple[str, str, bool], ...]] = field(default_factory=dict)
+    """Graded file -> (imported name, folder, whether it exists) for every import in its
+    closure: a folder that appears or goes changes what an import resolves to (a
+    namespace package) and how isort places it (first or third party)."""
 
 
 def _candidates(name: str, roots: Sequence[str]) -> list[str]:
@@ -535,8 +576,14 @@ def first_party_imports(
     (more than astroid picks when two roots hold the name: a dependency too many costs
     a reuse, never a wrong result). A found file that is not graded is read and its own
     imports followed in turn; third-party code is covered by the environment stamp.
+
+    A package bound to a name (``import pkg``, ``from . import subpkg``) makes every file
+    under its folder a dependency, namespace packages included: astroid loads
+    ``pkg.sub`` on ``pkg.sub`` whether or not anything imported it. And for every import,
+    whether the folders it could name exist is recorded (:attr:`Dependencies.folders`).
     """
     tree = ProjectTree(root, sources)
+    repo_name = root.resolve().name
     roots = list(dict.fromkeys(pylint_root(rel, tree.is_package) for rel in sources))
     roots += [PurePosixPath(r).as_posix() for r in import_roots if r not in roots]
     roots = list(dict.fromkeys(roots))
@@ -558,6 +605,7 @@ def first_party_imports(
         return resolved[name]
 
     direct: dict[str, set[str]] = {}
+    places: dict[str, set[tuple[str, str, bool]]] = defaultdict(set)
     others: dict[str, bytes] = {}
     pending = list(sources)
     while pending:
@@ -566,11 +614,18 @@ def first_party_imports(
         if rel in direct or data is None:
             continue
         name = module_name(rel, tree.is_package) or ""
-        deps = {
-            dep
-            for imported in imported_names(data, name, rel.endswith("__init__.py"), parse)
-            for dep in resolve(imported)
-        }
+        targets = import_targets(data, name, rel.endswith("__init__.py"), parse)
+        deps = {dep for imported in targets for dep in resolve(imported)}
+        for imported, binds in targets.items():
+            under = [PurePosixPath(r, *imported.split(".")).as_posix() for r in roots]
+            if binds:
+                deps.update(f for folder in under for f in tree.package_files(folder))
+            top = imported.split(".")[0]
+            places[rel].update(
+                (imported, folder, tree.is_folder(folder)) for folder in [*under, f"src/{top}"]
+            )
+            # isort also calls the repository folder's own name first party.
+            places[rel].add((imported, "..", top == repo_name))
         deps.discard(rel)
         direct[rel] = deps
         for dep in deps:
@@ -587,7 +642,10 @@ def first_party_imports(
                     seen.add(dep)
                     stack.append(dep)
         closure[rel] = frozenset(seen)
-    return Dependencies(closure=closure, others=others)
+    folders = {
+        rel: tuple(sorted(set().union(*(places[d] for d in closure[rel])))) for rel in sources
+    }
+    return Dependencies(closure=closure, others=others, folders=folders)
 
 
 # --------------------------------------------------------------------------- pylint
@@ -629,6 +687,11 @@ class LintKeys:
     """Per module, the key on its imports' whole text (:data:`WHOLE_MODULE_SYMBOLS`)."""
     build: frozenset[str] = frozenset()
     """Graded files with foreign attribute stores: built even when their entry is reused."""
+    reusable: bool = True
+    """``False`` when a file pylint is not given but reaches through imports stores
+    attributes on other objects: pylint builds it when a check first imports it, so
+    which files see its stores depends on the order files are checked in, and no
+    module's entry can stand in for a check (only the whole run's)."""
 
 
 def lint_keys(project: Project, settings: Settings, sources: Mapping[str, bytes]) -> LintKeys:
@@ -690,13 +753,20 @@ def lint_keys(project: Project, settings: Settings, sources: Mapping[str, bytes]
     others = sorted((rel, blobs[rel]) for rel in dependencies.others)
     interfaces = interface_digests({**dependencies.others, **sources}, parse)
     build = frozenset(rel for rel, data in sources.items() if has_foreign_stores(parse(data)))
-    stores = sorted((rel, blobs[rel]) for rel in build)
+    # Where a store lands depends on what the storing file infers: its own imports too.
+    stores = sorted(
+        (rel, sorted((d, blobs[d] if d == rel else interfaces.get(d, "")) for d in deps))
+        for rel, deps in dependencies.closure.items()
+        if rel in build
+    )
+    lazy = any(has_foreign_stores(parse(data)) for data in dependencies.others.values())
     modules = {
         rel: make_key(
             "pylint-module",
             rel,
             blobs.get(rel, ""),
             sorted((d, interfaces.get(d, "")) for d in deps if d != rel),
+            dependencies.folders.get(rel, ()),
             stores,
             common,
         )
@@ -704,7 +774,12 @@ def lint_keys(project: Project, settings: Settings, sources: Mapping[str, bytes]
     }
     strict = {
         rel: make_key(
-            "pylint-strict", rel, sorted((d, blobs.get(d, "")) for d in deps), stores, common
+            "pylint-strict",
+            rel,
+            sorted((d, blobs.get(d, "")) for d in deps),
+            dependencies.folders.get(rel, ()),
+            stores,
+            common,
         )
         for rel, deps in dependencies.closure.items()
     }
@@ -715,13 +790,22 @@ def lint_keys(project: Project, settings: Settings, sources: Mapping[str, bytes]
     cross = [(rel, modules.get(rel, ""), lines[rel]) for rel in project.source_files]
     outside = outside_config_inputs(project.root)
     return LintKeys(
-        whole=make_key("pylint-all", listing, others, common, outside, settings.jobs > 1),
+        whole=make_key(
+            "pylint-all",
+            listing,
+            others,
+            sorted(dependencies.folders.items()),
+            common,
+            outside,
+            settings.jobs > 1,
+        ),
         modules=modules,
         lines=lines,
         cross=make_key("pylint-cross", cross, common),
         run=make_key("pylint-run", common, outside),
         strict=strict,
         build=build,
+        reusable=not lazy,
     )
 
 
@@ -976,7 +1060,7 @@ def cached_lint(project: Project, settings: Settings, cache: Cache) -> Collector
             pass
     modules: dict[str, dict[str, Any]] = {}
     lines: dict[str, dict[str, Any]] = {}
-    for rel in files:
+    for rel in files if keys.reusable else ():
         entry = cache.get("pylint-module", keys.modules[rel])
         if not (_usable_module(entry) and _sees_enough(entry, keys.strict[rel])):
             continue

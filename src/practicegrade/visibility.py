@@ -214,10 +214,22 @@ def _walk_beyond(node: ast.stmt, *, stores_only: bool) -> bool:
             base = inner.value
             if not (isinstance(base, ast.Name) and own.get(function) == base.id):
                 return True
-        if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            function = inner
-        stack.extend((child, depth + 1, function) for child in ast.iter_child_nodes(inner))
+        inside = {id(statement) for statement in _bodies(inner)}
+        stack.extend(
+            (child, depth + 1, inner if id(child) in inside else function)
+            for child in ast.iter_child_nodes(inner)
+        )
     return False
+
+
+def _bodies(node: ast.AST) -> list[ast.AST]:
+    """What runs inside ``node``'s own scope when it is a function: its body, not its
+    decorators, defaults or annotations (those are evaluated where it is defined)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return list(node.body)
+    if isinstance(node, ast.Lambda):
+        return [node.body]
+    return []
 
 
 def _own_instance_names(cls: ast.ClassDef) -> dict[ast.AST | None, str]:
