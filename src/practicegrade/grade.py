@@ -306,6 +306,7 @@ def _settings(
     *,
     pycache_prefix: Path | None = None,
     warm_driver: WarmDriver | None = None,
+    warm_export: bool = False,
 ) -> Settings:
     return Settings(
         jobs=max(1, jobs),
@@ -315,6 +316,7 @@ def _settings(
         cache_dir=cache.directory if cache is not None else None,
         pycache_prefix=pycache_prefix,
         warm_driver=warm_driver,
+        warm_export=warm_export,
     )
 
 
@@ -401,6 +403,7 @@ def measure_side(
                 cache,
                 pycache_prefix=pycache_prefix,
                 warm_driver=request.warm_lint,
+                warm_export=request.origin == "hook",
             ),
             run_tests=run_tests,
             run_bench=run_bench,

@@ -54,9 +54,12 @@ def _project(root: Path, python: str = PYTHON) -> Project:
     return discover(root, python=python)
 
 
-def _run(project: Project, scratch: Path, timeout: float = 60.0) -> CollectorResult:
+def _run(
+    project: Project, scratch: Path, timeout: float = 60.0, *, warm_export: bool = False
+) -> CollectorResult:
     scratch.mkdir(parents=True, exist_ok=True)
-    return collect(project, Settings(scratch=scratch, test_timeout_s=timeout))
+    settings = Settings(scratch=scratch, test_timeout_s=timeout, warm_export=warm_export)
+    return collect(project, settings)
 
 
 def _ref_env(root: Path, home: Path) -> dict[str, str]:
@@ -909,7 +912,7 @@ def test_an_exporter_that_died_waiting_is_replaced_by_a_cold_one(
     while the tests ran, a new one writes the same report."""
     write_files(tmp_path / "repo", SAMPLE_PROJECT)
     project = _project(tmp_path / "repo")
-    warm = _run(project, tmp_path / "warm")
+    warm = _run(project, tmp_path / "warm", warm_export=True)
     started: list[proc.Started] = []
 
     def dead(*_args: object) -> proc.Started:
@@ -920,7 +923,9 @@ def test_an_exporter_that_died_waiting_is_replaced_by_a_cold_one(
         return child
 
     monkeypatch.setattr(tests_collector, "_start_export", dead)
-    cold = _run(project, tmp_path / "cold")
+    _run(project, tmp_path / "plain")
+    assert not started  # outside pre-push grades the exporter starts after the tests
+    cold = _run(project, tmp_path / "cold", warm_export=True)
     assert started  # the dead one was handed over, and was not used
     assert cold.metrics["coverage.line_pct"] > 0
     assert {k: v for k, v in cold.metrics.items() if k.startswith("coverage.")} == {
@@ -933,7 +938,7 @@ def test_an_exporter_that_died_waiting_is_replaced_by_a_cold_one(
 def test_an_unused_exporter_is_stopped(tmp_path: Path) -> None:
     """No test ran, so no coverage is read: the waiting exporter goes, reading nothing."""
     write_files(tmp_path, {**SAMPLE_PROJECT, "tests/conftest.py": "import nope_nope\n"})
-    result = _run(_project(tmp_path), tmp_path / "scratch")
+    result = _run(_project(tmp_path), tmp_path / "scratch", warm_export=True)
     assert "coverage.line_pct" in result.unmeasured
     (work,) = (tmp_path / "scratch").glob("tests-*")
     assert _exporters(work) == []

@@ -73,6 +73,10 @@ class Settings:
     warm_driver: WarmDriver | None = None
     """A pylint driver started ahead of time (:mod:`practicegrade.lintproc`); the first
     lint run takes it, later ones start their own."""
+    warm_export: bool = False
+    """Start coverage.py's exporter beside the tests, so the report follows them at once
+    (pre-push grades, where time is the point); otherwise it starts when they end and
+    does not hold its memory beside the tests and pylint."""
 
 
 class Collector(Protocol):

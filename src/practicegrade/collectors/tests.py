@@ -167,7 +167,8 @@ def _run_tests(project: Project, settings: Settings, work: Path, found: Probe) -
     exporter = None
     try:
         # Started second: it is needed only when the tests end, so they go first.
-        exporter = None if rcfile is None else _start_export(project, work, rcfile)
+        if rcfile is not None and settings.warm_export:
+            exporter = _start_export(project, work, rcfile)
         done = tests.finish(None, timeout=timeout)
     except BaseException:
         tests.cancel()
