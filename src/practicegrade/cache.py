@@ -425,11 +425,9 @@ def import_targets(
         if isinstance(node, ast.Import):
             for alias in node.names:
                 parts = alias.name.split(".")
+                bound = 1 if alias.asname is None else len(parts)  # the prefix the name holds
                 for i in range(1, len(parts) + 1):
-                    bound = alias.asname is None and i == 1
-                    add(
-                        ".".join(parts[:i]), bound or (alias.asname is not None and i == len(parts))
-                    )
+                    add(".".join(parts[:i]), i == bound)
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
@@ -462,6 +460,8 @@ class ProjectTree:
         self._packages: dict[str, bool] = {}
         self._code_folders: dict[str, bool] = {}
         self._files: dict[str, bytes | None] = {}
+        self._folders: dict[str, bool] = {}
+        self._package_files: dict[str, list[str]] = {}
 
     def is_package(self, folder: str) -> bool:
         """:func:`has_init`, remembered; a graded ``__init__.py`` counts without a look."""
@@ -486,22 +486,26 @@ class ProjectTree:
 
     def package_files(self, folder: str) -> list[str]:
         """Every ``.py`` file under ``folder`` (a package, or a namespace package with no
-        ``__init__.py``) that imports can reach, for code that holds the package itself."""
-        top = PurePosixPath(folder)
-        if ".." in top.parts or not self._code_folder(top) or not (self.root / folder).is_dir():
-            return []
-        found: list[str] = []
-        for here, dirs, files in os.walk(self.root / folder):
-            rel_here = PurePosixPath(Path(here).relative_to(self.root).as_posix())
-            dirs[:] = sorted(d for d in dirs if self._code_folder(rel_here / d))
-            found += [(rel_here / f).as_posix() for f in sorted(files) if f.endswith(".py")]
-        return [rel for rel in found if self.read(rel) is not None]
+        ``__init__.py``) that imports can reach, for code that holds the package itself;
+        each folder is walked once per grade."""
+        if folder not in self._package_files:
+            found: list[str] = []
+            if self.is_folder(folder) and self._code_folder(PurePosixPath(folder)):
+                for here, dirs, files in os.walk(self.root / folder):
+                    rel_here = PurePosixPath(Path(here).relative_to(self.root).as_posix())
+                    dirs[:] = sorted(d for d in dirs if self._code_folder(rel_here / d))
+                    found += [(rel_here / f).as_posix() for f in sorted(files) if f.endswith(".py")]
+            self._package_files[folder] = [rel for rel in found if self.read(rel) is not None]
+        return self._package_files[folder]
 
     def is_folder(self, rel: str) -> bool:
         """Whether ``rel`` is a folder in the repository (imports resolve to folders too:
-        namespace packages, and isort calls a name first party if such a folder exists)."""
-        path = PurePosixPath(rel)
-        return ".." not in path.parts and (self.root / rel).is_dir()
+        namespace packages, and isort calls a name first party if such a folder exists);
+        remembered, as every file's imports ask again."""
+        if rel not in self._folders:
+            path = PurePosixPath(rel)
+            self._folders[rel] = ".." not in path.parts and (self.root / rel).is_dir()
+        return self._folders[rel]
 
     def read(self, rel: str) -> bytes | None:
         """The bytes of ``rel`` if it is a file imports can reach, else ``None``."""

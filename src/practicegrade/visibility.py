@@ -49,6 +49,7 @@ import ast
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -362,18 +363,15 @@ def interface_digests(files: Mapping[str, bytes], parse: Parse | None = None) ->
     """:func:`interface_digest` of every file, seen from all the others in ``files``."""
     parse = parse or parser()
     seen = {rel: words(data, parse) for rel, data in files.items()}
-    counts: dict[str, int] = {}
-    for w in seen.values():
-        for word in w.found or ():
-            counts[word] = counts.get(word, 0) + 1
+    counts = Counter(word for w in seen.values() for word in w.found or ())
+    wildcards = Counter(name for w in seen.values() for name in w.wildcards)
     unreadable = {rel for rel, w in seen.items() if w.found is None}
     digests: dict[str, str] = {}
     for rel, data in files.items():
         mine = seen[rel].found or frozenset()
-        names = _module_words(rel)
-        if unreadable - {rel} or any(
-            w.wildcards & names for other, w in seen.items() if other != rel
-        ):
+        own_wildcards = seen[rel].wildcards
+        wildcarded = any(wildcards[n] - (n in own_wildcards) > 0 for n in _module_words(rel))
+        if unreadable - {rel} or wildcarded:
             digests[rel] = interface_digest(data, lambda _name: True, parse)
             continue
 
