@@ -490,3 +490,25 @@ def test_metrics_skipped_by_request_are_listed_with_why_and_are_no_gap(
 def test_ci_is_recognised_by_its_services_variables(env: dict[str, str], expected: bool) -> None:
     assert running_in_ci(env) is expected
     assert GradeRequest(path=Path("."), now=NOW, origin="ci").trusts_local_state is False
+
+
+def test_only_a_pre_push_grade_starts_the_coverage_exporter_beside_the_tests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Elsewhere it would hold its memory beside pylint and the tests for nothing."""
+    from practicegrade.collectors import tests as tests_collector  # noqa: PLC0415
+
+    started: list[Path] = []
+    real = tests_collector._start_export
+
+    def recording(project: object, work: Path, rcfile: Path) -> object:
+        started.append(work)
+        return real(project, work, rcfile)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tests_collector, "_start_export", recording)
+    root = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
+    local = grade(request(root, base="none", use_cache=False, origin="local"))
+    assert not started
+    hook = grade(request(root, base="none", use_cache=False, origin="hook"))
+    assert len(started) == 1
+    assert hook.report.metrics["coverage.line_pct"] == local.report.metrics["coverage.line_pct"]
