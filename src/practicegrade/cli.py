@@ -291,6 +291,7 @@ def _register_optional() -> None:
         ("practicegrade.hook", "hook_cli"),
         ("practicegrade.history", "history_cli"),
         ("practicegrade.history", "notes_cli"),
+        ("practicegrade.loop.commands", "log_cli"),
     ):
         try:
             mod = __import__(module, fromlist=[attr])

@@ -853,8 +853,9 @@ def grade(request: GradeRequest) -> GradeOutcome:
         report = build_report(
             request, config, project, results, target, comparison=comparison, display_root=str(root)
         )
+    report, newly = _milestones_met(report, config, request, repo, target)
     if repo is not None and target.clean_commit and request.write_note and target.commit:
-        warnings.extend(_note(repo, target, report, request, keys))
+        warnings.extend(_note(repo, target, report, request, keys, met=newly))
     artifacts: tuple[Path, ...] = ()
     if request.write_artifacts:
         artifacts = _write(report, root, request, repo, target)
@@ -867,12 +868,45 @@ def grade(request: GradeRequest) -> GradeOutcome:
     )
 
 
+def _milestones_met(
+    report: Report, config: Config, request: GradeRequest, repo: Path | None, target: Target
+) -> tuple[Report, tuple[str, ...]]:
+    """Celebrate the milestones this grade meets first on its branch (:mod:`practicegrade.loop`).
+
+    Earlier grades are the branch's notes (in CI only the CI-recorded ones) and the base.
+    """
+    from practicegrade.history import read_history  # noqa: PLC0415
+    from practicegrade.loop.milestones import celebrate, met_in, newly_met  # noqa: PLC0415
+
+    if not config.milestones or report.evaluation is None:
+        return report, ()
+    earlier = []
+    if repo is not None and target.commit is not None:
+        points = read_history(repo, target.commit, limit=HISTORY_POINTS * 4)
+        earlier = [
+            p
+            for p in points
+            if (p.commit != target.commit or target.dirty)
+            and (request.trusts_local_state or p.source == "ci")
+        ]
+    base = met_in(config, report.comparison.base_metrics) if report.comparison else frozenset()
+    newly = newly_met(report, config, earlier, base)
+    return celebrate(report, newly), tuple(m.id for m in newly)
+
+
 def _note(
-    repo: Path, target: Target, report: Report, request: GradeRequest, keys: Keys
+    repo: Path,
+    target: Target,
+    report: Report,
+    request: GradeRequest,
+    keys: Keys,
+    *,
+    met: tuple[str, ...] = (),
 ) -> list[str]:
     """Append this grade to the commit's note; a failure is a warning, never a failed grade."""
     from practicegrade.errors import PracticegradeError  # noqa: PLC0415
     from practicegrade.history import NoteEntry, append_note, format_ts  # noqa: PLC0415
+    from practicegrade.loop.milestones import hotspots  # noqa: PLC0415
 
     assert target.commit is not None
     entry = NoteEntry(
@@ -882,6 +916,8 @@ def _note(
         tree=target.tree,
         key=keys.note_key,
         pg=__version__,
+        met=met,
+        hot=hotspots(report),
     )
     try:
         append_note(repo, target.commit, entry)

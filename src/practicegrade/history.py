@@ -47,6 +47,9 @@ PUSH_ATTEMPTS = 4
 DEFAULT_METRICS = ("coverage.line_pct", "lint.score", "complexity.cc_max", "tests.failed")
 SPARK = "▁▂▃▄▅▆▇█"
 _METRIC_KEY = re.compile(r"^[A-Za-z0-9_.\-]{1,120}$")
+_MILESTONE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
+MAX_HOT = 24
+"""At most this many hotspot tokens per line: a note stays a line of numbers and names."""
 SOURCES = ("hook", "ci", "local")
 
 
@@ -65,6 +68,10 @@ class NoteEntry:
     key: str | None = None
     """Hash of tools + config + options; equal keys mean comparable numbers."""
     pg: str | None = None
+    met: tuple[str, ...] = ()
+    """Milestone ids this grade met for the first time on its branch (:mod:`practicegrade.loop`)."""
+    hot: tuple[str, ...] = ()
+    """Recurring-bottleneck tokens (``lint:<symbol>``, ``file:<path>``, ``fn:<path>:<name>``)."""
 
 
 def format_ts(moment: Any) -> str:
@@ -90,6 +97,28 @@ def clean_metrics(metrics: Mapping[str, float]) -> dict[str, float]:
     return out
 
 
+def clean_ids(raw: object) -> tuple[str, ...]:
+    """Milestone ids from a note (a list of plain ids); anything else is dropped."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple(sorted({i for i in raw if isinstance(i, str) and _MILESTONE_ID.match(i)}))
+
+
+def clean_hot(raw: object) -> tuple[str, ...]:
+    """Hotspot tokens from a note: short printable strings with a known prefix, capped."""
+    if not isinstance(raw, (list, tuple)):
+        return ()
+    kept = [
+        t
+        for t in raw
+        if isinstance(t, str)
+        and len(t) <= 200
+        and t.startswith(("lint:", "file:", "fn:"))
+        and t.isprintable()
+    ]
+    return tuple(dict.fromkeys(kept))[:MAX_HOT]
+
+
 def note_line(entry: NoteEntry) -> str:
     """The compact one-line JSON for ``entry``; ``v`` and ``ts`` first so lines sort by time."""
     data: dict[str, Any] = {"v": NOTE_VERSION, "ts": entry.ts, "source": entry.source}
@@ -100,6 +129,10 @@ def note_line(entry: NoteEntry) -> str:
     if entry.pg:
         data["pg"] = entry.pg
     data["metrics"] = clean_metrics(entry.metrics)
+    if entry.met:
+        data["met"] = list(clean_ids(list(entry.met)))
+    if entry.hot:
+        data["hot"] = list(clean_hot(entry.hot))
     return json.dumps(data, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
 
 
@@ -137,6 +170,8 @@ def _parse_line(line: str) -> NoteEntry | None:
         tree=opt("tree"),
         key=opt("key"),
         pg=opt("pg"),
+        met=clean_ids(data.get("met")),
+        hot=clean_hot(data.get("hot")),
     )
 
 
@@ -262,6 +297,10 @@ class HistoryPoint:
     ts: str
     source: str
     metrics: Mapping[str, float] = field(default_factory=dict)
+    met: tuple[str, ...] = ()
+    """Milestones first met on this commit, by any of its grades."""
+    hot: tuple[str, ...] = ()
+    """The newest grade's hotspot tokens (see :class:`NoteEntry`)."""
 
 
 def read_history(
@@ -284,7 +323,8 @@ def read_history(
         return []
     points: list[HistoryPoint] = []
     for item in logged:
-        best = newest(parse_note(item.note))
+        entries = parse_note(item.note)
+        best = newest(entries)
         if best is None:
             continue
         when = dt.datetime.fromtimestamp(item.committed, tz=dt.timezone.utc)
@@ -296,6 +336,8 @@ def read_history(
                 ts=best.ts,
                 source=best.source,
                 metrics=best.metrics,
+                met=tuple(sorted({m for e in entries for m in e.met})),
+                hot=best.hot,
             )
         )
         if limit is not None and len(points) >= limit:

@@ -166,16 +166,30 @@ def failed_gates(evaluation: Evaluation | None) -> list[tuple[CompetencyResult, 
     ]
 
 
+CELEBRATION = "🎉 Milestone reached: "
+"""How the praise item that celebrates a milestone met for the first time begins
+(:mod:`practicegrade.loop.milestones`); renderers show those items before anything else."""
+
+
+def is_celebration(item: FeedbackItem) -> bool:
+    """Whether ``item`` celebrates a milestone met for the first time."""
+    return item.category == "praise" and bool(item.text) and item.text[0] == CELEBRATION
+
+
 def feedback_by_category(report: Report) -> dict[str, list[FeedbackItem]]:
-    """Feedback grouped by category, each group in the order the feedback stage ranked it."""
+    """Feedback grouped by category, each group in the order the feedback stage ranked it.
+
+    Milestone celebrations (:func:`is_celebration`) form their own group, shown first."""
     groups: dict[str, list[FeedbackItem]] = {
+        "celebration": [],
         "blocker": [],
         "suggestion": [],
         "praise": [],
         "observed": [],
     }
     for item in report.feedback:
-        groups.setdefault(item.category, []).append(item)
+        group = "celebration" if is_celebration(item) else item.category
+        groups.setdefault(group, []).append(item)
     return groups
 
 

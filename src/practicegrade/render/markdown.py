@@ -172,6 +172,12 @@ def _verdict(report: Report) -> list[str]:
     return lines
 
 
+def _celebrations(report: Report) -> list[str]:
+    """Milestones met for the first time: celebrated right under the verdict."""
+    items = feedback_by_category(report)["celebration"][:_CAP_LIST]
+    return [*(line for i in items for line in _item(i, "-")), ""] if items else []
+
+
 def _context(report: Report) -> list[str]:
     """Which commit, compared with what, graded against which model."""
     bits = []
@@ -621,6 +627,7 @@ class _Section:
 
 _SECTIONS: tuple[_Section, ...] = (
     _Section("verdict", _verdict, None),
+    _Section("milestones reached", _celebrations, None),
     _Section("context", _context, None),
     _Section("metrics", _metrics, None),
     _Section("competencies", _competencies, 11),

@@ -128,6 +128,8 @@ def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
 def _steps(report: Report, width: int, color: bool) -> list[str]:
     groups = feedback_by_category(report)
     lines: list[str] = []
+    for item in groups["celebration"][:3]:
+        lines += _wrap(term_safe(plain(item.text)), width, "", "   ")
     if groups["blocker"]:
         lines.append(_style("Must fix:", color, bold=True))
         for item in groups["blocker"][:3]:

@@ -1,0 +1,140 @@
+"""The loop's commands: ``log``, ``review``, ``showcase``, ``ack``, ``cohort``.
+
+Each command is thin: find the repository, read what it needs (files, notes), call the
+pure core in its module, print or write, exit with the right code. They are attached to
+the CLI through ``cli._register_optional()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from practicegrade.errors import UsageError
+
+
+def _bounded(func: Callable[[], None]) -> None:
+    """Run a command body inside the CLI's error boundary (imported late: cli imports us)."""
+    from practicegrade.cli import error_boundary  # noqa: PLC0415
+
+    error_boundary(func)()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+_repo_option = click.option(
+    "-C",
+    "path",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=".",
+    help="The repository [current folder].",
+)
+
+
+# --------------------------------------------------------------------------- log
+
+
+@click.group(name="log")
+def log_cli() -> None:
+    """The practice log (practice-log.md): what was attempted, the outcome, the lesson."""
+
+
+@log_cli.command(name="add")
+@click.option("--attempt", metavar="TEXT", help="What you attempted this cycle.")
+@click.option("--outcome", metavar="TEXT", help="What happened.")
+@click.option("--lesson", metavar="TEXT", help="What you learned.")
+@click.option(
+    "--edit/--no-edit",
+    default=None,
+    help="Open $EDITOR for what is missing [when run in a terminal].",
+)
+@_repo_option
+def log_add(
+    attempt: str | None, outcome: str | None, lesson: str | None, edit: bool | None, path: Path
+) -> None:
+    """Add an entry, linked to the current commit and its numbers."""
+
+    def body() -> None:
+        from practicegrade import gitrepo  # noqa: PLC0415
+        from practicegrade.history import format_ts  # noqa: PLC0415
+        from practicegrade.loop import files  # noqa: PLC0415
+        from practicegrade.loop import practicelog as pl  # noqa: PLC0415
+
+        root = files.repo_root(path)
+        values = {"attempt": attempt, "outcome": outcome, "lesson": lesson}
+        missing = pl.missing_fields(values)
+        if missing:
+            interactive = edit if edit is not None else sys.stdin.isatty()
+            if not interactive:
+                raise UsageError(
+                    f"the entry has no {', '.join(missing)} (no terminal to open an editor in)",
+                    hint="pass "
+                    + " ".join(f"--{m} TEXT" for m in missing)
+                    + ", or run it in a terminal so $EDITOR opens",
+                )
+            edited = click.edit(pl.editor_template(values), extension=".md", require_save=True)
+            if edited is None:
+                raise UsageError("the editor was closed without saving: no entry added")
+            values = {**values, **{k: v for k, v in pl.parse_template(edited).items() if v}}
+            still = pl.missing_fields(values)
+            if still:
+                raise UsageError(
+                    f"the entry still has no {', '.join(still)}: nothing was added",
+                    hint="fill in every section (attempt, outcome, lesson)",
+                )
+        head = gitrepo.head_info(root)
+        metrics = files.commit_metrics(root, head.commit) if head.commit else {}
+        entry = pl.LogEntry(
+            date=format_ts(_now()),
+            attempt=values["attempt"] or "",
+            outcome=values["outcome"] or "",
+            lesson=values["lesson"] or "",
+            commit=head.commit,
+            metrics=pl.key_metrics(metrics),
+        )
+        target = root / pl.LOG_FILE
+        files.write_atomic(target, pl.append_text(files.read_bounded(target), entry))
+        linked = f"commit {head.commit[:8]}" if head.commit else "no commit yet"
+        numbers = "with its numbers" if metrics else "not graded yet: no numbers"
+        click.echo(f"added an entry to {pl.LOG_FILE} ({linked}, {numbers}); commit it")
+
+    _bounded(body)
+
+
+@log_cli.command(name="show")
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
+@_repo_option
+def log_show(as_json: bool, path: Path) -> None:
+    """List the entries with their numbers then and now."""
+
+    def body() -> None:
+        from practicegrade import gitrepo  # noqa: PLC0415
+        from practicegrade.loop import files  # noqa: PLC0415
+        from practicegrade.loop import practicelog as pl  # noqa: PLC0415
+
+        root = files.repo_root(path)
+        parsed = pl.parse_log(files.read_bounded(root / pl.LOG_FILE) or "")
+        for problem in parsed.problems:
+            click.echo(f"warning: {problem}", err=True)
+        head = gitrepo.head_info(root)
+        now = _latest_metrics(root) if head.commit else {}
+        if as_json:
+            click.echo(pl.entries_json(parsed.entries, now))
+        else:
+            click.echo(pl.render_terminal(parsed.entries, now))
+
+    _bounded(body)
+
+
+def _latest_metrics(root: Path) -> dict[str, float]:
+    """The newest graded commit's numbers on this branch (HEAD's when it is graded)."""
+    from practicegrade.history import read_history  # noqa: PLC0415
+
+    points = read_history(root, "HEAD", limit=1)
+    return dict(points[-1].metrics) if points else {}
