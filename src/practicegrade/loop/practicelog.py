@@ -144,6 +144,15 @@ def key_metrics(metrics: Mapping[str, float]) -> dict[str, float]:
     return {k: round(float(metrics[k]), 3) for k in KEY_METRICS if k in metrics}
 
 
+_BREAKS = str.maketrans({"\r": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
+
+
+def normalise(text: str) -> str:
+    """Every line break as ``\\n`` (YAML reads CR, NEL and the Unicode separators as breaks),
+    cut to :data:`MAX_FIELD_CHARS`, trimmed: the text exactly as it will read back."""
+    return text.replace("\r\n", "\n").translate(_BREAKS)[:MAX_FIELD_CHARS].strip()
+
+
 class _Dumper(yaml.SafeDumper):
     """Multi-line text as a literal ``|`` block: it reads like the learner wrote it."""
 
@@ -164,7 +173,7 @@ def format_entry(entry: LogEntry) -> str:
     if entry.metrics:
         data["metrics"] = dict(entry.metrics)
     for name in FIELDS:
-        data[name] = getattr(entry, name)[:MAX_FIELD_CHARS].strip()
+        data[name] = normalise(getattr(entry, name))
     body = yaml.dump(
         data,
         Dumper=_Dumper,
