@@ -492,7 +492,45 @@ def test_unknown_keys_warn_with_did_you_mean(tmp_path: Path) -> None:
     )
 
 
-def test_unknown_metrics_warn(tmp_path: Path) -> None:
+def test_a_criterion_on_an_unknown_metric_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_text(
+            tmp_path,
+            """
+            competencies:
+              testing:
+                title: Testing
+                criteria:
+                  - {metric: tests.failed, gate: "== 0"}
+                  - {metric: coverage.lines_pct, gate: ">= 60"}
+            """,
+        )
+    message = str(info.value)
+    assert info.value.exit_code == EXIT_USAGE
+    assert "practicegrade.yml:6: competencies.testing.criteria[1].metric" in message
+    assert 'unknown metric "coverage.lines_pct"' in message
+    assert "did you mean 'coverage.line_pct'?" in message
+
+
+def test_the_metric_check_reads_the_catalogue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from practicegrade import metrics  # noqa: PLC0415
+
+    text = """
+        competencies:
+          safety:
+            title: Safety
+            criteria: [{metric: review.open_threads, gate: "== 0"}]
+        """
+    with pytest.raises(ConfigError):
+        load_text(tmp_path, text)
+    info = metrics.MetricInfo("open review threads", "count", "lower")
+    monkeypatch.setattr(metrics, "METRICS", {**metrics.METRICS, "review.open_threads": info})
+    assert load_text(tmp_path, text).warnings == ()
+
+
+def test_benchmark_metrics_of_undeclared_benchmarks_warn(tmp_path: Path) -> None:
     config = load_text(
         tmp_path,
         """
@@ -502,17 +540,13 @@ def test_unknown_metrics_warn(tmp_path: Path) -> None:
           speed:
             title: Speed
             criteria:
-              - {metric: coverage.lines_pct, target: ">= 1"}
               - {metric: bench.parse.median_s, target: "<= 1"}
               - {metric: bench.parse.ratio_vs_base, target: "<= 1.1"}
               - {metric: bench.other.median_s, target: "<= 1"}
         """,
     )
-    assert len(config.warnings) == 2
-    assert "unknown metric 'coverage.lines_pct'" in config.warnings[0]
-    assert "did you mean 'coverage.line_pct'" in config.warnings[0]
-    assert "practicegrade.yml:7:" in config.warnings[0]
-    assert "benchmark 'other', which is not declared" in config.warnings[1]
+    assert len(config.warnings) == 1
+    assert "benchmark 'other', which is not declared" in config.warnings[0]
 
 
 def test_gate_stricter_than_target_warns(tmp_path: Path) -> None:

@@ -16,8 +16,9 @@ A benchmark with a ``target`` becomes a criterion on ``bench.<name>.median_s`` i
 
 Everything from the file is data: YAML is read with a safe loader (no tags that build
 objects, no aliases), and every problem raises :class:`ConfigError` naming the file,
-line, key, what was expected and how to fix it. Unknown keys and unknown metric keys
-only warn (``Config.warnings``), with a "did you mean".
+line, key, what was expected and how to fix it. Unknown keys only warn
+(``Config.warnings``), with a "did you mean"; a criterion on an unknown metric is an
+error (its gate would be silently dropped).
 
 Reading the file with line numbers is :mod:`practicegrade.configsource`; the place of a
 value and the checks every field shares are :mod:`practicegrade.configfields`; the
@@ -197,20 +198,30 @@ _CALL = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
 
 def _known_metric(metric: str, at: At, benches: Sequence[str]) -> None:
-    """Warn about a metric no collector measures: its criterion could never be met."""
+    """Refuse a metric the catalogue does not know: its gate could never fail or pass.
+
+    A misspelt key (``coverage.lines_pct``) used to warn and drop the criterion, and a
+    grade with a dropped gate passes: so it is a configuration error with a "did you
+    mean". The catalogue (:func:`practicegrade.metrics.metric_info`) decides, so keys a
+    collector adds there are valid here without a list to keep in step. A benchmark key
+    naming a benchmark not declared under ``benchmarks:`` only warns: pytest-benchmark
+    benchmarks are found when the tests run, not in this file.
+    """
     bench = bench_name(metric)
-    if bench is not None and bench in benches:
-        return
-    if metric in METRICS:
+    if metric_info(metric) is not None and (bench is None or bench in benches):
         return
     choices = [*METRICS, *(f"bench.{b}.median_s" for b in benches)]
-    if bench is not None:
+    if metric_info(metric) is not None:
         at.warn(
             f"metric {metric!r} names benchmark {bench!r}, which is not declared under "
             f"benchmarks:{did_you_mean(metric, choices)}"
         )
-    else:
-        at.warn(f"unknown metric {metric!r} (never measured){did_you_mean(metric, choices)}")
+        return
+    raise at.problem(
+        f"unknown metric {show(metric)}: no collector measures it{did_you_mean(metric, choices)}",
+        hint="use a metric key from the list in the README (e.g. coverage.line_pct, "
+        "tests.failed, lint.score), or bench.<name>.median_s for a declared benchmark",
+    )
 
 
 def _criterion(raw: object, at: At, benches: Sequence[str]) -> Criterion:

@@ -73,13 +73,45 @@ _GATE_PHRASE = {
 
 
 def _blockers(ctx: FeedbackContext) -> list[FeedbackItem]:
-    """One item per failed gate, in model order: nothing else matters until they pass."""
-    return [
-        FeedbackItem("blocker", comp.id, _blocker_text(ctx, crit), ctx.evidence(crit.metric))
+    """One item per failed gate, in model order: nothing else matters until they pass.
+
+    Gates that failed for one reason outside their value (an incomplete test run) make
+    one item, where the first of them stands: the fix is one, not one per metric.
+    """
+    items: list[FeedbackItem] = []
+    seen: set[str] = set()
+    failed = [
+        (comp, crit)
         for comp in ctx.evaluation.competencies
         for crit in comp.criteria
         if crit.gate_failed and crit.gate is not None
     ]
+    for comp, crit in failed:
+        why = crit.failed_because
+        if why is None:
+            text = _blocker_text(ctx, crit)
+            items.append(FeedbackItem("blocker", comp.id, text, ctx.evidence(crit.metric)))
+        elif why not in seen:
+            seen.add(why)
+            metrics = list(dict.fromkeys(c.metric for _, c in failed if c.failed_because == why))
+            items.append(
+                FeedbackItem("blocker", comp.id, _incomplete_text(metrics, why), Evidence())
+            )
+    return items
+
+
+def _incomplete_text(metrics: list[str], why: str) -> Text:
+    """The blocker for gates an incomplete test run failed: what to fix, then which gates."""
+    names: list[Part] = []
+    for i, metric in enumerate(metrics):
+        names += [*([", "] if i else []), Code(metric)]
+    return compose(
+        "Let every collected test run to the end: ",
+        Code(why),
+        ". Until then the gates on ",
+        *names,
+        " fail, whatever their numbers.",
+    )
 
 
 def _blocker_text(ctx: FeedbackContext, crit: CriterionResult) -> Text:

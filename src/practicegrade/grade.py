@@ -60,7 +60,7 @@ from practicegrade.cache import (
 )
 from practicegrade.checkout import checkout
 from practicegrade.collectors import BenchmarkSpec, Collector, Project, Settings
-from practicegrade.config import Config, load_config
+from practicegrade.config import Config, iter_criteria, load_config
 from practicegrade.discover import discover
 from practicegrade.errors import EXIT_GATE_FAILED, EXIT_OK, UsageError
 from practicegrade.lintproc import WarmDriver
@@ -959,6 +959,26 @@ def absent_by_learner(findings: Sequence[Finding], unmeasured: Mapping[str, str]
     return frozenset(k for k in unmeasured if k.startswith(("tests.", "coverage.")))
 
 
+def incomplete_run(findings: Sequence[Finding], config: Config) -> dict[str, str]:
+    """Test and coverage criteria whose gates fail because the run was not the whole suite.
+
+    Tests collected and not run (``--collect-only``, deselection, a conftest dropping
+    them), a run that ended early (``os._exit``, a kill) or that our timeout stopped: the
+    numbers describe part of the suite at best, so every gate on ``tests.*`` and
+    ``coverage.*`` fails, with the finding's words as the reason, everywhere (locally, in
+    the hook and in CI). Nothing collected at all is not this: that is a notice.
+    """
+    from practicegrade.collectors.tests import INCOMPLETE_KINDS  # noqa: PLC0415
+
+    reasons = [f.message for f in findings if f.kind in INCOMPLETE_KINDS]
+    if not reasons:
+        return {}
+    reason = "; ".join(reasons)
+    metrics = {c.metric for _, c in iter_criteria(config)}
+    metrics |= {c.metric for m in config.milestones for c in m.criteria}
+    return {k: reason for k in sorted(metrics) if k.startswith(("tests.", "coverage."))}
+
+
 def skipped_by_request(request: GradeRequest, config: Config) -> dict[str, str]:
     """The metrics this grade was asked not to measure, each with why.
 
@@ -1033,6 +1053,7 @@ def build_report(
         base_metrics=base_metrics,
         absent_fails=absent_by_learner(findings, unmeasured),
         skipped=frozenset(skipped),
+        failed_by=incomplete_run(findings, config),
     )
     report = replace(report, evaluation=evaluation)
     return replace(report, feedback=build_feedback(evaluation, report, config))

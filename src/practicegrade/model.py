@@ -170,6 +170,12 @@ class TestDetails:
     coverage_settings: Mapping[str, object] = field(default_factory=dict)
     """What coverage.py was told to measure (ours, not the learner's rcfile)."""
     pragma_no_cover: int = 0
+    collected: int | None = None
+    """Tests pytest collected (``None``: the run ended before collection finished)."""
+    deselected: int | None = None
+    """Collected tests deselected (``-k``, ``-m``, ``--deselect``, a conftest hook)."""
+    run: int | None = None
+    """Tests that reached an outcome; fewer than ``collected`` fails the test gates."""
     __test__ = False
 
 
@@ -229,6 +235,9 @@ class CriterionResult:
     gate_failed: bool
     distance: float
     """Normalised distance to target, 0 (met) .. 1 (far); 1 when unmeasured."""
+    failed_because: str | None = None
+    """Why the gate failed whatever the value: the run it depends on was incomplete
+    (tests collected and not run, an early exit, a timeout)."""
 
 
 @dataclass(frozen=True, slots=True)

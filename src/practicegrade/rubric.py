@@ -17,6 +17,11 @@ the learner's work: with no tests at all, the test and coverage metrics are abse
 (never a silent 0% or 100%), and the caller names them in ``absent_fails`` so that a
 gate on them fails: deleting the tests must not be a way past the agreed bar.
 
+A criterion whose run was incomplete (``failed_by``: tests collected and not run, an
+early exit, our timeout) is a ``gap`` whose gate fails whatever its value, with the
+reason: a partial run says nothing about the bar, and an option that stops the tests
+from running must not be a way past it.
+
 Competency: ``met`` when every criterion is met, ``gap`` when any is a gap, else
 ``progressing``; its distance is the weight-averaged criteria distance.
 
@@ -87,10 +92,12 @@ def assess(
     base: float | None = None,
     *,
     absent_fails: bool = False,
+    failed_by: str | None = None,
 ) -> CriterionResult:
     """One criterion against one measured ``value`` (``base``: the same metric at the base).
 
     ``absent_fails``: an unmeasured value fails the gate (the learner's own doing).
+    ``failed_by``: the run behind the value was incomplete, the reason why (see module).
     """
     target = _parse(criterion.target) if criterion.target is not None else None
     gate = _parse(criterion.gate) if criterion.gate is not None else None
@@ -105,10 +112,13 @@ def assess(
             status=status,
             gate_failed=gate_failed,
             distance=distance,
+            failed_because=failed_by if gate_failed and failed_by is not None else None,
         )
 
     if goal is None:  # a criterion built in code with neither; nothing to hold it to
         return result("met", False, 0.0)
+    if failed_by is not None:
+        return result("gap", gate is not None, 1.0)
     if value is None:
         return result("gap", absent_fails and gate is not None, 1.0)
     gate_failed = gate is not None and not expr.satisfied(gate, value)
@@ -134,15 +144,18 @@ def assess_competency(
     metrics: Mapping[str, float],
     base_metrics: Mapping[str, float] | None = None,
     absent_fails: Collection[str] = (),
+    failed_by: Mapping[str, str] | None = None,
 ) -> CompetencyResult:
     """Every criterion of ``competency``, its status and weighted distance."""
     base = base_metrics or {}
+    forced = failed_by or {}
     results = tuple(
         assess(
             c,
             value_of(metrics, c.metric),
             value_of(base, c.metric),
             absent_fails=c.metric in absent_fails,
+            failed_by=forced.get(c.metric),
         )
         for c in competency.criteria
     )
@@ -200,6 +213,7 @@ def assess_milestone(
     cadence: Cadence,
     today: dt.date,
     skipped: Collection[str] = (),
+    failed_by: Mapping[str, str] | None = None,
 ) -> MilestoneResult:
     """Where ``milestone`` stands on ``today`` (module docstring).
 
@@ -223,7 +237,9 @@ def assess_milestone(
         if criterion.metric in skipped:
             unknown = True
         else:
-            checks.append(assess(criterion, value_of(metrics, criterion.metric)).status == "met")
+            value = value_of(metrics, criterion.metric)
+            forced = (failed_by or {}).get(criterion.metric)
+            checks.append(assess(criterion, value, failed_by=forced).status == "met")
     days_left = (milestone.due - today).days
     progress = sum(checks) / len(checks) if checks else 1.0
     elapsed = min(1.0, max(0.0, 1.0 - days_left / max(1, cadence.review_every_days)))
@@ -254,16 +270,19 @@ def evaluate(
     base_metrics: Mapping[str, float] | None = None,
     absent_fails: Collection[str] = (),
     skipped: Collection[str] = (),
+    failed_by: Mapping[str, str] | None = None,
 ) -> Evaluation:
     """Evaluate ``metrics`` against ``config``'s competence model (module docstring).
 
-    ``skipped``: metrics this grade was asked not to measure (left out of the gaps)."""
+    ``skipped``: metrics this grade was asked not to measure (left out of the gaps).
+    ``failed_by``: metric -> why its run was incomplete (its gates fail, see module)."""
     results = tuple(
-        assess_competency(c, metrics, base_metrics, absent_fails) for c in config.competencies
+        assess_competency(c, metrics, base_metrics, absent_fails, failed_by)
+        for c in config.competencies
     )
     by_id = {r.id: r for r in results}
     milestones = tuple(
-        assess_milestone(m, by_id, metrics, config.cadence, today, skipped)
+        assess_milestone(m, by_id, metrics, config.cadence, today, skipped, failed_by)
         for m in config.milestones
     )
     return Evaluation(

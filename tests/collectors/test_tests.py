@@ -657,8 +657,13 @@ def test_a_test_module_that_fails_to_import_is_a_collection_error(tmp_path: Path
     assert summary == {"error": 1}
     assert result.metrics["tests.errors"] == 1
     assert result.metrics["tests.passed"] == 0
-    (finding,) = result.findings
+    finding, stopped = result.findings
     assert finding.kind == "collection-error"
+    assert stopped.kind == "not-run"  # the three good tests were collected, never run
+    assert stopped.message == (
+        "pytest ran 0 of 3 collected tests: "
+        "pytest stopped at 1 collection error before running them"
+    )
     assert finding.file == "tests/test_broken.py"
     assert "No module named 'not_a_module_anywhere'" in finding.message
     assert "coverage.line_pct" not in result.metrics

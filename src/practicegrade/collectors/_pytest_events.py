@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,37 @@ class _Acc:
     messages: dict[str, str] = field(default_factory=dict)
     xfail: str | None = None
     duration: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    """The plugin's ``collected`` event: pytest's counts once collection finished."""
+
+    collected: int
+    deselected: int
+    selected: int
+    options: Mapping[str, Any]
+    addopts: tuple[str, ...] = ()
+    inifile: str | None = None
+
+    @property
+    def removed(self) -> int:
+        """Collected tests dropped by a hook without pytest's deselection (a conftest)."""
+        return max(0, self.collected - self.deselected - self.selected)
+
+
+def _collection(ev: Mapping[str, Any]) -> Collection:
+    options = ev.get("options")
+    addopts = ev.get("addopts")
+    inifile = ev.get("inifile")
+    return Collection(
+        collected=int(_number(ev.get("collected"))),
+        deselected=int(_number(ev.get("deselected"))),
+        selected=int(_number(ev.get("selected"))),
+        options=dict(options) if isinstance(options, Mapping) else {},
+        addopts=tuple(str(a) for a in addopts) if isinstance(addopts, list) else (),
+        inifile=str(inifile) if isinstance(inifile, str) else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +80,13 @@ class RunSummary:
     """Tests that started and never reported their teardown: the one that hung."""
     ran: int = 0
     """Tests whose setup ran (not skipped before it): without one, coverage means nothing."""
+    collection: Collection | None = None
+    """What pytest collected and selected, and the options that decide what runs
+    (``None``: the session ended before collection finished)."""
+    executed: int = 0
+    """Tests that reached an outcome: their test function was called, or their setup
+    failed or skipped them. A test set up and torn down without its call (``--setup-only``)
+    did not."""
 
     def metric(self, key: str) -> int:
         """``tests.passed`` etc. from pytest's categories (see the module docstring)."""
@@ -142,6 +180,7 @@ class _Fold:
     finished: bool = False
     exitstatus: int | None = None
     duration: float | None = None
+    collection: Collection | None = None
 
     def add(self, ev: Mapping[str, Any]) -> None:
         kind = ev.get("e")
@@ -160,6 +199,8 @@ class _Fold:
             else:
                 self.counts["skipped"] += 1
                 self.collect_skips.append(TestCase(nodeid, "skipped", 0.0, cap(message)))
+        elif kind == "collected":
+            self.collection = _collection(ev)
         elif kind == "finish":
             self.finished = True
             self.exitstatus = int(_number(ev.get("exitstatus")))
@@ -208,7 +249,14 @@ def summarize(
         duration_s=fold.duration,
         unfinished=unfinished,
         ran=sum(1 for a in accs.values() if a.outcomes.get("setup", "passed") != "skipped"),
+        collection=fold.collection,
+        executed=sum(1 for a in accs.values() if _executed(a)),
     )
+
+
+def _executed(acc: _Acc) -> bool:
+    """The test reached an outcome (see :attr:`RunSummary.executed`)."""
+    return "call" in acc.outcomes or acc.outcomes.get("setup") in ("failed", "skipped")
 
 
 def parse_events(text: str) -> list[dict[str, Any]]:
@@ -222,3 +270,78 @@ def parse_events(text: str) -> list[dict[str, Any]]:
         if isinstance(value, dict):
             events.append(value)
     return events
+
+
+_STOPPERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("collectonly", "--collect-only", ("--co", "--collect-only", "--collectonly")),
+    ("setuponly", "--setup-only", ("--setup-only", "--setuponly")),
+    ("setupplan", "--setup-plan", ("--setup-plan", "--setupplan")),
+)
+"""Options under which pytest collects tests and never calls them."""
+_SELECTORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("keyword", "-k", ("-k",)),
+    ("markexpr", "-m", ("-m",)),
+    ("deselect", "--deselect", ("--deselect",)),
+)
+"""Options that deselect collected tests."""
+
+
+def _spelled_in(addopts: Sequence[str], spellings: Sequence[str]) -> bool:
+    for token in addopts:
+        for s in spellings:
+            if token == s or token.startswith(s + "="):
+                return True
+            if len(s) == 2 and token.startswith(s):  # -kexpr, -mslow
+                return True
+    return False
+
+
+def _origin(c: Collection, spellings: Sequence[str]) -> str:
+    """Where a setting came from, as far as pytest's configuration tells."""
+    if _spelled_in(c.addopts, spellings):
+        return f"addopts in {c.inifile}" if c.inifile else "addopts"
+    return "a conftest.py or plugin"
+
+
+def not_run_reason(summary: RunSummary) -> str | None:
+    """Why collected tests did not run, naming the setting; ``None`` when all of them ran.
+
+    Only for a session that finished: one cut short is an ``incomplete`` run (or our
+    timeout), said elsewhere. Nothing collected is not this either: that is a notice
+    that no tests were found. The reason is plain text holding the learner's option
+    values (``-k`` expressions): render it as learner text.
+    """
+    c = summary.collection
+    if c is None or c.collected <= 0 or not summary.finished:
+        return None
+    missing = c.collected - summary.executed
+    if missing <= 0:
+        return None
+    causes: list[str] = []
+    for name, flag, spellings in _STOPPERS:
+        if c.options.get(name):
+            causes.append(f"{flag} ({_origin(c, spellings)}) collects tests without running them")
+    if c.deselected:
+        chosen = []
+        for name, flag, spellings in _SELECTORS:
+            value = c.options.get(name)
+            if value:
+                shown = " ".join(map(str, value)) if isinstance(value, list) else str(value)
+                chosen.append(f"{flag} {shown} ({_origin(c, spellings)})")
+        by = ", ".join(chosen) or "a conftest.py or plugin hook"
+        causes.append(f"{c.deselected} deselected by {by}")
+    if c.removed:
+        causes.append(f"{c.removed} removed from the run by a conftest.py or plugin hook")
+    if not causes:
+        maxfail = c.options.get("maxfail")
+        if summary.collection_errors:
+            n = len(summary.collection_errors)
+            causes.append(
+                f"pytest stopped at {n} collection error{'s' if n > 1 else ''} before running them"
+            )
+        elif isinstance(maxfail, int) and maxfail > 0:
+            origin = _origin(c, ("-x", "--exitfirst", "--maxfail"))
+            causes.append(f"--maxfail={maxfail} ({origin}) stopped the run after a failure")
+        else:
+            causes.append("the session stopped before running them")
+    return f"pytest ran {summary.executed} of {c.collected} collected tests: {'; '.join(causes)}"

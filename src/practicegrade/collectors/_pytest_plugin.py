@@ -11,7 +11,15 @@ flushed as it happens; what ran before the kill survives, including which test s
 last. Only a short failure message is kept, never a whole traceback.
 
 Events (``"e"`` key): ``start`` (a test began), ``report`` (one setup/call/teardown
-report), ``collect`` (a collection error or skip), ``session`` and ``finish``.
+report), ``collect`` (a collection error or skip), ``session``, ``collected`` and ``finish``.
+
+``collected`` says how many tests pytest collected, how many were deselected, how many
+are left to run, and the options that decide whether collected tests run at all
+(``--collect-only``, ``--setup-only``, ``--setup-plan``, ``-k``, ``-m``, ``--deselect``,
+``--maxfail``), read from pytest's parsed configuration *after* every conftest and plugin
+had its say, with the project's ``addopts`` and ini file so the grader can name where a
+setting came from. A project may decide how tests are collected; it may not stop
+collected tests from running, and these counts are how the grader tells.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ MESSAGE_CAP = 1000
 _PATH = os.environ.pop(ENV_VAR, None)
 _OUT: TextIO | None = open(_PATH, "a", encoding="utf-8") if _PATH else None  # noqa: SIM115
 _STARTED = [time.time()]
+_COUNTS = {"collected": 0, "deselected": 0}
 
 
 def _emit(event: dict[str, Any]) -> None:
@@ -73,6 +82,60 @@ def _message(longrepr: Any) -> str | None:
 def pytest_sessionstart(session: Any) -> None:
     _STARTED[0] = time.time()
     _emit({"e": "session"})
+
+
+def pytest_itemcollected(item: Any) -> None:
+    _COUNTS["collected"] += 1
+
+
+def pytest_deselected(items: Any) -> None:
+    _COUNTS["deselected"] += len(items) if hasattr(items, "__len__") else 0
+
+
+def _option(config: Any, name: str) -> Any:
+    try:
+        value = config.getoption(name)
+    except (ValueError, AttributeError):
+        return None
+    if isinstance(value, (list, tuple)):
+        return [_cap(v) for v in value]
+    if isinstance(value, (bool, int)) or value is None:
+        return value
+    return _cap(value)
+
+
+def _ini(config: Any) -> tuple[list[str], str | None]:
+    """The ini file's ``addopts`` and the ini file's name (older pytest: ``inifile``)."""
+    try:
+        addopts = [_cap(a) for a in config.getini("addopts")]
+    except (ValueError, TypeError):
+        addopts = []
+    path = getattr(config, "inipath", None) or getattr(config, "inifile", None)
+    name = None
+    if path is not None:
+        try:
+            name = os.path.relpath(str(path), str(config.rootpath))
+        except (ValueError, AttributeError):
+            name = os.path.basename(str(path))
+    return addopts, name
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: Any) -> None:
+    config = session.config
+    names = ("collectonly", "setuponly", "setupplan", "keyword", "markexpr", "deselect", "maxfail")
+    addopts, inifile = _ini(config)
+    _emit(
+        {
+            "e": "collected",
+            "collected": _COUNTS["collected"],
+            "deselected": _COUNTS["deselected"],
+            "selected": len(getattr(session, "items", ()) or ()),
+            "options": {name: _option(config, name) for name in names},
+            "addopts": addopts[:50],
+            "inifile": inifile,
+        }
+    )
 
 
 def pytest_collectreport(report: Any) -> None:

@@ -53,7 +53,13 @@ from practicegrade.collectors._pytest_env import (
     make_home,
     version_tuple,
 )
-from practicegrade.collectors._pytest_events import RunSummary, cap, parse_events, summarize
+from practicegrade.collectors._pytest_events import (
+    RunSummary,
+    cap,
+    not_run_reason,
+    parse_events,
+    summarize,
+)
 from practicegrade.errors import ToolError
 from practicegrade.model import CollectorResult, FileCoverage, Finding, TestDetails
 
@@ -65,6 +71,10 @@ EVENTS_ENV = "PRACTICEGRADE_PYTEST_EVENTS"
 REPORT_TIMEOUT_S = 120.0
 EVENTS_CAP_BYTES = 64 << 20
 NO_TESTS_COLLECTED = 5
+NOT_RUN_KIND = "not-run"
+"""The finding for tests pytest collected and did not run (``--co``, deselection, ...)."""
+INCOMPLETE_KINDS = ("incomplete", "timeout", NOT_RUN_KIND)
+"""Findings that mean the run is not the project's whole suite: its gates cannot pass."""
 
 
 # --------------------------------------------------------------------------- results
@@ -314,6 +324,9 @@ def _run_findings(run: _Run, settings: Settings) -> list[Finding]:
                 file,
             )
         )
+    reason = not_run_reason(summary)
+    if reason is not None:
+        findings.append(_finding(NOT_RUN_KIND, reason))
     return findings
 
 
@@ -330,7 +343,8 @@ def _test_metrics(
         if counts is None:
             return {}, _unmeasured((*TEST_KEYS, *COVERAGE_KEYS), finding.message), [finding]
         return counts, _unmeasured(COVERAGE_KEYS, "no test ran: " + finding.message), [finding]
-    nothing = not summary.cases and not summary.collection_errors
+    collected = summary.collection.collected if summary.collection is not None else 0
+    nothing = not summary.cases and not summary.collection_errors and not collected
     if summary.exitstatus == NO_TESTS_COLLECTED and nothing:
         reason = f"pytest collected no tests in {', '.join(project.test_paths)}"
         return {}, _unmeasured((*TEST_KEYS, *COVERAGE_KEYS), reason), [_finding("no-tests", reason)]
@@ -370,6 +384,14 @@ def _coverage_metrics(
         else:
             metrics[key] = value
     return metrics, unmeasured, files
+
+
+def _collected(summary: RunSummary, *, deselected: bool = False) -> int | None:
+    """Tests collected (or deselected), for the report; ``None``: collection never finished."""
+    c = summary.collection
+    if c is None:
+        return None
+    return c.deselected if deselected else c.collected
 
 
 def line_sets(scratch: Path, root: Path) -> dict[str, tuple[list[int], list[int]]]:
@@ -456,5 +478,8 @@ def collect(project: Project, settings: Settings) -> CollectorResult:
             coverage=files,
             timed_out=run.done.timed_out,
             coverage_settings=run.plan.describe(project.root) if run.plan else {},
+            collected=_collected(run.summary),
+            deselected=_collected(run.summary, deselected=True),
+            run=run.summary.executed,
         ),
     )

@@ -150,6 +150,8 @@ def _verdict(report: Report) -> list[str]:
     if failed:
         shown = [
             f"{_c(cr.metric)} is {fmt_value(cr.metric, cr.value)} (gate {_c(cr.gate or '')})"
+            if cr.failed_because is None
+            else f"{_c(cr.metric)} does not count: the test run was incomplete"
             for _, cr in failed[:5]
         ]
         more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
