@@ -122,3 +122,120 @@ def test_a_gate_on_a_misspelt_metric_is_a_config_error(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stdout + done.stderr
     assert "practicegrade.yml:4: competencies.testing.criteria[0].metric" in done.stderr
     assert "did you mean 'coverage.line_pct'?" in done.stderr
+
+
+# --------------------------------------------------------------------------- outside the repo
+
+SECRET = "https://mentee:ghp_Q8fakeTokenForTests0123456789abcdXY@github.com"
+
+
+def test_a_committed_practicegrade_symlink_to_another_folder_is_refused(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "out").mkdir(parents=True)
+    (elsewhere / "out" / "report.json").write_text("precious\n", encoding="utf-8")
+    repo = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
+    (repo / ".practicegrade").symlink_to(elsewhere, target_is_directory=True)
+    done = grade(repo, "--no-tests")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "leads outside the repository" in done.stderr
+    assert (elsewhere / "out" / "report.json").read_text(encoding="utf-8") == "precious\n"
+    assert sorted(p.name for p in elsewhere.rglob("*")) == ["out", "report.json"]
+
+
+def test_an_explicit_out_folder_is_the_users_choice(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
+    done = grade(repo, "--no-tests", "--out", str(tmp_path / "mine"))
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    assert (tmp_path / "mine" / "report.json").is_file()
+
+
+@pytest.mark.parametrize("name", ["practicegrade.yml", "pyproject.toml"])
+def test_a_config_symlinked_to_a_file_outside_is_refused_unread(tmp_path: Path, name: str) -> None:
+    secret = tmp_path / "git-credentials"
+    secret.write_text(SECRET + "\n", encoding="utf-8")
+    files = {k: v for k, v in SAMPLE_PROJECT.items() if k != "pyproject.toml"}
+    repo = init_repo(tmp_path / "repo", files)
+    (repo / name).symlink_to(secret)
+    done = grade(repo, "--no-tests")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"{name}: a symlink to a file outside the repository; refused" in done.stderr
+    assert "ghp_" not in done.stdout + done.stderr
+    assert "mentee" not in done.stdout + done.stderr
+
+
+def test_a_config_symlinked_to_dev_zero_is_refused_not_ignored(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
+    (repo / "practicegrade.yml").symlink_to("/dev/zero")
+    done = grade(repo, "--no-tests", timeout=30)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "practicegrade.yml: a symlink to a file outside the repository" in done.stderr
+
+
+def test_a_config_symlinked_inside_the_repository_is_read(tmp_path: Path) -> None:
+    config = 'competencies:\n  testing:\n    criteria: [{metric: lint.score, gate: ">= 99"}]\n'
+    repo = init_repo(tmp_path / "repo", {**SAMPLE_PROJECT, "config/grading.yml": config})
+    (repo / "practicegrade.yml").symlink_to("config/grading.yml")
+    done = grade(repo, "--no-tests")
+    assert done.returncode == 1, done.stdout + done.stderr  # the gate >= 99 was read
+    assert report(repo)["config_file"] == "config/grading.yml"
+
+
+def test_a_config_error_shows_only_a_short_redacted_excerpt(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.yml"
+    mine.write_text(SECRET + "\n", encoding="utf-8")
+    repo = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
+    done = grade(repo, "--no-tests", "--config", str(mine))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert 'expected a mapping of settings (version: 1, ...), got "https://***@github.com"' in (
+        done.stderr
+    )
+    assert "ghp_" not in done.stderr
+    assert "mentee" not in done.stderr
+
+
+# --------------------------------------------------------------------------- limits
+
+
+def test_config_dev_zero_is_a_bounded_read_and_exit_2(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
+    done = grade(repo, "--no-tests", "--config", "/dev/zero", timeout=30)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "/dev/zero: not a regular file" in done.stderr
+
+
+def test_an_oversized_config_is_refused_by_what_was_read(tmp_path: Path) -> None:
+    big = tmp_path / "big.yml"
+    big.write_text("# padding\n" * 40_000, encoding="utf-8")
+    repo = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
+    done = grade(repo, "--no-tests", "--config", str(big))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "too large for a config file (over 256 KiB)" in done.stderr
+
+
+def test_400_nested_brackets_in_practicegrade_yml_is_exit_2_at_its_line(tmp_path: Path) -> None:
+    text = "version: 1\nsource: " + "[" * 400 + "]" * 400 + "\n"
+    repo = init_repo(tmp_path / "repo", {**SAMPLE_PROJECT, "practicegrade.yml": text})
+    done = grade(repo, "--no-tests")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "practicegrade.yml:2: invalid YAML: nested more than 64 levels deep" in done.stderr
+    assert "RecursionError" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("body", "line"),
+    [
+        ("x = " + "[" * 2000 + "]" * 2000, 5),
+        ("x = " + "{a = " * 2000 + "1" + "}" * 2000, 5),
+        ("[tool.other." + ".".join(["a"] * 2000) + "]\nk = 1", 5),
+        ("[tool.practicegrade." + ".".join(["a"] * 2000) + "]\nk = 1", 5),
+    ],
+    ids=["arrays", "inline-tables", "tables", "our-tables"],
+)
+def test_2000_nested_tables_in_pyproject_is_exit_2_at_its_line(
+    tmp_path: Path, body: str, line: int
+) -> None:
+    pyproject = '[project]\nname = "calc"\nversion = "0.1.0"\n\n' + body + "\n"
+    repo = init_repo(tmp_path / "repo", {**SAMPLE_PROJECT, "pyproject.toml": pyproject})
+    done = grade(repo, "--no-tests")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"pyproject.toml:{line}: invalid TOML: nested more than 64 levels deep" in done.stderr

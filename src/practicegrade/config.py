@@ -15,7 +15,9 @@ A benchmark with a ``target`` becomes a criterion on ``bench.<name>.median_s`` i
 ``performance`` competency (created if needed) unless a criterion already names it.
 
 Everything from the file is data: YAML is read with a safe loader (no tags that build
-objects, no aliases), and every problem raises :class:`ConfigError` naming the file,
+objects, no aliases, bounded nesting), files found in the repository must be its own (a
+symlink resolving outside it is refused; ``--config`` may point anywhere), every read
+is bounded, and every problem raises :class:`ConfigError` naming the file,
 line, key, what was expected and how to fix it. Unknown keys only warn
 (``Config.warnings``), with a "did you mean"; a criterion on an unknown metric is an
 error (its gate would be silently dropped).
@@ -55,6 +57,7 @@ from practicegrade.configfields import (
 )
 from practicegrade.configsource import (
     MAX_CONFIG_BYTES,
+    inside,
     parse_pyproject,
     parse_trusted_yaml,
     parse_yaml,
@@ -613,12 +616,26 @@ def _load_file(path: Path, root: Path, *, toml: bool) -> Config:
     return _build(raw, Context(shown), path=shown)
 
 
+def _own(root: Path, name: str) -> Path:
+    """``root / name``; when it exists (a symlink too, even a broken one) it must be the
+    repository's own: resolved inside ``root`` and a regular file (module docstring)."""
+    path = root / name
+    if not path.is_symlink() and not path.exists():
+        return path
+    real = inside(path, root, name)
+    if not real.is_file():
+        raise ConfigError(
+            f"{name}: not a regular file", hint=f"commit {name} as a file, or remove it"
+        )
+    return real
+
+
 def load_config(root: Path, explicit: Path | None = None) -> Config:
     """The config for the repository at ``root`` (see the module docstring for the order)."""
     if explicit is not None:
         return _load_file(explicit, root, toml=explicit.suffix == ".toml")
-    yml = root / CONFIG_FILE
-    pyproject = root / PYPROJECT
+    yml = _own(root, CONFIG_FILE)
+    pyproject = _own(root, PYPROJECT)
     if yml.is_file():
         config = _load_file(yml, root, toml=False)
         if pyproject.is_file() and "[tool.practicegrade" in read_text(pyproject, PYPROJECT):

@@ -59,7 +59,9 @@ class At:
     def where(self) -> str:
         """``file:line: key.path``, the prefix of every message about this place."""
         line = f":{self.line}" if self.line else ""
-        return f"{self.ctx.shown}{line}: {self.path or '(top level)'}"
+        path = redact(self.path)
+        path = path if len(path) <= 120 else path[:119] + "…"
+        return f"{self.ctx.shown}{line}: {path or '(top level)'}"
 
     def fail(
         self, expected: str, got: object = _MISSING, *, hint: str | None = None
@@ -79,11 +81,41 @@ class At:
         self.ctx.warnings.append(f"{self.where()}: {message}")
 
 
+_CREDENTIALS = (
+    # scheme://user:password@host and scheme://token@host
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@"), r"\1***@"),
+    # the usual token shapes: GitHub, GitLab, Slack, AWS, OpenAI-style keys
+    (
+        re.compile(
+            r"\b(?:gh[pousr]_\w{6,}|github_pat_\w{6,}|glpat-[\w-]{6,}|xox[abprs]-[\w-]{6,}"
+            r"|AKIA[0-9A-Z]{12,}|sk-[\w-]{12,})"
+        ),
+        "***",
+    ),
+    # anything else that looks like a key: a long run without spaces or punctuation
+    (re.compile(r"[A-Za-z0-9+/_=-]{32,}"), "***"),
+)
+EXCERPT_CHARS = 40
+"""How much of an offending value an error message may show."""
+
+
+def redact(text: str) -> str:
+    """``text`` with credentials and token-like runs replaced by ``***``.
+
+    A config error echoes the offending value, and a learner can commit a symlink that
+    makes "the config" a credentials file: what an error shows is only ever a short,
+    redacted excerpt.
+    """
+    for pattern, replacement in _CREDENTIALS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def show(value: object) -> str:
-    """A short, escaped rendering of a config value for an error message."""
+    """A short, escaped, redacted rendering of a config value for an error message."""
     if isinstance(value, str):
-        text = json.dumps(value, ensure_ascii=False)
-        return text if len(text) <= 62 else text[:60] + '…"'
+        text = json.dumps(redact(value[: EXCERPT_CHARS * 8]), ensure_ascii=False)
+        return text if len(text) <= EXCERPT_CHARS + 2 else text[:EXCERPT_CHARS] + '…"'
     if value is None or isinstance(value, bool):
         return {None: "nothing (null)", True: "true", False: "false"}[value]
     if isinstance(value, (int, float)):

@@ -4,15 +4,25 @@ The validator (:mod:`practicegrade.config`) names ``file:line: key`` in every er
 the readers here return mappings and lists that carry line numbers: PyYAML's composer
 gives them for YAML, and for ``[tool.practicegrade]`` (tomllib keeps none) they are
 found again in the text. Both readers give the same containers, so validation does not
-care which format the user chose. Files are read with a size cap, as UTF-8 only.
+care which format the user chose.
+
+Everything here reads text a learner wrote, so every reader is bounded: a file is read
+through a cap on the bytes actually read (a size the file system reports means nothing
+for ``/dev/zero`` or a ``/proc`` file), only regular files are read (a FIFO would block
+us), a file found in the repository must resolve inside it (a committed symlink to
+``~/.git-credentials`` is refused, never parsed and echoed), and nesting deeper than
+:data:`MAX_NESTING` is an error at its line rather than a ``RecursionError``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import stat
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import tomllib
 import yaml
@@ -21,6 +31,8 @@ from practicegrade.errors import ConfigError
 
 MAX_CONFIG_BYTES = 256 * 1024
 """A config is a page of settings; anything larger is a mistake, not a model."""
+MAX_NESTING = 64
+"""Containers inside containers; a competence model needs five."""
 
 
 # --------------------------------------------------------------------------- YAML with lines
@@ -57,13 +69,26 @@ class _LineLoader(yaml.SafeLoader):
     (billion laughs); dates stay strings so ``due`` can insist on ISO ``YYYY-MM-DD``.
     """
 
+    _depth = 0
+
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(
                 None, None, "YAML aliases (*name) are not supported here", event.start_mark
             )
-        return super().compose_node(parent, index)
+        # The composer recurses once per level: 400 nested "[" (800 bytes) used to end
+        # in a RecursionError. Stop at a depth no model needs, at the line it happens.
+        if self._depth >= MAX_NESTING:
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, f"nested more than {MAX_NESTING} levels deep", event.start_mark
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_ymap(self, node: yaml.MappingNode) -> YMap:
         self.flatten_mapping(node)
@@ -72,11 +97,14 @@ class _LineLoader(yaml.SafeLoader):
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, str):
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"keys must be text, found {key!r}", key_node.start_mark
+                    None,
+                    None,
+                    f"keys must be text, found {type(key).__name__}",
+                    key_node.start_mark,
                 )
             if key in result:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                    None, None, f"duplicate key {key[:40]!r}", key_node.start_mark
                 )
             result[key] = self.construct_object(value_node, deep=True)
             result.key_lines[key] = key_node.start_mark.line + 1
@@ -133,6 +161,8 @@ def _yaml_hint(problem: str) -> str:
         return "remove the !!tag: practicegrade.yml holds plain data only"
     if "alias" in problem:
         return "write the value out instead of using &anchor / *alias"
+    if "levels deep" in problem:
+        return "flatten that value: a practicegrade.yml needs a few levels of nesting"
     if "duplicate key" in problem:
         return "each key may appear once per mapping; merge the two entries"
     return "check the indentation and quoting around that line (YAML is strict about both)"
@@ -218,21 +248,93 @@ def _toml_tree(value: object, lines: _TomlLines, keys: tuple[str, ...]) -> objec
     return value
 
 
-def parse_pyproject(text: str, shown: str, *, required: bool) -> object | None:
-    """The ``[tool.practicegrade]`` table as line-aware data.
+def _nesting_line(text: str, limit: int = MAX_NESTING) -> int | None:
+    """The first line where brackets and braces nest deeper than ``limit`` (strings and
+    comments skipped roughly: this only places an error that already happened)."""
+    depth = 0
+    quote = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        i = 0
+        while i < len(line):
+            ch = line[i]
+            if quote:
+                if ch == "\\" and quote == '"':
+                    i += 1
+                elif ch == quote:
+                    quote = ""
+            elif ch in "\"'":
+                quote = ch
+            elif ch == "#":
+                break
+            elif ch in "[{":
+                depth += 1
+                if depth > limit:
+                    return number
+            elif ch in "]}":
+                depth = max(0, depth - 1)
+            i += 1
+        if quote == "'" or (quote == '"' and not line.endswith("\\")):
+            quote = ""  # a basic string ends with its line; multi-line ones are rare here
+    return None
 
-    ``None`` when the table is absent and not ``required`` (a pyproject.toml found by
-    auto-detection may well belong to other tools only).
-    """
+
+def _table_depth(value: object) -> int:
+    """How deeply ``value`` nests, counted without recursion."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            deepest = max(deepest, depth)
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            deepest = max(deepest, depth)
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
+
+
+def _deep_key_line(text: str, limit: int = MAX_NESTING) -> int | None:
+    """The first line whose table header or dotted key has more than ``limit`` parts."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        head = line.split("=", 1)[0] if "=" in line else line
+        if head.count(".") >= limit:
+            return number
+    return None
+
+
+def load_toml(text: str, shown: str) -> dict[str, Any]:
+    """``tomllib.loads`` for a learner's file: bad TOML and too-deep nesting ->
+    :class:`ConfigError` at ``shown:line``. tomllib recurses once per level of inline
+    arrays and tables, and so do readers of the result: 2,000 nested tables used to end
+    in a ``RecursionError`` (exit 3)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{shown}: invalid TOML: {exc}", hint="fix the TOML syntax at that line"
         ) from None
-    table = (
-        data.get("tool", {}).get("practicegrade") if isinstance(data.get("tool"), dict) else None
+    except RecursionError:
+        line = _nesting_line(text)
+    else:
+        if _table_depth(data) <= MAX_NESTING:
+            return data
+        line = _deep_key_line(text) or _nesting_line(text)
+    where = f"{shown}:{line}" if line else shown
+    raise ConfigError(
+        f"{where}: invalid TOML: nested more than {MAX_NESTING} levels deep",
+        hint="flatten that value: a configuration needs a few levels of nesting",
     )
+
+
+def parse_pyproject(text: str, shown: str, *, required: bool) -> object | None:
+    """The ``[tool.practicegrade]`` table as line-aware data.
+
+    ``None`` when the table is absent and not ``required`` (a pyproject.toml found by
+    auto-detection may well belong to other tools only).
+    """
+    data = load_toml(text, shown)
+    tool = data.get("tool")
+    table = tool.get("practicegrade") if isinstance(tool, dict) else None
     if table is None:
         if required:
             raise ConfigError(
@@ -246,21 +348,59 @@ def parse_pyproject(text: str, shown: str, *, required: bool) -> object | None:
 # --------------------------------------------------------------------------- files
 
 
-def read_text(path: Path, shown: str) -> str:
-    """The file's text; each way of failing -> :class:`ConfigError` with its own fix."""
+def inside(path: Path, root: Path, shown: str) -> Path:
+    """``path`` resolved, which must stay inside ``root``: a file the repository
+    provides is read only if it is the repository's own.
+
+    A committed symlink to ``~/.git-credentials`` (or ``/dev/zero``) is refused with a
+    configuration error, before anything is read or echoed.
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_CONFIG_BYTES:
-            raise ConfigError(
-                f"{shown}: {size} bytes is too large for a config file",
-                hint=f"keep it under {MAX_CONFIG_BYTES // 1024} KiB",
-            )
-        return path.read_text(encoding="utf-8")
+        real = path.resolve()
+        top = root.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        raise ConfigError(
+            f"{shown}: a symlink that cannot be resolved", hint=f"commit {shown} as a file"
+        ) from None
+    if not real.is_relative_to(top):
+        raise ConfigError(
+            f"{shown}: a symlink to a file outside the repository; refused",
+            hint=f"commit {shown} itself, or pass a file of your own with --config",
+        )
+    return real
+
+
+def read_text(path: Path, shown: str) -> str:
+    """The file's text; each way of failing -> :class:`ConfigError` with its own fix.
+
+    Bounded by what is read, not by the size the file reports; only a regular file is
+    read (opened non-blocking, so a FIFO cannot hang us, and checked on the open file).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise ConfigError(f"{shown}: no such file", hint="check the --config path") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{shown}: not UTF-8 text", hint="save the file as UTF-8") from None
     except OSError as exc:
         raise ConfigError(
             f"{shown}: cannot read: {exc.strerror}", hint="check the file's permissions"
         ) from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(
+                f"{shown}: not a regular file", hint="point it at a practicegrade.yml file"
+            )
+        try:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+        except OSError as exc:
+            raise ConfigError(
+                f"{shown}: cannot read: {exc.strerror}", hint="check the file's permissions"
+            ) from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{shown}: too large for a config file (over {MAX_CONFIG_BYTES // 1024} KiB)",
+            hint=f"keep it under {MAX_CONFIG_BYTES // 1024} KiB",
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{shown}: not UTF-8 text", hint="save the file as UTF-8") from None

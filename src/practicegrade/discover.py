@@ -16,9 +16,9 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
-import tomllib
-
 from practicegrade.collectors import Project
+from practicegrade.configsource import load_toml, read_text
+from practicegrade.errors import ConfigError
 
 _SKIP_DIRS = frozenset(
     {
@@ -83,10 +83,14 @@ def _excluded(rel: str, patterns: Sequence[str]) -> bool:
 
 def _pyproject_package(root: Path) -> str | None:
     path = root / "pyproject.toml"
+    if not path.is_file() or not path.resolve().is_relative_to(root.resolve()):
+        return None  # absent, or not the repository's own (the config loader refuses it)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
+        data = load_toml(read_text(path, "pyproject.toml"), "pyproject.toml")
+    except ConfigError as exc:
+        if "levels deep" in exc.message:
+            raise
+        return None  # an unreadable pyproject.toml only means no name to go by
     name = data.get("project", {}).get("name")
     if not isinstance(name, str):
         name = data.get("tool", {}).get("poetry", {}).get("name")

@@ -937,11 +937,30 @@ def _write(
     if repo is not None and target.commit is not None:
         earlier = read_history(repo, target.commit, limit=HISTORY_POINTS + 1)
         history = [p for p in earlier if p.commit != target.commit or target.dirty]
-    out_dir = request.out_dir or root / ".practicegrade" / "out"
+    out_dir = request.out_dir or default_out_dir(root)
     written = write_artifacts(
         report, out_dir, history=history[-HISTORY_POINTS:], formats=request.formats
     )
     return tuple(written)
+
+
+def default_out_dir(root: Path) -> Path:
+    """``.practicegrade/out`` in the repository, which must stay inside it.
+
+    A committed ``.practicegrade`` symlink (or one a test planted) pointing elsewhere
+    would make us create folders and overwrite files there: refused, before anything is
+    created. ``--out`` names a folder of the user's own choosing and is not checked.
+    """
+    out = root / ".practicegrade" / "out"
+    top = root.resolve()
+    if not out.resolve().is_relative_to(top):
+        raise UsageError(
+            f"refusing to write artifacts to {out}: it leads outside the repository "
+            "through a symbolic link",
+            hint="remove the .practicegrade symlink (artifacts are always written inside the "
+            "repository), or pass a folder of your own with --out",
+        )
+    return out
 
 
 LEARNER_ABSENCES = ("no-tests",)
