@@ -292,6 +292,7 @@ def _register_optional() -> None:
         ("practicegrade.history", "history_cli"),
         ("practicegrade.history", "notes_cli"),
         ("practicegrade.loop.commands", "log_cli"),
+        ("practicegrade.loop.commands", "review_cli"),
     ):
         try:
             mod = __import__(module, fromlist=[attr])

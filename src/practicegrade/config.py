@@ -167,6 +167,8 @@ class Config:
     hook: HookSettings = HookSettings()
     test_timeout_s: float = 600.0
     bench_factor: float = 1.10
+    baseline: str | None = None
+    """The commit a progress review measures from (default: the first graded commit)."""
     path: str | None = None
     """The file the config came from; ``None`` for the embedded default."""
     warnings: tuple[str, ...] = field(default=())
@@ -188,6 +190,7 @@ _TOP_KEYS = (
     "hook",
     "test_timeout_s",
     "bench_factor",
+    "baseline",
 )
 _ROLE_KEYS = ("version", "summary", "competencies")
 _COMPETENCY_KEYS = ("title", "why", "criteria", "weight", "next_steps")
@@ -537,6 +540,10 @@ def _settings(data: Mapping[str, object], at: At) -> dict[str, object]:
     if "exclude" in data:
         settings["exclude"] = as_rel_paths(
             data["exclude"], at.key(data, "exclude"), example='["**/migrations/**"]', globs=True
+        )
+    if "baseline" in data:
+        settings["baseline"] = as_text(
+            data["baseline"], at.key(data, "baseline"), example="3f2a9c1 (a commit)"
         )
     parsers = {"cadence": _cadence, "gates": _gates, "hook": _hook}
     for key, parse in parsers.items():

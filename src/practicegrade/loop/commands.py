@@ -11,10 +11,14 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from practicegrade.errors import UsageError
+
+if TYPE_CHECKING:
+    from practicegrade.loop.review import Review
 
 
 def _bounded(func: Callable[[], None]) -> None:
@@ -138,3 +142,78 @@ def _latest_metrics(root: Path) -> dict[str, float]:
 
     points = read_history(root, "HEAD", limit=1)
     return dict(points[-1].metrics) if points else {}
+
+
+# --------------------------------------------------------------------------- review
+
+
+def out_dir(root: Path) -> Path:
+    """Where the artifacts go by default (the grade's ``--out`` default)."""
+    return root / ".practicegrade" / "out"
+
+
+@click.command(name="review")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Start of the review period [one cadence.review_every_days ago].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the review as JSON.")
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the Markdown [.practicegrade/out/review.md].",
+)
+@click.option(
+    "--config", "config_file", type=click.Path(path_type=Path), help="Config file to use."
+)
+@_repo_option
+def review_cli(
+    since: dt.datetime | None,
+    as_json: bool,
+    out_file: Path | None,
+    config_file: Path | None,
+    path: Path,
+) -> None:
+    """The progress review: baseline, milestones, stalls, recurring bottlenecks, the plan."""
+
+    def body() -> None:
+        from practicegrade.loop import files  # noqa: PLC0415
+        from practicegrade.loop.reviewrender import (  # noqa: PLC0415
+            render_review_json,
+            render_review_md,
+            render_review_terminal,
+        )
+
+        root = files.repo_root(path)
+        review = load_review(root, config_file, since.date() if since else None, _now().date())
+        target = out_file or out_dir(root) / "review.md"
+        files.write_atomic(target, render_review_md(review))
+        if as_json:
+            click.echo(render_review_json(review))
+        else:
+            click.echo(render_review_terminal(review))
+            click.echo(f"\nReview: {target}")
+
+    _bounded(body)
+
+
+def load_review(
+    root: Path, config_file: Path | None, since: dt.date | None, today: dt.date
+) -> Review:
+    """Read the model, the notes, the log and the acknowledgements; build the review."""
+    from practicegrade.config import load_config  # noqa: PLC0415
+    from practicegrade.history import read_history  # noqa: PLC0415
+    from practicegrade.loop import files  # noqa: PLC0415
+    from practicegrade.loop import practicelog as pl  # noqa: PLC0415
+    from practicegrade.loop.review import build_review  # noqa: PLC0415
+
+    config = load_config(root, config_file)
+    for warning in config.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    points = read_history(root, "HEAD")
+    parsed = pl.parse_log(files.read_bounded(root / pl.LOG_FILE) or "")
+    for problem in parsed.problems:
+        click.echo(f"warning: {problem}", err=True)
+    return build_review(config, points, today=today, since=since, log=parsed.entries)
