@@ -293,6 +293,7 @@ def _register_optional() -> None:
         ("practicegrade.history", "notes_cli"),
         ("practicegrade.loop.commands", "log_cli"),
         ("practicegrade.loop.commands", "review_cli"),
+        ("practicegrade.loop.commands", "showcase_cli"),
     ):
         try:
             mod = __import__(module, fromlist=[attr])

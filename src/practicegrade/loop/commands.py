@@ -19,6 +19,7 @@ from practicegrade.errors import UsageError
 
 if TYPE_CHECKING:
     from practicegrade.loop.review import Review
+    from practicegrade.loop.showcase import CommitLine
 
 
 def _bounded(func: Callable[[], None]) -> None:
@@ -217,3 +218,90 @@ def load_review(
     for problem in parsed.problems:
         click.echo(f"warning: {problem}", err=True)
     return build_review(config, points, today=today, since=since, log=parsed.entries)
+
+
+# --------------------------------------------------------------------------- showcase
+
+
+@click.command(name="showcase")
+@click.argument("milestone")
+@click.option(
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the Markdown [.practicegrade/out/showcase-MILESTONE.md]; the chart "
+    "is written beside it.",
+)
+@click.option(
+    "--config", "config_file", type=click.Path(path_type=Path), help="Config file to use."
+)
+@_repo_option
+def showcase_cli(
+    milestone: str, out_file: Path | None, config_file: Path | None, path: Path
+) -> None:
+    """A portfolio write-up of a met MILESTONE: before/after, commits, log entries, a chart."""
+
+    def body() -> None:
+        target = write_showcase(files_root(path), milestone, out_file, config_file)
+        click.echo(f"Showcase: {target}")
+
+    _bounded(body)
+
+
+def files_root(path: Path) -> Path:
+    from practicegrade.loop import files  # noqa: PLC0415
+
+    return files.repo_root(path)
+
+
+def write_showcase(
+    root: Path, milestone: str, out_file: Path | None, config_file: Path | None
+) -> Path:
+    """Build and write the showcase (Markdown + SVG chart beside it); returns the Markdown."""
+    import re  # noqa: PLC0415
+
+    from practicegrade.config import load_config  # noqa: PLC0415
+    from practicegrade.history import read_history, render_svg  # noqa: PLC0415
+    from practicegrade.loop import files  # noqa: PLC0415
+    from practicegrade.loop import practicelog as pl  # noqa: PLC0415
+    from practicegrade.loop.showcase import (  # noqa: PLC0415
+        build_showcase,
+        find_milestone,
+        render_showcase_md,
+    )
+
+    config = load_config(root, config_file)
+    found = find_milestone(config, milestone)
+    points = read_history(root, "HEAD")
+    log = pl.parse_log(files.read_bounded(root / pl.LOG_FILE) or "").entries
+    show = build_showcase(config, found.id, points, lambda a, b: commit_lines(root, a, b), log)
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", found.id)
+    target = out_file or out_dir(root) / f"showcase-{safe}.md"
+    chart = target.with_name(f"{target.stem}.svg")
+    metrics = show.chart_metrics
+    if metrics:
+        files.write_atomic(chart, render_svg(show.points, metrics))
+    files.write_atomic(target, render_showcase_md(show, chart.name if metrics else None))
+    return target
+
+
+def commit_lines(root: Path, before: str, after: str) -> list[CommitLine]:
+    """The commits after ``before`` up to ``after``, oldest first."""
+    from practicegrade import gitrepo  # noqa: PLC0415
+    from practicegrade.loop.showcase import CommitLine  # noqa: PLC0415
+
+    out = gitrepo.git_out(
+        root,
+        "log",
+        "--reverse",
+        "--format=%H%x00%cI%x00%s",
+        "--end-of-options",
+        f"{before}..{after}",
+        "--",
+    )
+    lines = []
+    for row in out.splitlines():
+        parts = row.split("\0")
+        if len(parts) == 3:
+            lines.append(CommitLine(parts[0], parts[1], parts[2]))
+    return lines
