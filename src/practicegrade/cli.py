@@ -294,6 +294,7 @@ def _register_optional() -> None:
         ("practicegrade.loop.commands", "log_cli"),
         ("practicegrade.loop.commands", "review_cli"),
         ("practicegrade.loop.commands", "showcase_cli"),
+        ("practicegrade.loop.commands", "ack_cli"),
     ):
         try:
             mod = __import__(module, fromlist=[attr])

@@ -47,7 +47,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from practicegrade import __version__, gitrepo
 from practicegrade.cache import (
@@ -76,6 +76,9 @@ from practicegrade.model import (
     RepoInfo,
     Report,
 )
+
+if TYPE_CHECKING:
+    from practicegrade.loop.acks import Ack
 
 ProgressCallback = Callable[[str, Literal["start", "done"]], None]
 
@@ -850,9 +853,18 @@ def grade(request: GradeRequest) -> GradeOutcome:
                     unmeasured={"coverage.patch_pct": "no base to compare with"},
                 )
             )
+        acks = _acks(repo, target, choice, warnings)
         report = build_report(
-            request, config, project, results, target, comparison=comparison, display_root=str(root)
+            request,
+            config,
+            project,
+            results,
+            target,
+            comparison=comparison,
+            display_root=str(root),
+            waived=acks.waived(request.now.date()),
         )
+    report = acks.shown_in(report, request.now.date())
     report, newly = _milestones_met(report, config, request, repo, target)
     if repo is not None and target.clean_commit and request.write_note and target.commit:
         warnings.extend(_note(repo, target, report, request, keys, met=newly))
@@ -866,6 +878,35 @@ def grade(request: GradeRequest) -> GradeOutcome:
     return GradeOutcome(
         report=report, artifacts=artifacts, exit_code=code, warnings=tuple(warnings)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Acks:
+    in_force: tuple[Ack, ...]
+    pending: tuple[Ack, ...]
+
+    def waived(self, today: dt.date) -> frozenset[str]:
+        from practicegrade.loop.acks import waived_metrics  # noqa: PLC0415
+
+        return waived_metrics(self.in_force, today)
+
+    def shown_in(self, report: Report, today: dt.date) -> Report:
+        from practicegrade.loop.acks import with_acks  # noqa: PLC0415
+
+        return with_acks(report, self.in_force, today, self.pending)
+
+
+def _acks(
+    repo: Path | None, target: Target, choice: gitrepo.BaseChoice | None, warnings: list[str]
+) -> _Acks:
+    """The mentor's waivers this grade applies (the base's, when there is a base)."""
+    from practicegrade.loop.files import read_acks  # noqa: PLC0415
+
+    in_force, pending, problems = read_acks(
+        target.root, repo, choice.commit if choice is not None else None
+    )
+    warnings.extend(problems)
+    return _Acks(in_force, pending)
 
 
 def _milestones_met(
@@ -1031,8 +1072,11 @@ def build_report(
     *,
     comparison: Comparison | None = None,
     display_root: str | None = None,
+    waived: frozenset[str] = frozenset(),
 ) -> Report:
-    """Assemble the report, then evaluate it against the competence model and add feedback."""
+    """Assemble the report, then evaluate it against the competence model and add feedback.
+
+    ``waived``: metrics whose gate a mentor's waiver in force suspends."""
     from practicegrade.feedback import build_feedback  # noqa: PLC0415
     from practicegrade.rubric import evaluate  # noqa: PLC0415
 
@@ -1073,6 +1117,7 @@ def build_report(
         absent_fails=absent_by_learner(findings, unmeasured),
         skipped=frozenset(skipped),
         failed_by=incomplete_run(findings, config),
+        waived=waived,
     )
     report = replace(report, evaluation=evaluation)
     return replace(report, feedback=build_feedback(evaluation, report, config))

@@ -45,6 +45,7 @@ the progress, and a milestone that needs it is not ``met`` (at best ``on-track``
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Collection, Mapping, Sequence
@@ -262,6 +263,17 @@ def assess_milestone(
     )
 
 
+def _waive(result: CompetencyResult, waived: Collection[str]) -> CompetencyResult:
+    """``result`` with no failed gate on a waived metric."""
+    if not waived or not any(c.gate_failed and c.metric in waived for c in result.criteria):
+        return result
+    criteria = tuple(
+        dataclasses.replace(c, gate_failed=False) if c.metric in waived else c
+        for c in result.criteria
+    )
+    return dataclasses.replace(result, criteria=criteria)
+
+
 def evaluate(
     config: Config,
     metrics: Mapping[str, float],
@@ -271,13 +283,16 @@ def evaluate(
     absent_fails: Collection[str] = (),
     skipped: Collection[str] = (),
     failed_by: Mapping[str, str] | None = None,
+    waived: Collection[str] = (),
 ) -> Evaluation:
     """Evaluate ``metrics`` against ``config``'s competence model (module docstring).
 
     ``skipped``: metrics this grade was asked not to measure (left out of the gaps).
-    ``failed_by``: metric -> why its run was incomplete (its gates fail, see module)."""
+    ``failed_by``: metric -> why its run was incomplete (its gates fail, see module).
+    ``waived``: metrics whose gate a mentor's waiver in force suspends
+    (:mod:`practicegrade.loop.acks`): their criteria keep their status, but no gate fails."""
     results = tuple(
-        assess_competency(c, metrics, base_metrics, absent_fails, failed_by)
+        _waive(assess_competency(c, metrics, base_metrics, absent_fails, failed_by), waived)
         for c in config.competencies
     )
     by_id = {r.id: r for r in results}

@@ -208,16 +208,22 @@ def load_review(
     from practicegrade.history import read_history  # noqa: PLC0415
     from practicegrade.loop import files  # noqa: PLC0415
     from practicegrade.loop import practicelog as pl  # noqa: PLC0415
-    from practicegrade.loop.review import build_review  # noqa: PLC0415
+    from practicegrade.loop.review import AckLine, build_review  # noqa: PLC0415
 
     config = load_config(root, config_file)
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=True)
     points = read_history(root, "HEAD")
     parsed = pl.parse_log(files.read_bounded(root / pl.LOG_FILE) or "")
-    for problem in parsed.problems:
+    in_force, _pending, problems = files.read_acks(root, None, None)
+    for problem in (*parsed.problems, *problems):
         click.echo(f"warning: {problem}", err=True)
-    return build_review(config, points, today=today, since=since, log=parsed.entries)
+    acks = [
+        AckLine(a.kind, a.target, a.until.isoformat(), a.reason, a.by)
+        for a in in_force
+        if a.active(today)
+    ]
+    return build_review(config, points, today=today, since=since, log=parsed.entries, acks=acks)
 
 
 # --------------------------------------------------------------------------- showcase
@@ -305,3 +311,117 @@ def commit_lines(root: Path, before: str, after: str) -> list[CommitLine]:
         if len(parts) == 3:
             lines.append(CommitLine(parts[0], parts[1], parts[2]))
     return lines
+
+
+# --------------------------------------------------------------------------- ack
+
+
+@click.group(name="ack")
+def ack_cli() -> None:
+    """A mentor's acknowledgement or time-limited waiver, kept in practicegrade-acks.yml."""
+
+
+@ack_cli.command(name="add")
+@click.argument("target")
+@click.option(
+    "--waive",
+    is_flag=True,
+    help="Suspend the gate on metric TARGET until the date (else: acknowledge a finding).",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    required=True,
+    help="Last day it applies (YYYY-MM-DD).",
+)
+@click.option("--reason", required=True, metavar="TEXT", help="Why (shown wherever it applies).")
+@click.option("--by", metavar="NAME", help="Who acknowledges [git's author name].")
+@_repo_option
+def ack_add(
+    target: str, waive: bool, until: dt.datetime, reason: str, by: str | None, path: Path
+) -> None:
+    """Acknowledge finding TARGET, or with --waive suspend metric TARGET's gate, until a date."""
+
+    def body() -> None:
+        from practicegrade import gitrepo  # noqa: PLC0415
+        from practicegrade.loop import acks as ak  # noqa: PLC0415
+        from practicegrade.loop import files  # noqa: PLC0415
+
+        root = files.repo_root(path)
+        ident = gitrepo.git(root, "var", "GIT_AUTHOR_IDENT").stdout
+        who = by or ident.split(" <", 1)[0].strip() or "unknown"
+        entry = ak.Ack(
+            kind="waive" if waive else "ack",
+            target=target,
+            until=until.date(),
+            reason=reason,
+            by=who,
+            date=_now().date().isoformat(),
+        )
+        raw = {
+            "kind": entry.kind,
+            "target": target,
+            "until": entry.until.isoformat(),
+            "reason": reason,
+            "by": who,
+        }
+        problem = ak.check(raw)
+        if problem:
+            raise UsageError(f"cannot record it: {problem}")
+        if entry.until < _now().date():
+            raise UsageError(f"--until {entry.until} is in the past", hint="pick a later date")
+        file = root / ak.ACKS_FILE
+        existing = ak.parse_acks(files.read_bounded(file))
+        if existing.problems:
+            raise UsageError(f"{ak.ACKS_FILE} has problems; fix them first: {existing.problems[0]}")
+        files.write_atomic(file, ak.format_acks([*existing.acks, entry]))
+        click.echo(
+            f"recorded in {ak.ACKS_FILE}: commit it; CI and the hook apply it once it is on "
+            "the base branch"
+        )
+
+    _bounded(body)
+
+
+@ack_cli.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print them as JSON.")
+@_repo_option
+def ack_list(as_json: bool, path: Path) -> None:
+    """List the acknowledgements and waivers, in force or expired."""
+
+    def body() -> None:
+        import json  # noqa: PLC0415
+
+        from practicegrade.loop import acks as ak  # noqa: PLC0415
+        from practicegrade.loop import files  # noqa: PLC0415
+        from practicegrade.render.escape import term_safe  # noqa: PLC0415
+
+        root = files.repo_root(path)
+        parsed = ak.parse_acks(files.read_bounded(root / ak.ACKS_FILE))
+        for problem in parsed.problems:
+            click.echo(f"warning: {problem}", err=True)
+        today = _now().date()
+        if as_json:
+            rows = [
+                {
+                    "kind": a.kind,
+                    "target": a.target,
+                    "until": a.until.isoformat(),
+                    "reason": a.reason,
+                    "by": a.by,
+                    "active": a.active(today),
+                }
+                for a in parsed.acks
+            ]
+            click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+            return
+        if not parsed.acks:
+            click.echo(f"No acknowledgements in {ak.ACKS_FILE}.")
+        for a in parsed.acks:
+            state = "in force" if a.active(today) else "expired"
+            click.echo(
+                f"{a.kind:5} {term_safe(a.target, 60)} until {a.until} ({state}), "
+                f"by {term_safe(a.by, 40)}: {term_safe(a.reason, 200)}"
+            )
+
+    _bounded(body)

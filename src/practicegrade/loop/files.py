@@ -6,10 +6,15 @@ import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from practicegrade.errors import UsageError
 
 MAX_READ_BYTES = 4 * 1024 * 1024
+MAX_ACKS_READ = 64 * 1024
+
+if TYPE_CHECKING:
+    from practicegrade.loop.acks import Ack
 
 
 def write_atomic(path: Path, text: str) -> Path:
@@ -64,3 +69,23 @@ def commit_metrics(root: Path, commit: str) -> Mapping[str, float]:
 
     best = newest(read_note(root, commit))
     return best.metrics if best is not None else {}
+
+
+def read_acks(
+    root: Path, repo: Path | None, base_commit: str | None
+) -> tuple[tuple[Ack, ...], tuple[Ack, ...], tuple[str, ...]]:
+    """The acknowledgements a grade applies, those it only shows as proposed, and problems.
+
+    With a base commit, what applies is the file as it is at the base (merged by the
+    mentor); the graded tree's own new entries are only proposed (see
+    :mod:`practicegrade.loop.acks`). Without one, the graded tree's file applies.
+    """
+    from practicegrade import gitrepo  # noqa: PLC0415
+    from practicegrade.loop.acks import ACKS_FILE, parse_acks, proposed  # noqa: PLC0415
+
+    head = parse_acks(read_bounded(root / ACKS_FILE, MAX_ACKS_READ))
+    if repo is None or base_commit is None:
+        return head.acks, (), head.problems
+    shown = gitrepo.git(repo, "show", f"{base_commit}:{ACKS_FILE}")
+    base = parse_acks(shown.stdout[:MAX_ACKS_READ] if shown.returncode == 0 else None)
+    return base.acks, tuple(proposed(base.acks, head.acks)), base.problems
