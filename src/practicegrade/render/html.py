@@ -169,7 +169,10 @@ def _axis(key: str, values: Sequence[float]) -> tuple[float, float, list[tuple[f
         nice_hi = min(nice_hi, 100.0)
     exponent = math.floor(math.log10(step) + 1e-9)
     decimals = max(0, -exponent) + (1 if round(step / 10.0**exponent, 6) == 2.5 else 0)
-    count = round((nice_hi - nice_lo) / step)
+    steps = (nice_hi - nice_lo) / step
+    if not math.isfinite(steps):  # near float's limit the span itself overflows
+        return lo, hi, [(lo, f"{lo:.3g}"), (hi, f"{hi:.3g}")]
+    count = round(steps)
     ticks = [nice_lo + i * step for i in range(count + 1)]
     return nice_lo, nice_hi, [(t, f"{t:.{decimals}f}") for t in ticks]
 
