@@ -397,8 +397,12 @@ def test_a_config_file_outside_the_repo_is_honoured_for_rev(
     assert report.repo.source == ("src",)
 
 
-def test_no_tests_at_all_fails_a_test_gate_but_never_shows_zero_percent(tmp_path: Path) -> None:
-    """Deleting the tests is not a way past the bar, and no silent 0% appears."""
+@pytest.mark.parametrize(("origin", "exit_code"), [("local", 0), ("hook", 0), ("ci", 1)])
+def test_no_tests_at_all_is_a_notice_locally_fails_a_test_gate_in_ci_never_shows_zero_percent(
+    tmp_path: Path, origin: str, exit_code: int
+) -> None:
+    """No silent 0% appears. Locally it is a notice; in CI, deleting the tests is not a way
+    past the bar (DESIGN.md: an unmeasured gate fails with ``--source ci``)."""
     files = {k: v for k, v in SAMPLE_PROJECT.items() if not k.startswith("tests/")}
     files["practicegrade.yml"] = """
         version: 1
@@ -410,14 +414,37 @@ def test_no_tests_at_all_fails_a_test_gate_but_never_shows_zero_percent(tmp_path
               - {metric: coverage.line_pct, target: ">= 80"}
     """
     root = init_repo(tmp_path / "repo", files)
-    outcome = grade(request(root, base="none", use_cache=False))
+    outcome = grade(request(root, base="none", use_cache=False, origin=origin))
     report = outcome.report
     assert "coverage.line_pct" not in report.metrics
     assert "tests.passed" not in report.metrics
     assert "no tests" in report.unmeasured["tests.passed"]
-    assert outcome.exit_code == 1
+    assert outcome.exit_code == exit_code
     blockers = [f for f in report.feedback if f.category == "blocker"]
-    assert [b.evidence.metric for b in blockers] == ["tests.passed"]
+    assert [b.evidence.metric for b in blockers] == (["tests.passed"] if exit_code else [])
+
+
+def test_a_project_its_tests_cannot_import_is_a_notice_not_a_test_to_write(
+    tmp_path: Path,
+) -> None:
+    files = dict(SAMPLE_PROJECT)
+    files["src/calc/__init__.py"] = 'from importlib.metadata import version\n\nv = version("calc")\n'
+    files["practicegrade.yml"] = """
+        version: 1
+        competencies:
+          testing:
+            title: Automated testing
+            criteria:
+              - {metric: tests.failed, target: "== 0", gate: "== 0"}
+    """
+    root = init_repo(tmp_path / "repo", files)
+    outcome = grade(request(root, base="none", use_cache=False))
+    assert outcome.exit_code == 0
+    texts = [str(item.text) for item in outcome.report.feedback]
+    assert not [f for f in outcome.report.feedback if f.category == "blocker"]
+    assert not [t for t in texts if "No tests were found" in t]
+    (notice,) = [t for t in texts if "pip install -e ." in t]
+    assert "Not measured" in notice
 
 
 def test_skipped_tests_never_fail_a_gate(tmp_path: Path) -> None:

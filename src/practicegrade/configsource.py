@@ -24,9 +24,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import tomllib
 import yaml
 
+from practicegrade.compat import tomllib
 from practicegrade.errors import ConfigError
 
 MAX_CONFIG_BYTES = 256 * 1024

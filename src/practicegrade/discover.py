@@ -47,6 +47,9 @@ _SKIP_DIRS = frozenset(
 )
 _TEST_DIRS = ("tests", "test", "testing")
 _NOT_SOURCE_MODULES = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py", "tasks.py"})
+UNITTEST_MODULES = ("test.py", "tests.py")
+"""Test modules by an older convention (``python test.py``) that pytest's default
+``python_files`` does not match, though ``pytest test.py`` collects them."""
 
 
 def is_test_file(rel: str) -> bool:
@@ -54,6 +57,8 @@ def is_test_file(rel: str) -> bool:
     path = PurePosixPath(rel)
     name = path.name
     if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
+        return True
+    if name in UNITTEST_MODULES:
         return True
     return any(part in _TEST_DIRS for part in path.parts[:-1])
 
@@ -82,6 +87,12 @@ def _excluded(rel: str, patterns: Sequence[str]) -> bool:
 
 
 def _pyproject_package(root: Path) -> str | None:
+    name = pyproject_name(root)
+    return re.sub(r"[-.]+", "_", name).lower() if name else None
+
+
+def pyproject_name(root: Path) -> str | None:
+    """The distribution name ``pyproject.toml`` declares (PEP 621, or Poetry's)."""
     path = root / "pyproject.toml"
     if not path.is_file() or not path.resolve().is_relative_to(root.resolve()):
         return None  # absent, or not the repository's own (the config loader refuses it)
@@ -94,7 +105,7 @@ def _pyproject_package(root: Path) -> str | None:
     name = data.get("project", {}).get("name")
     if not isinstance(name, str):
         name = data.get("tool", {}).get("poetry", {}).get("name")
-    return re.sub(r"[-.]+", "_", name).lower() if isinstance(name, str) else None
+    return name if isinstance(name, str) else None
 
 
 def _packages_in(root: Path, folder: str) -> list[str]:
@@ -138,10 +149,17 @@ def detect_test_paths(root: Path, source_files: Iterable[str]) -> list[str]:
     if folders:
         return folders
     beside = [
-        f for f in walk_python_files(root, ".") if is_test_file(f) and not f.endswith("conftest.py")
+        f
+        for f in walk_python_files(root, ".")
+        if is_test_file(f) and not f.endswith("conftest.py") and f not in UNITTEST_MODULES
     ]
     del source_files
-    return beside
+    return beside or unittest_modules(root)
+
+
+def unittest_modules(root: Path) -> list[str]:
+    """Top-level ``test.py``/``tests.py``: where pytest on its own does not look for tests."""
+    return [name for name in UNITTEST_MODULES if (root / name).is_file()]
 
 
 def choose_python(root: Path, explicit: str | None = None) -> str:
@@ -195,6 +213,7 @@ def discover(
         packages=tuple(packages),
         import_roots=(import_root,),
         python=choose_python(root, python),
+        tests_configured=bool(tests),
     )
 
 

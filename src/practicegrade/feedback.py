@@ -343,6 +343,9 @@ _FINDING_TEXT = {
     "collection-error": "pytest could not collect tests: ",
     "timeout": "A tool ran out of time: ",
     "tool-missing": "A tool is missing: ",
+    "tests-not-found": "No tests were found: ",
+    "not-importable": "The tests could not import the project: ",
+    "tests-fallback": "Where the tests were found: ",
 }
 
 
@@ -441,7 +444,10 @@ def _unmeasured(ctx: FeedbackContext) -> list[FeedbackItem]:
 def _findings(ctx: FeedbackContext) -> list[FeedbackItem]:
     """What the tools hit; "no tests" is already the leading suggestion."""
     items = []
-    shown = [f for f in ctx.report.findings if f.kind != "no-tests"][:MAX_FINDINGS]
+    said = set(ctx.report.unmeasured.values())  # already the reason of a "Not measured" item
+    shown = [
+        f for f in ctx.report.findings if f.kind != "no-tests" and f.message not in said
+    ][:MAX_FINDINGS]
     for finding in shown:
         lead = _FINDING_TEXT.get(finding.kind)
         head: tuple[Part, ...] = (lead,) if lead else ("Finding ", Code(finding.kind), ": ")

@@ -1004,17 +1004,22 @@ def default_out_dir(root: Path) -> Path:
     return out
 
 
-LEARNER_ABSENCES = ("no-tests",)
-"""Finding kinds that mean a metric is absent because of the learner's work, not our tools."""
+DISCOVERY_NOTICES = ("no-tests", "tests-not-found", "not-importable")
+"""Finding kinds that mean the tests could not be found or imported: notices with a fix."""
 
 
-def absent_by_learner(findings: Sequence[Finding], unmeasured: Mapping[str, str]) -> frozenset[str]:
-    """Unmeasured test and coverage keys when the repo has no tests at all.
+def absent_by_learner(
+    findings: Sequence[Finding], unmeasured: Mapping[str, str], *, ci: bool = False
+) -> frozenset[str]:
+    """Unmeasured test and coverage keys whose gates fail: in CI only.
 
-    With no tests the metrics stay absent (never a silent 0% or 100%), yet a gate on
-    them must fail: otherwise deleting the tests would be a way past the agreed bar.
+    No tests found, or a project its tests cannot import, leaves the metrics absent
+    (never a silent 0% or 100%). Locally and in the hook that is a notice with its fix
+    (DESIGN.md: the environment is the mentee's own). In CI (``--source ci``) the
+    environment is the mentor's, and a change that stops the tests from being found
+    must never open a gate, so there the gates on them fail.
     """
-    if not any(f.kind in LEARNER_ABSENCES for f in findings):
+    if not ci or not any(f.kind in DISCOVERY_NOTICES for f in findings):
         return frozenset()
     return frozenset(k for k in unmeasured if k.startswith(("tests.", "coverage.")))
 
@@ -1114,7 +1119,7 @@ def build_report(
         metrics,
         today=request.now.date(),
         base_metrics=base_metrics,
-        absent_fails=absent_by_learner(findings, unmeasured),
+        absent_fails=absent_by_learner(findings, unmeasured, ci=request.origin == "ci"),
         skipped=frozenset(skipped),
         failed_by=incomplete_run(findings, config),
         waived=waived,

@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -72,10 +73,13 @@ def _ref_env(root: Path, home: Path) -> dict[str, str]:
     }
 
 
-def pytest_summary(root: Path, home: Path) -> dict[str, int]:
-    """pytest's own final line, e.g. ``1 failed, 4 passed, 2 errors in 0.1s``, parsed."""
+def pytest_summary(root: Path, home: Path, *args: str) -> dict[str, int]:
+    """pytest's own final line, e.g. ``1 failed, 4 passed, 2 errors in 0.1s``, parsed.
+
+    With no ``args`` it is ``python -m pytest`` in the project root, as a learner runs it.
+    """
     done = subprocess.run(
-        [PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "tests"],
+        [PYTHON, "-m", "pytest", "-p", "no:cacheprovider", *args],
         check=False,
         cwd=root,
         env=_ref_env(root, home),
@@ -89,7 +93,7 @@ def pytest_summary(root: Path, home: Path) -> dict[str, int]:
 
 
 def coverage_json(
-    root: Path, tmp: Path, source: str = "src/calc", tests: str = "tests"
+    root: Path, tmp: Path, source: str = "src/calc", tests: str | None = "tests"
 ) -> dict[str, Any]:
     """coverage.py's CLI with an empty rcfile: what the numbers are without anyone's config."""
     tmp.mkdir(exist_ok=True)
@@ -98,7 +102,7 @@ def coverage_json(
     env = {**_ref_env(root, tmp / "home"), "COVERAGE_FILE": str(tmp / ".coverage")}
     cov = [PYTHON, "-m", "coverage"]
     run = [*cov, "run", f"--rcfile={empty}", "--branch", f"--source={source}", "-m", "pytest"]
-    run.append(tests)
+    run += [tests] if tests else []
     subprocess.run([*run, "-p", "no:cacheprovider"], cwd=root, env=env, check=False)
     out = tmp / "ref.json"
     subprocess.run(
@@ -403,7 +407,11 @@ def test_pytest_argv_disables_benchmarks_and_pytest_cov_and_never_uses_the_cache
         "--benchmark-storage=file:///s/benchmarks",
     ):
         assert option in argv
-    assert argv[-2:] == ["--", "tests"]
+    assert argv[-1] == "--no-cov"  # no path: pytest's own configuration decides what runs
+    configured = replace(project, tests_configured=True)
+    assert _pytest_argv(configured, Probe("3.12", "py"), None, Path("/s"))[-2:] == ["--", "tests"]
+    fallback = _pytest_argv(configured, Probe("3.12", "py"), None, Path("/s"), ["test.py"])
+    assert fallback[-2:] == ["--", "test.py"]
     bare = _pytest_argv(project, Probe("3.12", "py", "8", "7.10"), None, Path("/s"))
     assert bare[:3] == ["py", "-m", "pytest"]
     assert "--benchmark-disable" not in bare
@@ -522,6 +530,7 @@ def rich(tmp_path_factory: pytest.TempPathFactory) -> Rich:
 def test_counts_equal_pytests_own_summary_line(rich: Rich, tmp_path: Path) -> None:
     root, result, _, _ = rich
     summary = pytest_summary(root, tmp_path / "home")
+    assert summary == pytest_summary(root, tmp_path / "home", "tests")
     assert summary == {
         "failed": 2,
         "passed": 6,
@@ -644,8 +653,11 @@ def test_pytest_collecting_nothing_is_unmeasured_not_zero(tmp_path: Path) -> Non
     write_files(tmp_path, {**SAMPLE_PROJECT, "tests/test_ops.py": "from calc.ops import add\n"})
     result = _run(_project(tmp_path), tmp_path / "scratch")
     assert result.metrics == {}
+    (finding,) = result.findings
+    assert finding.kind == "tests-not-found"  # a set-up notice, not "write a test"
     assert "collected no tests" in result.unmeasured["coverage.line_pct"]
-    assert [f.kind for f in result.findings] == ["no-tests"]
+    assert "tests/" in finding.message
+    assert "`tests:` in practicegrade.yml" in finding.message
 
 
 def test_a_test_module_that_fails_to_import_is_a_collection_error(tmp_path: Path) -> None:
@@ -653,7 +665,7 @@ def test_a_test_module_that_fails_to_import_is_a_collection_error(tmp_path: Path
         tmp_path, {**SAMPLE_PROJECT, "tests/test_broken.py": "import not_a_module_anywhere\n"}
     )
     result = _run(_project(tmp_path), tmp_path / "scratch")
-    summary = pytest_summary(tmp_path, tmp_path / "home")
+    summary = pytest_summary(tmp_path, tmp_path / "home", "tests")
     assert summary == {"error": 1}
     assert result.metrics["tests.errors"] == 1
     assert result.metrics["tests.passed"] == 0
@@ -949,3 +961,195 @@ def test_an_unused_exporter_is_stopped(tmp_path: Path) -> None:
     assert _exporters(work) == []
     assert not (work / "coverage.json").exists()
     assert not proc._LIVE_GROUPS
+
+
+# ----------------------------------------------------------------- as the project runs them
+
+DOCTEST_OPS = '''
+"""Arithmetic helpers, with examples that pytest's doctest runner checks.
+
+>>> add(1, 2)
+3
+"""
+
+
+def add(a, b):
+    """Add two numbers.
+
+    >>> add(2, 2)
+    4
+    """
+    return a + b
+
+
+def sign(n):
+    """The sign of ``n``.
+
+    >>> sign(-3)
+    -1
+    """
+    if n < 0:
+        return -1
+    if n == 0:
+        return 0
+    return 1
+'''
+
+
+ADD_TEST = "from calc.ops import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
+
+
+def _assert_counts_equal(result: CollectorResult, summary: dict[str, int]) -> None:
+    m = result.metrics
+    assert m["tests.passed"] == summary.get("passed", 0) + summary.get("xpassed", 0)
+    assert m["tests.failed"] == summary.get("failed", 0)
+    assert m["tests.errors"] == summary.get("error", 0)
+    assert m["tests.skipped"] == summary.get("skipped", 0) + summary.get("xfailed", 0)
+
+
+def _assert_coverage_equal(result: CollectorResult, ref: dict[str, Any]) -> None:
+    totals = ref["totals"]
+    assert result.metrics["coverage.line_pct"] == pytest.approx(
+        totals["covered_lines"] / totals["num_statements"] * 100
+    )
+    assert result.metrics["coverage.branch_pct"] == pytest.approx(
+        totals["covered_branches"] / totals["num_branches"] * 100
+    )
+
+
+def test_pytests_own_addopts_run_the_doctests_too(tmp_path: Path) -> None:
+    """``--doctest-modules --doctest-glob=README.md`` in addopts: the doctests count, as in
+    ``python -m pytest`` (only the detected tests/ folder ran before)."""
+    files = {
+        **SAMPLE_PROJECT,
+        "pyproject.toml": str(SAMPLE_PROJECT["pyproject.toml"])
+        + '\n[tool.pytest.ini_options]\naddopts = "--doctest-modules --doctest-glob=README.md"\n',
+        "src/calc/ops.py": DOCTEST_OPS,
+        "tests/test_ops.py": ADD_TEST,
+        "README.md": "# calc\n\n```\n>>> 1 + 1\n2\n>>> 2 * 2\n5\n```\n",
+    }
+    write_files(tmp_path, files)
+    result = _run(_project(tmp_path), tmp_path / "scratch")
+    summary = pytest_summary(tmp_path, tmp_path / "home")
+    assert summary == {"passed": 4, "failed": 1}  # 3 doctests + 1 test pass; README fails
+    assert pytest_summary(tmp_path, tmp_path / "home", "tests") == {"passed": 1}
+    _assert_counts_equal(result, summary)
+    _assert_coverage_equal(result, coverage_json(tmp_path, tmp_path / "ref", tests=None))
+    assert {c.nodeid for c in result.details.cases} >= {"README.md::README.md"}  # type: ignore[union-attr]
+
+
+def test_testpaths_leave_the_benchmark_scripts_out(tmp_path: Path) -> None:
+    """``testpaths`` decides: ``benchmarks/test_speed.py`` is not a test of this project."""
+    files = {
+        "pyproject.toml": '[project]\nname = "calc"\nversion = "0"\n'
+        '[tool.pytest.ini_options]\ntestpaths = ["calc"]\n',
+        "calc/__init__.py": "",
+        "calc/ops.py": DOCTEST_OPS,
+        "calc/test_ops.py": "from calc.ops import sign\n\n\ndef test_sign():\n"
+        "    assert sign(0) == 0\n",
+        "benchmarks/test_speed.py": "def test_slow_on_purpose():\n    assert False\n",
+    }
+    write_files(tmp_path, files)
+    project = _project(tmp_path)
+    assert "benchmarks/test_speed.py" in project.test_paths  # seen, yet not run
+    result = _run(project, tmp_path / "scratch")
+    summary = pytest_summary(tmp_path, tmp_path / "home")
+    assert summary == {"passed": 1}
+    _assert_counts_equal(result, summary)
+    assert all(not c.nodeid.startswith("benchmarks/") for c in result.details.cases)  # type: ignore[union-attr]
+
+
+def test_configured_tests_are_what_pytest_is_pointed_at(tmp_path: Path) -> None:
+    files = {
+        **SAMPLE_PROJECT,
+        "pyproject.toml": str(SAMPLE_PROJECT["pyproject.toml"])
+        + '\n[tool.pytest.ini_options]\naddopts = "--doctest-modules"\n',
+        "src/calc/ops.py": DOCTEST_OPS,
+        "tests/test_ops.py": ADD_TEST,
+    }
+    write_files(tmp_path, files)
+    project = discover(tmp_path, python=PYTHON, tests=["tests"])
+    result = _run(project, tmp_path / "scratch")
+    summary = pytest_summary(tmp_path, tmp_path / "home", "tests")
+    assert summary == {"passed": 1}
+    _assert_counts_equal(result, summary)
+
+
+UNITTEST_MODULE = """
+import unittest
+
+from shapes import area
+
+
+class AreaTest(unittest.TestCase):
+    def test_square(self):
+        self.assertEqual(area(2), 4)
+
+    def test_zero(self):
+        self.assertEqual(area(0), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
+"""
+
+
+def test_a_top_level_test_py_is_run_when_pytest_finds_nothing_and_says_so(tmp_path: Path) -> None:
+    files = {
+        "shapes.py": "def area(side):\n    if side <= 0:\n        return 0\n"
+        "    return side * side\n",
+        "test.py": UNITTEST_MODULE,
+    }
+    write_files(tmp_path, files)
+    project = _project(tmp_path)
+    assert project.source_files == ("shapes.py",)  # test.py is a test, not code to grade
+    assert project.test_paths == ("test.py",)
+    assert pytest_summary(tmp_path, tmp_path / "home") == {}  # pytest alone: nothing
+    summary = pytest_summary(tmp_path, tmp_path / "home", "test.py")
+    assert summary == {"passed": 2}
+    result = _run(project, tmp_path / "scratch")
+    _assert_counts_equal(result, summary)
+    ref = coverage_json(tmp_path, tmp_path / "ref", source="shapes", tests="test.py")
+    assert result.metrics["coverage.line_pct"] == pytest.approx(
+        ref["totals"]["percent_statements_covered"]
+    )
+    (notice,) = result.findings
+    assert notice.kind == "tests-fallback"
+    assert "`pytest test.py`" in notice.message
+    assert notice.file == "test.py"
+
+
+PACKAGE_NOT_INSTALLED = {
+    **SAMPLE_PROJECT,
+    "src/calc/__init__.py": "from importlib.metadata import version\n\n"
+    '__version__ = version("calc")\n',
+}
+
+
+@pytest.mark.parametrize("layout", ["test module", "conftest"])
+def test_a_project_that_is_not_installed_is_a_notice_with_the_fix(
+    tmp_path: Path, layout: str
+) -> None:
+    files = dict(PACKAGE_NOT_INSTALLED)
+    if layout == "conftest":
+        files["tests/conftest.py"] = "import calc\n"
+    write_files(tmp_path, files)
+    result = _run(_project(tmp_path), tmp_path / "scratch")
+    (finding,) = result.findings
+    assert finding.kind == "not-importable"
+    assert f"{PYTHON} -m pip install -e ." in finding.message
+    assert result.metrics == {}
+    assert result.unmeasured["tests.failed"] == finding.message
+    assert result.unmeasured["coverage.line_pct"] == finding.message
+
+
+def test_a_missing_third_party_module_stays_a_collection_error(tmp_path: Path) -> None:
+    files = {
+        **SAMPLE_PROJECT,
+        "tests/test_ops.py": "import calc\nimport not_installed_anywhere\n\n\ndef test_x():\n"
+        "    pass\n",
+    }
+    write_files(tmp_path, files)
+    result = _run(_project(tmp_path), tmp_path / "scratch")
+    assert [f.kind for f in result.findings] == ["collection-error"]
+    assert result.metrics["tests.errors"] == 1

@@ -41,6 +41,10 @@ class Project:
     """Folders to put on ``sys.path`` so the code imports (``src`` for a src layout)."""
     python: str
     """Interpreter that runs the learner's tests and benchmarks."""
+    tests_configured: bool = False
+    """``tests:`` named the test paths; otherwise pytest decides what runs (its rootdir,
+    ``testpaths``, ``python_files``, ``addopts``), exactly as ``python -m pytest`` would,
+    and ``test_paths`` only says where tests were seen."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -238,8 +238,9 @@ def write_sanitized_config(
     """Write the sanitized rcfile; return ``(ignored, parse_error)``."""
     import configparser  # noqa: PLC0415
 
-    import tomllib  # noqa: PLC0415
     from pylint.config.config_file_parser import _RawConfParser  # noqa: PLC0415
+
+    from practicegrade.compat import tomllib  # noqa: PLC0415
 
     if source is None:
         target.write_text("", encoding="utf-8")

@@ -25,6 +25,7 @@ why, never a silent 0% or 100%.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 import time
@@ -60,6 +61,7 @@ from practicegrade.collectors._pytest_events import (
     parse_events,
     summarize,
 )
+from practicegrade.discover import pyproject_name, unittest_modules
 from practicegrade.errors import ToolError
 from practicegrade.model import CollectorResult, FileCoverage, Finding, TestDetails
 
@@ -132,7 +134,13 @@ class _Run:
     """The coverage exporter started beside the tests; :func:`collect` stops it if unused."""
 
 
-def _pytest_argv(project: Project, found: Probe, plan_rc: Path | None, work: Path) -> list[str]:
+def _pytest_argv(
+    project: Project,
+    found: Probe,
+    plan_rc: Path | None,
+    work: Path,
+    paths: Sequence[str] | None = None,
+) -> list[str]:
     """The command line. pytest puts the learner's ``addopts`` *before* these, so ours win."""
     head = [project.python, "-m"]
     if plan_rc is not None:
@@ -143,10 +151,28 @@ def _pytest_argv(project: Project, found: Probe, plan_rc: Path | None, work: Pat
         options += ["--benchmark-disable", f"--benchmark-storage=file://{work / 'benchmarks'}"]
     if found.pytest_cov:
         options.append("--no-cov")  # one tracer only: ours
-    return [*head, "pytest", *options, "--", *project.test_paths]
+    return [*head, "pytest", *options, *pytest_targets(project, paths)]
 
 
-def _run_tests(project: Project, settings: Settings, work: Path, found: Probe) -> _Run:
+def pytest_targets(project: Project, paths: Sequence[str] | None = None) -> list[str]:
+    """What pytest is pointed at: ``paths`` (a fallback), the configured ``tests:``, or
+    nothing, so that pytest's own rootdir, ``testpaths`` and ``python_files`` decide, as
+    ``python -m pytest`` in the project root would."""
+    if paths:
+        return ["--", *paths]
+    if project.tests_configured:
+        return ["--", *project.test_paths]
+    return []
+
+
+def _run_tests(
+    project: Project,
+    settings: Settings,
+    work: Path,
+    found: Probe,
+    paths: Sequence[str] | None = None,
+) -> _Run:
+    work.mkdir(exist_ok=True)
     plugin_dir = work / "plugin"
     plugin_dir.mkdir()
     plugin = Path(__file__).with_name("_pytest_plugin.py")
@@ -168,7 +194,7 @@ def _run_tests(project: Project, settings: Settings, work: Path, found: Probe) -
     )
     timeout = settings.test_timeout_s
     tests = proc.start(
-        _pytest_argv(project, found, rcfile, work),
+        _pytest_argv(project, found, rcfile, work, paths),
         cwd=project.root,
         env=env,
         limits=learner_limits(timeout),
@@ -280,11 +306,56 @@ def _tail(text: str, lines: int = 3) -> str:
     return cap(" | ".join(kept), 400) or "no output"
 
 
-def _started_without_session(run: _Run) -> tuple[Finding, dict[str, float] | None]:
+_MISSING_MODULE = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
+_MISSING_DIST = re.compile(r"PackageNotFoundError: (?:No package metadata was found for )?(\S+)")
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def not_importable(messages: Sequence[str], project: Project) -> str | None:
+    """The project's own name when every message says the project itself does not import.
+
+    That is a set-up problem (the package is not installed in the test interpreter:
+    ``importlib.metadata`` finds no metadata, or its import name is unknown), not a
+    failing test: :func:`collect` makes it a notice. A missing third-party module, or
+    any other error among the messages, is a real collection error and stays one.
+    """
+    own = {_normal(p) for p in project.packages}
+    named = pyproject_name(project.root)
+    if named:
+        own.add(_normal(named))
+    found = None
+    for message in messages:
+        module = _MISSING_MODULE.search(message)
+        dist = _MISSING_DIST.search(message)
+        if module and _normal(module.group(1).split(".")[0]) in own:
+            found = module.group(1).split(".")[0]
+        elif dist and (not named or _normal(dist.group(1).strip("'\"")) in own):
+            found = dist.group(1).strip("'\"")
+        else:
+            return None
+    return found
+
+
+def _install_fix(project: Project, name: str) -> str:
+    return (
+        f"the project ({name}) does not import in {project.python}, so its tests cannot run: "
+        f"install it with `{install_hint(project.python, ['-e', '.'])}`"
+    )
+
+
+def _started_without_session(
+    run: _Run, project: Project
+) -> tuple[Finding, dict[str, float] | None]:
     """pytest stopped before its session began: a broken conftest, or a usage error."""
     output = run.done.stdout + "\n" + run.done.stderr
     if "while loading conftest" in output:
         lines = [ln[1:].strip() for ln in output.splitlines() if ln.startswith("E ")]
+        name = not_importable(lines[-1:], project)
+        if name is not None:
+            return _finding("not-importable", _install_fix(project, name)), None
         head = next((ln for ln in output.splitlines() if "while loading conftest" in ln), "")
         message = cap(" | ".join([head.strip(), *lines[-3:]]).strip(" |")) or "conftest failed"
         counts = dict.fromkeys(("tests.passed", "tests.failed", "tests.skipped"), 0.0)
@@ -339,19 +410,59 @@ def _test_metrics(
         if run.done.timed_out:
             reason = "the run timed out before pytest started its session"
             return {}, _unmeasured((*TEST_KEYS, *COVERAGE_KEYS), reason), []
-        finding, counts = _started_without_session(run)
+        finding, counts = _started_without_session(run, project)
         if counts is None:
             return {}, _unmeasured((*TEST_KEYS, *COVERAGE_KEYS), finding.message), [finding]
         return counts, _unmeasured(COVERAGE_KEYS, "no test ran: " + finding.message), [finding]
-    collected = summary.collection.collected if summary.collection is not None else 0
-    nothing = not summary.cases and not summary.collection_errors and not collected
-    if summary.exitstatus == NO_TESTS_COLLECTED and nothing:
-        reason = f"pytest collected no tests in {', '.join(project.test_paths)}"
-        return {}, _unmeasured((*TEST_KEYS, *COVERAGE_KEYS), reason), [_finding("no-tests", reason)]
+    if found_nothing(summary):
+        finding = _nothing_found(project)
+        return {}, _unmeasured((*TEST_KEYS, *COVERAGE_KEYS), finding.message), [finding]
+    name = None
+    if summary.collection_errors and summary.ran == 0:
+        name = not_importable([msg for _, msg in summary.collection_errors], project)
+    if name is not None:
+        finding = _finding("not-importable", _install_fix(project, name))
+        return {}, _unmeasured((*TEST_KEYS, *COVERAGE_KEYS), finding.message), [finding]
     metrics = {key: float(summary.metric(key)) for key in TEST_KEYS[:4]}
     duration = summary.duration_s if summary.finished else run.done.duration_s
     metrics["tests.duration_s"] = float(duration or 0.0)
     return metrics, {}, []
+
+
+def found_nothing(summary: RunSummary) -> bool:
+    """pytest ran and collected nothing at all: no test, no collection error."""
+    collected = summary.collection.collected if summary.collection is not None else 0
+    nothing = not summary.cases and not summary.collection_errors and not collected
+    return summary.started and summary.exitstatus == NO_TESTS_COLLECTED and nothing
+
+
+def _nothing_found(project: Project) -> Finding:
+    """Why there are no test numbers, with the fix: a notice, not a failing test.
+
+    ``no-tests``: nothing in the repository looks like a test (the learner's first test
+    is the next step). ``tests-not-found``: test files are there but pytest, run as the
+    project runs it, does not collect them (a set-up problem, with its fix).
+    """
+    if project.tests_configured:
+        where = ", ".join(project.test_paths) or "(none of them exists)"
+        return _finding(
+            "tests-not-found",
+            f"pytest collected no tests in the `tests:` paths of practicegrade.yml ({where}); "
+            "fix the paths there",
+        )
+    if not project.test_paths:
+        return _finding(
+            "no-tests",
+            "no tests found: pytest, run in the project root, collected nothing, and there is "
+            "no tests/ folder or test_*.py file",
+        )
+    seen = ", ".join(p + ("/" if (project.root / p).is_dir() else "") for p in project.test_paths)
+    return _finding(
+        "tests-not-found",
+        f"pytest, run in the project root, collected no tests, though there are test files in"
+        f" {seen}; name them with `tests:` in practicegrade.yml, or set `testpaths` / "
+        "`python_files` in the project's pytest configuration",
+    )
 
 
 def _coverage_metrics(
@@ -437,11 +548,11 @@ def collect(project: Project, settings: Settings) -> CollectorResult:
     def result(**kwargs: Any) -> CollectorResult:
         return CollectorResult(name=NAME, duration_s=time.monotonic() - started, **kwargs)
 
-    if not project.test_paths:
-        reason = "no tests found (no tests/ folder or test_*.py files)"
+    if project.tests_configured and not project.test_paths:
+        finding = _nothing_found(project)
         return result(
-            unmeasured=_unmeasured(all_keys, reason),
-            findings=(_finding("no-tests", reason),),
+            unmeasured=_unmeasured(all_keys, finding.message),
+            findings=(finding,),
             details=details,
         )
     found, why = cached_probe(python, work, settings.cache_dir)
@@ -455,9 +566,29 @@ def collect(project: Project, settings: Settings) -> CollectorResult:
             details=details,
         )
     run = _run_tests(project, settings, work, found)
+    fallback = unittest_modules(project.root) if not project.tests_configured else []
+    findings: list[Finding] = []
+    if fallback and found_nothing(run.summary):
+        # pytest's defaults do not look in test.py; `pytest test.py` collects it.
+        if run.exporter is not None:
+            run.exporter.cancel()
+        run = _run_tests(project, settings, work / "fallback", found, fallback)
+        findings.append(
+            _finding(
+                "tests-fallback",
+                f"pytest, run in the project root, collected no tests, so practicegrade ran "
+                f"`pytest {' '.join(fallback)}`; to make it explicit, set `tests:` in "
+                "practicegrade.yml or `testpaths` / `python_files` in the pytest configuration",
+                fallback[0],
+            )
+        )
+        work = work / "fallback"
     try:
-        findings = _run_findings(run, settings)
+        findings += _run_findings(run, settings)
         metrics, unmeasured, more = _test_metrics(run, project)
+        if any(f.kind == "not-importable" for f in more):
+            # One notice with the fix, instead of one error per test module.
+            findings = [f for f in findings if f.kind != "collection-error"]
         findings += more
         files: tuple[FileCoverage, ...] = ()
         if not set(COVERAGE_KEYS) & set(unmeasured):
