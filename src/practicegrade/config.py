@@ -152,6 +152,12 @@ class HookSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CoverageSettings:
+    project_settings: bool = True
+    """Honour the project's coverage.py settings (``source``, ``omit``, exclusions)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     competencies: tuple[Competency, ...]
     version: int = 1
@@ -165,6 +171,7 @@ class Config:
     cadence: Cadence = Cadence()
     gates: Literal["blocking", "advisory"] = "blocking"
     hook: HookSettings = HookSettings()
+    coverage: CoverageSettings = CoverageSettings()
     test_timeout_s: float = 600.0
     bench_factor: float = 1.10
     baseline: str | None = None
@@ -188,6 +195,7 @@ _TOP_KEYS = (
     "cadence",
     "gates",
     "hook",
+    "coverage",
     "test_timeout_s",
     "bench_factor",
     "baseline",
@@ -199,6 +207,7 @@ _MILESTONE_KEYS = ("id", "title", "due", "requires", "criteria")
 _BENCH_KEYS = ("name", "call", "setup", "target")
 _CADENCE_KEYS = ("checkin_every_days", "review_every_days")
 _HOOK_KEYS = ("tests", "timeout_s", "strict", "tags")
+_COVERAGE_KEYS = ("project_settings",)
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _CALL = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
@@ -479,6 +488,17 @@ def _hook(raw: object, at: At) -> HookSettings:
     return hook
 
 
+def _coverage(raw: object, at: At) -> CoverageSettings:
+    """How coverage is measured: ``project_settings: false`` ignores the project's own."""
+    data = as_mapping(raw, at, "{project_settings: true}")
+    warn_unknown_keys(data, at, _COVERAGE_KEYS)
+    if "project_settings" not in data:
+        return CoverageSettings()
+    return CoverageSettings(
+        project_settings=as_bool(data["project_settings"], at.key(data, "project_settings"))
+    )
+
+
 def _gates(raw: object, at: At) -> Literal["blocking", "advisory"]:
     """Whether a failed gate fails push and CI (``blocking``) or only warns (``advisory``)."""
     if raw == "blocking":
@@ -545,7 +565,7 @@ def _settings(data: Mapping[str, object], at: At) -> dict[str, object]:
         settings["baseline"] = as_text(
             data["baseline"], at.key(data, "baseline"), example="3f2a9c1 (a commit)"
         )
-    parsers = {"cadence": _cadence, "gates": _gates, "hook": _hook}
+    parsers = {"cadence": _cadence, "gates": _gates, "hook": _hook, "coverage": _coverage}
     for key, parse in parsers.items():
         if key in data:
             settings[key] = parse(data[key], at.key(data, key))

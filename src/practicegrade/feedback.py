@@ -445,9 +445,9 @@ def _findings(ctx: FeedbackContext) -> list[FeedbackItem]:
     """What the tools hit; "no tests" is already the leading suggestion."""
     items = []
     said = set(ctx.report.unmeasured.values())  # already the reason of a "Not measured" item
-    shown = [
-        f for f in ctx.report.findings if f.kind != "no-tests" and f.message not in said
-    ][:MAX_FINDINGS]
+    shown = [f for f in ctx.report.findings if f.kind != "no-tests" and f.message not in said][
+        :MAX_FINDINGS
+    ]
     for finding in shown:
         lead = _FINDING_TEXT.get(finding.kind)
         head: tuple[Part, ...] = (lead,) if lead else ("Finding ", Code(finding.kind), ": ")

@@ -320,6 +320,7 @@ def _settings(
         pycache_prefix=pycache_prefix,
         warm_driver=warm_driver,
         warm_export=warm_export,
+        coverage_project_settings=config.coverage.project_settings,
     )
 
 

@@ -162,13 +162,40 @@ class FileCoverage:
 
 
 @dataclass(frozen=True, slots=True)
+class CoverageLeftOut:
+    """What the project's own coverage settings leave out of the coverage numbers.
+
+    Counted by coverage.py itself: ``statements`` under its default settings, minus what
+    the project's ``omit`` (whole files) and ``exclude_lines``/``exclude_also`` (lines in
+    measured files) take away. A mentor sees every exclusion, never a silent 100%.
+    """
+
+    config: str
+    """The project's file coverage.py read its settings from (``.coveragerc``, ...)."""
+    files: tuple[str, ...] = ()
+    """Source files the project's ``omit``/``include`` leave out."""
+    file_statements: int = 0
+    """Statements in those files."""
+    excluded_lines: int = 0
+    """Statements the project's exclusion patterns leave out of the measured files."""
+    source_statements: int = 0
+    """Statements of the whole source under coverage.py's default settings."""
+
+    @property
+    def share_pct(self) -> float:
+        """How much of the source the settings leave out, in percent."""
+        left = self.file_statements + self.excluded_lines
+        return left / self.source_statements * 100 if self.source_statements else 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class TestDetails:
     cases: tuple[TestCase, ...] = ()
     coverage: tuple[FileCoverage, ...] = ()
     timed_out: bool = False
     interpreter: str = ""
     coverage_settings: Mapping[str, object] = field(default_factory=dict)
-    """What coverage.py was told to measure (ours, not the learner's rcfile)."""
+    """What coverage.py was told to measure (ours, plus the project's settings we honour)."""
     pragma_no_cover: int = 0
     collected: int | None = None
     """Tests pytest collected (``None``: the run ended before collection finished)."""
@@ -176,6 +203,8 @@ class TestDetails:
     """Collected tests deselected (``-k``, ``-m``, ``--deselect``, a conftest hook)."""
     run: int | None = None
     """Tests that reached an outcome; fewer than ``collected`` fails the test gates."""
+    coverage_left_out: CoverageLeftOut | None = None
+    """What the project's coverage settings leave out; ``None`` when none were used."""
     __test__ = False
 
 

@@ -77,6 +77,8 @@ class Settings:
     warm_driver: WarmDriver | None = None
     """A pylint driver started ahead of time (:mod:`practicegrade.lintproc`); the first
     lint run takes it, later ones start their own."""
+    coverage_project_settings: bool = True
+    """Honour the project's coverage.py settings (``coverage: {project_settings: ...}``)."""
     warm_export: bool = False
     """Start coverage.py's exporter beside the tests, so the report follows them at once
     (pre-push grades, where time is the point); otherwise it starts when they end and

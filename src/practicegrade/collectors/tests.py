@@ -40,8 +40,10 @@ from practicegrade.collectors._pytest_coverage import (
     MIN_COVERAGE,
     CoveragePlan,
     count_pragma_no_cover,
+    left_out,
     parse_coverage_json,
     plan_coverage,
+    read_project_coverage,
 )
 from practicegrade.collectors._pytest_env import (
     Probe,
@@ -63,7 +65,13 @@ from practicegrade.collectors._pytest_events import (
 )
 from practicegrade.discover import pyproject_name, unittest_modules
 from practicegrade.errors import ToolError
-from practicegrade.model import CollectorResult, FileCoverage, Finding, TestDetails
+from practicegrade.model import (
+    CollectorResult,
+    CoverageLeftOut,
+    FileCoverage,
+    Finding,
+    TestDetails,
+)
 
 NAME = "tests"
 TEST_KEYS = ("tests.passed", "tests.failed", "tests.errors", "tests.skipped", "tests.duration_s")
@@ -179,12 +187,15 @@ def _run_tests(
     shutil.copyfile(plugin, plugin_dir / f"{PLUGIN_MODULE}.py")
     events = work / "events.jsonl"
     events.touch()
-    plan = plan_coverage(project, work / "coverage" / ".coverage", found.coverage or "")
+    own = read_project_coverage(project.root) if settings.coverage_project_settings else None
+    plan = plan_coverage(project, work / "coverage" / ".coverage", found.coverage or "", own)
     rcfile: Path | None = None
     if plan is not None:
         (work / "coverage").mkdir()
         rcfile = work / "coverage.rc"
         rcfile.write_text(plan.rcfile(), encoding="utf-8")
+        if plan.project is not None and plan.project.leaves_out:
+            _request_baseline(project, plan, work)
     env = learner_env(
         project.python,
         [*absolute_roots(project), str(plugin_dir)],
@@ -221,6 +232,33 @@ def _run_tests(
     return _Run(done, summarize(parse_events(text), ended), plan, rcfile, exporter)
 
 
+BASELINE_REQUEST = "baseline-request.json"
+BASELINE_COUNTS = "baseline-counts.json"
+
+
+def _request_baseline(project: Project, plan: CoveragePlan, work: Path) -> None:
+    """Ask the exporter to count each source file's statements under coverage.py's
+    defaults too, so :func:`left_out` can say what the project's settings leave out."""
+    baseline_rc = work / "baseline.rc"
+    unused_data = work / "baseline" / ".coverage"
+    baseline_rc.write_text(
+        plan.rcfile(data_file=str(unused_data), with_project=False), encoding="utf-8"
+    )
+    files = [str((project.root / rel).resolve()) for rel in project.source_files]
+    request = {"rcfile": str(baseline_rc), "files": files}
+    (work / BASELINE_REQUEST).write_text(json.dumps(request), encoding="utf-8")
+
+
+def _baseline_counts(work: Path) -> dict[str, int] | None:
+    try:
+        data = json.loads((work / BASELINE_COUNTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {str(k): int(v) for k, v in data.items() if isinstance(v, int)}
+
+
 COVERAGE_JSON = "coverage.json"
 """What :func:`collect` names its ``coverage json`` output (read by :func:`line_sets`)."""
 COMBINE_FAILED = 3
@@ -231,7 +269,8 @@ EXPORT_FAILED = 4
 _EXPORT_COVERAGE = r"""
 import sys
 if sys.path and sys.path[0] in ("", "."):
-    del sys.path[0]  # the repository's own files must not shadow coverage
+    del sys.path[0]  # the repository's own files must not shadow coverage (or json)
+import json, os
 import coverage
 rcfile, out = sys.argv[1], sys.argv[2]
 if sys.argv[3:] == ["--wait"] and sys.stdin.buffer.read() != b"go":
@@ -243,6 +282,22 @@ try:
 except Exception as exc:
     print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
     sys.exit(3)
+folder = os.path.dirname(out)
+request = os.path.join(folder, "baseline-request.json")
+if os.path.exists(request):
+    # Statements per source file under coverage.py's defaults: what the project's
+    # settings are compared against. A file that does not parse is left out.
+    with open(request, encoding="utf-8") as stream:
+        asked = json.load(stream)
+    baseline = coverage.Coverage(config_file=asked["rcfile"], messages=False)
+    counts = {}
+    for path in asked["files"]:
+        try:
+            counts[path] = len(baseline.analysis2(path)[1])
+        except Exception:
+            pass
+    with open(os.path.join(folder, "baseline-counts.json"), "w", encoding="utf-8") as stream:
+        json.dump(counts, stream)
 try:
     report = coverage.Coverage(config_file=rcfile, messages=False)
     report.load()
@@ -465,24 +520,51 @@ def _nothing_found(project: Project) -> Finding:
     )
 
 
+def _left_out(run: _Run, project: Project, work: Path, data: Any) -> CoverageLeftOut | None:
+    """What the project's coverage settings left out, counted from coverage.py's output."""
+    settings = run.plan.project if run.plan is not None else None
+    if settings is None:
+        return None
+    if not settings.leaves_out:
+        return CoverageLeftOut(config=settings.config)
+    baseline = _baseline_counts(work)
+    if baseline is None:
+        return CoverageLeftOut(config=settings.config)
+    _, files = parse_coverage_json(data) if data is not None else (None, ())
+    return left_out(project, settings, baseline, {f.file: f.statements for f in files})
+
+
 def _coverage_metrics(
     run: _Run, project: Project, work: Path
-) -> tuple[dict[str, float], dict[str, str], tuple[FileCoverage, ...]]:
-    """``coverage.*`` from the combined data, or why they are absent."""
+) -> tuple[dict[str, float], dict[str, str], tuple[FileCoverage, ...], CoverageLeftOut | None]:
+    """``coverage.*`` from the combined data, or why they are absent; and what the
+    project's settings left out."""
     summary = run.summary
     if run.plan is None or run.rcfile is None:
-        return {}, _unmeasured(COVERAGE_KEYS, "no source package found to measure"), ()
+        return {}, _unmeasured(COVERAGE_KEYS, "no source package found to measure"), (), None
     if summary.ran == 0:
         why_not = "no test ran" + (" (collection errors)" if summary.collection_errors else "")
-        return {}, _unmeasured(COVERAGE_KEYS, why_not), ()
+        return {}, _unmeasured(COVERAGE_KEYS, why_not), (), None
     data, problem = _read_coverage(project, work, run.rcfile, run.exporter)
+    # coverage.py's "No data to report": every measured file was left out, not a failure.
+    left = _left_out(run, project, work, data) if data or "No data" in problem else None
+    if (
+        data is None
+        and left is not None
+        and left.source_statements
+        and not (left.source_statements - left.file_statements - left.excluded_lines)
+    ):
+        problem = (
+            f"the project's coverage settings ({left.config}) leave out every statement of the"
+            " source; `coverage: {project_settings: false}` in practicegrade.yml ignores them"
+        )
     if data is None:
         if not summary.finished:
             problem += (
                 "; the test process ended before coverage.py could save its data"
                 " (coverage.py 7.2.3+ saves when our timeout stops it, 7.10+ on os._exit)"
             )
-        return {}, _unmeasured(COVERAGE_KEYS, problem), ()
+        return {}, _unmeasured(COVERAGE_KEYS, problem), (), left
     totals, files = parse_coverage_json(data)
     metrics: dict[str, float] = {}
     unmeasured: dict[str, str] = {}
@@ -494,7 +576,7 @@ def _coverage_metrics(
             unmeasured[key] = empty
         else:
             metrics[key] = value
-    return metrics, unmeasured, files
+    return metrics, unmeasured, files, left
 
 
 def _collected(summary: RunSummary, *, deselected: bool = False) -> int | None:
@@ -591,8 +673,9 @@ def collect(project: Project, settings: Settings) -> CollectorResult:
             findings = [f for f in findings if f.kind != "collection-error"]
         findings += more
         files: tuple[FileCoverage, ...] = ()
+        left: CoverageLeftOut | None = None
         if not set(COVERAGE_KEYS) & set(unmeasured):
-            cov_metrics, cov_unmeasured, files = _coverage_metrics(run, project, work)
+            cov_metrics, cov_unmeasured, files, left = _coverage_metrics(run, project, work)
             metrics.update(cov_metrics)
             unmeasured.update(cov_unmeasured)
     finally:
@@ -612,5 +695,6 @@ def collect(project: Project, settings: Settings) -> CollectorResult:
             collected=_collected(run.summary),
             deselected=_collected(run.summary, deselected=True),
             run=run.summary.executed,
+            coverage_left_out=left,
         ),
     )
