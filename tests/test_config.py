@@ -584,6 +584,14 @@ def test_settings_keys(tmp_path: Path) -> None:
     assert config.bench_factor == 1.2
     assert config.hook.tags is True
     assert config.hook.tests is True
+    assert config.coverage.project_settings is True
+
+
+def test_coverage_project_settings_can_be_switched_off(tmp_path: Path) -> None:
+    config = load_text(tmp_path, "coverage: {project_settings: false}\n")
+    assert config.coverage.project_settings is False
+    with pytest.raises(ConfigError, match=r"coverage.project_settings"):
+        load_text(tmp_path, "coverage: {project_settings: sometimes}\n")
 
 
 def test_config_types_are_frozen() -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import random
 from collections.abc import Mapping
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +25,7 @@ from practicegrade.model import (
     Comparison,
     ComplexityChange,
     ComplexityDetails,
+    CoverageLeftOut,
     FeedbackItem,
     FileComplexity,
     FileCoverage,
@@ -645,3 +647,34 @@ def test_learner_strings_are_never_plain_prose(case: tuple[Config, Report]) -> N
                     assert isinstance(part, Code)
         assert (item.next_step is not None) is (item.category == "suggestion")
     assert feedback(config, rep) == items
+
+
+# --------------------------------------------------------------------------- coverage settings
+
+
+@pytest.mark.parametrize(
+    ("left_out", "items"),
+    [
+        (30, ["The project's coverage settings (.coveragerc) leave out 30% of the source's"]),
+        (25, []),  # a quarter or less: in the comment's details, not an item
+    ],
+)
+def test_project_coverage_settings_that_leave_out_over_a_quarter_are_observed(
+    left_out: int, items: list[str]
+) -> None:
+    left = CoverageLeftOut(
+        ".coveragerc",
+        files=("src/app/_version.py",),
+        file_statements=left_out - 2,
+        excluded_lines=2,
+        source_statements=100,
+    )
+    rep = report({"coverage.line_pct": 100.0}, tests=TestDetails(coverage_left_out=left))
+    found = [
+        plain(i.text)
+        for i in of(feedback(default_config(), rep), "observed")
+        if "coverage settings" in plain(i.text)
+    ]
+    assert [t[: len(items[0])] for t in found] == items
+    if found:
+        assert "1 file omitted, 2 lines excluded" in found[0]

@@ -428,7 +428,7 @@ def test_a_project_its_tests_cannot_import_is_a_notice_not_a_test_to_write(
     tmp_path: Path,
 ) -> None:
     files = dict(SAMPLE_PROJECT)
-    files["src/calc/__init__.py"] = 'from importlib.metadata import version\n\nv = version("calc")\n'
+    files["src/calc/__init__.py"] = "import importlib.metadata as md\n\nv = md.version('calc')\n"
     files["practicegrade.yml"] = """
         version: 1
         competencies:

@@ -408,6 +408,27 @@ def _pragmas(ctx: FeedbackContext) -> list[FeedbackItem]:
     return [FeedbackItem("observed", _competency_of(ctx, "coverage.line_pct"), text)]
 
 
+LEFT_OUT_OBSERVED_PCT = 25.0
+"""A project coverage setting that leaves out more of the source than this is an item."""
+
+
+def _coverage_left_out(ctx: FeedbackContext) -> list[FeedbackItem]:
+    """The project's coverage settings leave out much of the source: the number is not
+    the whole story, and the mentor should see it (never a silent 100%)."""
+    left = ctx.report.tests.coverage_left_out if ctx.report.tests else None
+    if left is None or left.share_pct <= LEFT_OUT_OBSERVED_PCT:
+        return []
+    text = compose(
+        "The project's coverage settings (",
+        Code(left.config),
+        f") leave out {left.share_pct:.0f}% of the source's statements "
+        f"({plural(len(left.files), 'file')} omitted, {plural(left.excluded_lines, 'line')} "
+        "excluded); the coverage numbers do not count them.",
+    )
+    evidence = Evidence(metric="coverage.line_pct", file=left.config)
+    return [FeedbackItem("observed", _competency_of(ctx, "coverage.line_pct"), text, evidence)]
+
+
 def _observed(ctx: FeedbackContext) -> list[FeedbackItem]:
     """Neutral facts, in a fixed order: what moved, what could not be measured, what is due."""
     return [
@@ -417,6 +438,7 @@ def _observed(ctx: FeedbackContext) -> list[FeedbackItem]:
         *_findings(ctx),
         *_milestones(ctx),
         *_pragmas(ctx),
+        *_coverage_left_out(ctx),
     ]
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from practicegrade.model import Code, Evidence, FeedbackItem, Report
+from practicegrade.model import Code, CoverageLeftOut, Evidence, FeedbackItem, Report
 from practicegrade.render.markdown import MAX_BYTES, MAX_CHARS, marker, render_comment
 from tests.helpers import reports
 
@@ -212,6 +212,25 @@ def test_per_file_tables_are_complete_and_worst_first() -> None:
     assert coverage.rows[0][4] == "41-77, 88-129, 140-142"
     patch = next(t for t in doc.tables if "uncovered lines" in t.header)
     assert patch.rows[0] == ["src/inventory/store.py", "24", "5", "140-142, 150-151"]
+
+
+@pytest.mark.parametrize("files", [True, False])
+def test_what_the_projects_coverage_settings_leave_out_is_said(files: bool) -> None:
+    rep = reports.failing_gate()
+    assert rep.tests is not None
+    left = CoverageLeftOut(
+        ".coveragerc", ("src/inventory/_version.py",), 4, excluded_lines=3, source_statements=140
+    )
+    tests = dataclasses.replace(
+        rep.tests, coverage_left_out=left, coverage=rep.tests.coverage if files else ()
+    )
+    md = render_comment(dataclasses.replace(rep, tests=tests))
+    check_structure(md)
+    assert (
+        "The project's coverage settings (`.coveragerc`) omit 1 file (4 statements: "
+        "`src/inventory/_version.py`) and exclude 3 more lines: 5.0% of the source's 140 "
+        "statements are not in the coverage numbers." in md
+    )
 
 
 def test_footer_has_tool_versions() -> None:

@@ -412,10 +412,30 @@ def _feedback_rest(report: Report) -> list[str]:
 # --------------------------------------------------------------------------- details
 
 
+def coverage_left_out_line(report: Report) -> str | None:
+    """One sentence on what the project's coverage settings leave out, if anything."""
+    left = report.tests.coverage_left_out if report.tests else None
+    if left is None or not (left.file_statements or left.excluded_lines):
+        return None
+    omitted = ", ".join(_c(f) for f in left.files[:5]) + (" …" if len(left.files) > 5 else "")
+    parts = []
+    if left.files:
+        statements = _n(left.file_statements, "statement")
+        parts.append(f"omit {_n(len(left.files), 'file')} ({statements}: {omitted})")
+    if left.excluded_lines:
+        parts.append(f"exclude {_n(left.excluded_lines, 'more line')}")
+    return (
+        f"The project's coverage settings ({_c(left.config)}) {' and '.join(parts)}: "
+        f"{left.share_pct:.1f}% of the source's {left.source_statements} statements are not in "
+        "the coverage numbers."
+    )
+
+
 def _coverage_files(report: Report) -> list[str]:
     files = report.tests.coverage if report.tests else ()
+    left = coverage_left_out_line(report)
     if not files:
-        return []
+        return _details("Coverage settings", [left]) if left else []
     worst = sorted(files, key=lambda f: (f.line_pct, f.file))
     rows = [
         [
@@ -427,7 +447,8 @@ def _coverage_files(report: Report) -> list[str]:
         ]
         for f in worst[:_CAP_COVERAGE_FILES]
     ]
-    body = _table(["file", "statements", "line %", "branch %", "missing lines"], "lrrrl", rows)
+    body = [left, ""] if left else []
+    body += _table(["file", "statements", "line %", "branch %", "missing lines"], "lrrrl", rows)
     body += _more(min(len(files), _CAP_COVERAGE_FILES), len(files), "files")
     return _details(f"Coverage by file: {_n(len(files), 'file')}, least covered first", body)
 
