@@ -295,6 +295,7 @@ def _register_optional() -> None:
         ("practicegrade.loop.commands", "review_cli"),
         ("practicegrade.loop.commands", "showcase_cli"),
         ("practicegrade.loop.commands", "ack_cli"),
+        ("practicegrade.comment", "comment_cli"),
     ):
         try:
             mod = __import__(module, fromlist=[attr])
