@@ -182,6 +182,19 @@ FORMATS = ("report.json", "comment.md", "report.html", "lint.sarif", "junit.xml"
     help="Who grades [ci when a CI service's variables are set, else local]; ci trusts no "
     "note, cache or reused worktree.",
 )
+@click.option(
+    "--record",
+    "record_ci",
+    is_flag=True,
+    help="CI on the default branch: keep this report in refs/notes/practicegrade-ci, so "
+    "pull requests on top of it reuse it instead of grading their base again.",
+)
+@click.option(
+    "--reuse-base/--no-reuse-base",
+    default=True,
+    show_default=True,
+    help="Compare with the base's CI record when one matches (see --record).",
+)
 @error_boundary
 def grade(
     path: Path,
@@ -196,6 +209,8 @@ def grade(
     python: str | None,
     as_json: bool,
     origin: Literal["local", "hook", "ci"] | None,
+    record_ci: bool,
+    reuse_base: bool,
 ) -> None:
     """Measure the project at PATH, compare, evaluate, and write the artifacts."""
     from practicegrade.lintproc import WarmDriver  # noqa: PLC0415
@@ -225,6 +240,8 @@ def grade(
                     formats=formats or None,
                     progress=progress,
                     warm_lint=warm,
+                    record_ci=record_ci,
+                    reuse_base=reuse_base,
                 )
             )
     finally:

@@ -31,12 +31,12 @@ import click
 
 from practicegrade.errors import UsageError
 from practicegrade.forges import Forge, ForgeError, Outcome, is_sha, upsert, with_marker
+from practicegrade.reportfile import MAX_REPORT_BYTES, parse_report
 
 if TYPE_CHECKING:
     from practicegrade.model import Report
 
 DEFAULT_REPORT = Path(".practicegrade/out/report.json")
-MAX_REPORT_BYTES = 32 * 1024 * 1024
 MAX_EVENT_BYTES = 8 * 1024 * 1024
 SHORT_CHARS = 2_000
 """The short form sent once after a ``422`` (body too long)."""
@@ -52,36 +52,6 @@ _REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", re.ASCII)
 
 
 # --------------------------------------------------------------------------- the report
-
-
-def parse_report(data: bytes, where: str) -> Report:
-    """Validate ``data`` against the packaged schema and rebuild the :class:`Report`."""
-    import jsonschema  # noqa: PLC0415
-
-    from practicegrade.render.jsonreport import load_schema  # noqa: PLC0415
-    from practicegrade.serialize import from_jsonable  # noqa: PLC0415
-
-    hint = "use the report.json that `practicegrade grade` wrote for this commit"
-    if len(data) > MAX_REPORT_BYTES:
-        raise UsageError(f"{where} is larger than {MAX_REPORT_BYTES} bytes", hint=hint)
-    try:
-        value = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UsageError(f"{where} is not JSON: {exc}", hint=hint) from exc
-    validator = jsonschema.Draft202012Validator(load_schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(value))
-    if error is not None:
-        path = "$" + "".join(f"[{p!r}]" for p in error.absolute_path)
-        raise UsageError(
-            f"{where} does not match the report schema at {path}: {error.message[:200]}",
-            hint=hint,
-        )
-    from practicegrade.model import Report  # noqa: PLC0415
-
-    try:
-        return from_jsonable(Report, value)
-    except (ValueError, TypeError, KeyError) as exc:
-        raise UsageError(f"{where} is not a practicegrade report: {exc}", hint=hint) from exc
 
 
 @dataclass(frozen=True, slots=True)

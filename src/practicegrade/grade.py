@@ -118,6 +118,11 @@ class GradeRequest:
     warm_lint: WarmDriver | None = None
     """A pylint driver the caller started ahead of time (``grade --source hook``); the
     first lint run takes it. The caller closes it."""
+    record_ci: bool = False
+    """Keep the whole report as CI's record of this commit (:mod:`practicegrade.cirecord`)."""
+    reuse_base: bool = True
+    """Compare with the base's CI record, when there is a matching one, instead of grading
+    the base again."""
 
     @property
     def trusts_local_state(self) -> bool:
@@ -549,6 +554,30 @@ def _note_test_metrics(repo: Path, commit: str, tree: str, keys: Keys) -> dict[s
     return {k: v for k, v in best.metrics.items() if k.startswith(TEST_PREFIXES)}
 
 
+def recorded_base(
+    repo: Path | None,
+    choice: gitrepo.BaseChoice | None,
+    keys: Keys,
+    request: GradeRequest,
+    *,
+    need_folder: bool,
+) -> Measured | None:
+    """The base as CI recorded it (:mod:`practicegrade.cirecord`), when a record matches.
+
+    Read before the head is measured: the head's tests run learner code, which must not
+    get the chance to rewrite the record this grade then trusts.
+    """
+    if repo is None or choice is None or need_folder or not request.reuse_base:
+        return None
+    from practicegrade import cirecord  # noqa: PLC0415
+
+    tree = gitrepo.tree_of(repo, choice.commit)
+    report = cirecord.read(repo, choice.commit, tree=tree, key=keys.note_key)
+    if report is None:
+        return None
+    return Measured(results=cirecord.as_results(report), from_cache=True)
+
+
 def grade_base(
     stack: ExitStack,
     repo: Path,
@@ -559,13 +588,16 @@ def grade_base(
     cache: Cache,
     keys: Keys,
     need_folder: bool,
+    recorded: Measured | None = None,
 ) -> BaseSide:
-    """Measure the base commit: whole-grade cache, else a temporary worktree.
+    """Measure the base commit: CI's record, the whole-grade cache, else a temporary worktree.
 
     The base is measured with the head's configuration, so that both sides are
     measured the same way and every delta is the change's, not the config's.
     """
     tree = gitrepo.tree_of(repo, choice.commit)
+    if recorded is not None:
+        return BaseSide(choice=choice, tree=tree, measured=recorded, folder=None, note_used=True)
     key = keys.grade_key(tree)
     hit = _load(cache, key)
     if hit is not None and not need_folder:
@@ -776,6 +808,11 @@ def open_cache(repo: Path | None, request: GradeRequest) -> Cache:
 
 def grade(request: GradeRequest) -> GradeOutcome:
     """Measure the project at ``request.path``, compare with its base, write its artifacts."""
+    if request.record_ci and request.origin != "ci":
+        raise UsageError(
+            "only a CI grade can be recorded as CI's record",
+            hint="run `practicegrade grade --source ci --record` in the default branch's job",
+        )
     root, in_git = resolve_root(request.path)
     repo = root if in_git else None
     cache = open_cache(repo, request)
@@ -794,6 +831,7 @@ def grade(request: GradeRequest) -> GradeOutcome:
         keys = make_keys(config, project, request)
         choice = choose_base(request, repo, target)
         benchmarks = request.run_bench and bool(config.benchmarks)
+        recorded = recorded_base(repo, choice, keys, request, need_folder=benchmarks)
         head = measure_side(
             project,
             config,
@@ -818,6 +856,7 @@ def grade(request: GradeRequest) -> GradeOutcome:
                 cache=cache,
                 keys=keys,
                 need_folder=benchmarks,
+                recorded=recorded,
             )
             extra_metrics: dict[str, float] = {}
             extra_unmeasured: dict[str, str] = {}
@@ -869,6 +908,12 @@ def grade(request: GradeRequest) -> GradeOutcome:
     report, newly = _milestones_met(report, config, request, repo, target)
     if repo is not None and target.clean_commit and request.write_note and target.commit:
         warnings.extend(_note(repo, target, report, request, keys, met=newly))
+        if request.record_ci and target.tree:
+            from practicegrade import cirecord  # noqa: PLC0415
+
+            warnings.extend(
+                cirecord.write(repo, target.commit, report, tree=target.tree, key=keys.note_key)
+            )
     artifacts: tuple[Path, ...] = ()
     if request.write_artifacts:
         artifacts = _write(report, root, request, repo, target)
