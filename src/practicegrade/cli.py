@@ -313,6 +313,7 @@ def _register_optional() -> None:
         ("practicegrade.loop.commands", "showcase_cli"),
         ("practicegrade.loop.commands", "ack_cli"),
         ("practicegrade.comment", "comment_cli"),
+        ("practicegrade.annotate", "annotate_cli"),
     ):
         try:
             mod = __import__(module, fromlist=[attr])
