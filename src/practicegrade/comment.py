@@ -210,7 +210,9 @@ def resolve_where(
             api_url or env.get("CI_API_V4_URL") or gitlab.DEFAULT_API,
             project,
             iid,
-            env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or None,
+            # The MR's head: in a merged-results pipeline CI_COMMIT_SHA is the merge commit,
+            # so the template grades --rev the source branch's commit.
+            env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or env.get("CI_COMMIT_SHA") or None,
         )
     event = _event(env)
     event_name = env.get("GITHUB_EVENT_NAME", "")

@@ -433,6 +433,7 @@ def gl_env(forge: FakeForge) -> dict[str, str]:
         "CI_PROJECT_ID": REPO,
         "CI_MERGE_REQUEST_IID": "7",
         "CI_API_V4_URL": forge.base_url + "/api/v4",
+        "CI_COMMIT_SHA": HEAD,
     }
 
 
@@ -468,6 +469,16 @@ def test_gitlab_foreign_marker_untouched(gitlab: FakeForge, report_file: Path) -
     spoof = gitlab.add_comment("mentee", make_marker(None, HEAD) + "\nlooks official")
     assert post(gl_env(gitlab), report_file).action == "created"
     assert spoof["body"].endswith("looks official")
+
+
+def test_gitlab_refuses_a_report_for_a_merge_commit(
+    gitlab: FakeForge, report_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = {**gl_env(gitlab), "CI_COMMIT_SHA": "e" * 40}
+    code, out = post_cli(env, report_file, capsys)
+    assert (code, "refusing the report" in out, gitlab.writes()) == (2, True, [])
+    env["CI_MERGE_REQUEST_SOURCE_BRANCH_SHA"] = HEAD  # merged results: the source's head
+    assert post(env, report_file).action == "created"
 
 
 def test_gitlab_older_run_skipped(gitlab: FakeForge, report_file: Path) -> None:
