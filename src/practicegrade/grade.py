@@ -124,6 +124,13 @@ class GradeRequest:
     """Compare with the base's CI record, when there is a matching one, instead of grading
     the base again."""
 
+    def __post_init__(self) -> None:
+        if self.record_ci and self.origin != "ci":
+            raise UsageError(
+                "only a CI grade can be recorded as CI's record",
+                hint="run `practicegrade grade --source ci --record` in the default branch's job",
+            )
+
     @property
     def trusts_local_state(self) -> bool:
         """Whether earlier local results may stand in for measuring: git notes, the cache,
@@ -808,11 +815,6 @@ def open_cache(repo: Path | None, request: GradeRequest) -> Cache:
 
 def grade(request: GradeRequest) -> GradeOutcome:
     """Measure the project at ``request.path``, compare with its base, write its artifacts."""
-    if request.record_ci and request.origin != "ci":
-        raise UsageError(
-            "only a CI grade can be recorded as CI's record",
-            hint="run `practicegrade grade --source ci --record` in the default branch's job",
-        )
     root, in_git = resolve_root(request.path)
     repo = root if in_git else None
     cache = open_cache(repo, request)
@@ -908,12 +910,7 @@ def grade(request: GradeRequest) -> GradeOutcome:
     report, newly = _milestones_met(report, config, request, repo, target)
     if repo is not None and target.clean_commit and request.write_note and target.commit:
         warnings.extend(_note(repo, target, report, request, keys, met=newly))
-        if request.record_ci and target.tree:
-            from practicegrade import cirecord  # noqa: PLC0415
-
-            warnings.extend(
-                cirecord.write(repo, target.commit, report, tree=target.tree, key=keys.note_key)
-            )
+        warnings.extend(_record(repo, target, report, request, keys))
     artifacts: tuple[Path, ...] = ()
     if request.write_artifacts:
         artifacts = _write(report, root, request, repo, target)
@@ -1011,6 +1008,17 @@ def _note(
     except PracticegradeError as exc:
         return [f"this grade was not saved to the git notes: {exc.message}"]
     return []
+
+
+def _record(
+    repo: Path, target: Target, report: Report, request: GradeRequest, keys: Keys
+) -> list[str]:
+    """``--record``: keep the report as CI's record of the commit (:mod:`.cirecord`)."""
+    if not request.record_ci or target.commit is None or target.tree is None:
+        return []
+    from practicegrade import cirecord  # noqa: PLC0415
+
+    return cirecord.write(repo, target.commit, report, tree=target.tree, key=keys.note_key)
 
 
 def _write(
