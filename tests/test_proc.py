@@ -230,3 +230,60 @@ def test_terminate_all_stops_running_groups_and_refuses_new_ones(tmp_path) -> No
         assert proc.run(["git", "--version"], timeout=30).returncode == 0
     finally:
         proc._STOPPING.clear()
+
+
+def _gone(pid: int) -> bool:
+    """Neither running nor a zombie waiting to be reaped: no trace in /proc."""
+    return not os.path.exists(f"/proc/{pid}")
+
+
+_ESCAPES = {
+    "new-session": (
+        "import subprocess, sys\n"
+        "p = subprocess.Popen(['sleep', '1000'], start_new_session=True)\n"
+        "open(sys.argv[1], 'w').write(str(p.pid))\n"
+    ),
+    "double-fork": (
+        "import os, sys, time\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        "        open(sys.argv[1], 'w').write(str(os.getpid()))\n"
+        "        time.sleep(1000)\n"
+        "    os._exit(0)\n"
+        "os.wait()\n"
+        "while not os.path.exists(sys.argv[1]) or not open(sys.argv[1]).read():\n"
+        "    time.sleep(0.01)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("escape", sorted(_ESCAPES))
+def test_a_descendant_that_left_our_session_is_ended_promptly(tmp_path, escape: str) -> None:
+    """Killing the group misses a ``setsid()`` child holding our pipes: as its subreaper
+    we end it, reap it, and do not wait on the pipe it held (it used to take 11 s)."""
+    pidfile = tmp_path / "escaped.pid"
+    started = time.monotonic()
+    done = proc.run([PY, "-c", _ESCAPES[escape], str(pidfile)], timeout=30, limits=proc.Limits())
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0 and not done.timed_out
+    assert elapsed < 2.5, elapsed
+    pid = int(pidfile.read_text())
+    assert _gone(pid)
+
+
+def test_an_orphan_is_adopted_only_where_we_are_its_subreaper(tmp_path) -> None:
+    assert proc.become_subreaper() == sys.platform.startswith("linux")
+    pidfile = tmp_path / "escaped.pid"
+    runner = [PY, "-c", _ESCAPES["new-session"], str(pidfile)]
+    subprocess.run(runner, check=True, timeout=30, stdout=subprocess.DEVNULL)
+    pid = int(pidfile.read_text())
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+        assert ppid == os.getpid()  # re-parented to us, not to PID 1
+        assert proc.end_adopted() == 1
+        assert _gone(pid)
+    finally:
+        if not _gone(pid):
+            os.kill(pid, 9)

@@ -14,12 +14,20 @@ holds our pipe, or prints gigabytes must never hang or flood us. So every call h
   tokens or secrets;
 * is registered while it runs, so :func:`terminate_all` can stop every child group when
   practicegrade itself is told to stop (the hook's timeout sends SIGTERM to our process
-  group, which does not reach children in their own sessions).
+  group, which does not reach children in their own sessions);
+* for untrusted code (a run with ``limits``), ends every descendant whatever session it
+  moved to. Killing the process group misses a child that called ``setsid()``
+  (``Popen(..., start_new_session=True)``): it used to outlive the grade, re-parented to
+  PID 1, and hold our pipes for the drain's full wait. On Linux practicegrade makes
+  itself a *child subreaper* (``prctl(PR_SET_CHILD_SUBREAPER)``), so such orphans are
+  re-parented to us instead; once the run's leader has exited, every child of ours
+  that we did not start is one of them, and is killed with its group and reaped.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import select
 import signal
@@ -40,6 +48,13 @@ _STOPPING = threading.Event()
 _CLEANUP_PROGRAMS = frozenset({"git"})
 """What may still start once a stop was requested: removing our temporary worktrees."""
 KILL_GRACE_S = 5.0
+DRAIN_WAIT_S = 3.0
+"""How long the output readers may take once the child and its group are gone (a pipe
+still held by a process we could not reach must not hold the grade much longer)."""
+_OWN: set[int] = set()
+"""Children started here and not yet reaped (guarded by ``_LIVE_LOCK``)."""
+_PR_SET_CHILD_SUBREAPER = 36
+_SUBREAPER: list[bool | None] = [None]
 
 _ENV_ALLOW = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SYSTEMROOT", "VIRTUAL_ENV")
 _ENV_SECRET_MARKERS = ("TOKEN", "SECRET", "PASSWORD", "CREDENTIAL", "API_KEY", "PRIVATE")
@@ -156,16 +171,104 @@ def _kill_group(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
 
 
+def become_subreaper() -> bool:
+    """Make this process the child subreaper of its descendants (Linux); once per process.
+
+    Orphans of our children are then re-parented to us, not to PID 1, so that
+    :func:`end_adopted` can find and end them whatever session they moved to.
+    """
+    with _LIVE_LOCK:
+        if _SUBREAPER[0] is None:
+            _SUBREAPER[0] = _prctl_subreaper()
+        return bool(_SUBREAPER[0])
+
+
+def _prctl_subreaper() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _children() -> set[int]:
+    """Our direct children, zombies included (``/proc/self/task/*/children``, else a
+    scan of ``/proc`` for our PID as parent)."""
+    found: set[int] = set()
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return found
+    listed = False
+    for tid in tasks:
+        try:
+            with open(f"/proc/self/task/{tid}/children", encoding="ascii") as handle:
+                found.update(int(pid) for pid in handle.read().split())
+            listed = True
+        except (OSError, ValueError):
+            continue
+    if listed:
+        return found
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                    stat = handle.read()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2 :].split()[1]) == me:
+                found.add(int(entry))
+    return found
+
+
+def end_adopted(timeout: float = 2.0) -> int:
+    """Kill and reap every child of ours that we did not start: the orphans of our
+    children, re-parented to us because we are their subreaper. Returns how many.
+
+    Each one is killed with its process group (a ``setsid()`` child leads its own), and
+    whatever it leaves is re-parented to us in turn, so the sweep repeats until none is
+    left or ``timeout`` passes. Nothing to do where we could not become a subreaper.
+    """
+    if not _SUBREAPER[0]:
+        return 0
+    own_group = os.getpgrp()
+    deadline = time.monotonic() + timeout
+    ended: set[int] = set()
+    while True:
+        with _LIVE_LOCK:
+            adopted = _children() - _OWN
+        if not adopted:
+            return len(ended)
+        for pid in adopted:
+            with contextlib.suppress(OSError):
+                if os.getpgid(pid) not in (own_group, 0):
+                    os.killpg(os.getpgid(pid), signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        for pid in adopted:
+            with contextlib.suppress(ChildProcessError):
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    ended.add(pid)
+        if time.monotonic() >= deadline:
+            return len(ended)
+        time.sleep(0.01)
+
+
 def terminate_all() -> None:
     """Kill every child process group started by :func:`run` and refuse to start new ones.
 
     Only cleanup programs (git, to remove temporary worktrees) may start afterwards.
+    Orphans our children left in other sessions go too (:func:`end_adopted`).
     """
     _STOPPING.set()
     with _LIVE_LOCK:
         groups = list(_LIVE_GROUPS)
     for pgid in groups:
         _kill_group(pgid, signal.SIGKILL)
+    end_adopted()
 
 
 def run(
@@ -211,23 +314,33 @@ def start(
     if _STOPPING.is_set() and Path(argv[0]).name not in _CLEANUP_PROGRAMS:
         raise ToolError(f"not starting {argv[0]!r}: practicegrade is stopping")
     real_argv = list(argv) if limits is None else _limited_argv(argv, limits)
+    if limits is not None:
+        become_subreaper()
     began = time.monotonic()
-    try:
-        proc = subprocess.Popen(
-            real_argv,
-            cwd=cwd,
-            env=dict(env) if env is not None else None,
-            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-    except OSError as exc:
-        raise ToolError(f"cannot run {argv[0]!r}: {exc.strerror or exc}") from exc
+    # Started and registered under the lock: end_adopted() must never see a child of
+    # ours it does not know yet, and take it for an orphan.
     with _LIVE_LOCK:
+        try:
+            proc = subprocess.Popen(
+                real_argv,
+                cwd=cwd,
+                env=dict(env) if env is not None else None,
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise ToolError(f"cannot run {argv[0]!r}: {exc.strerror or exc}") from exc
         _LIVE_GROUPS.add(proc.pid)
+        _OWN.add(proc.pid)
     return Started(
-        proc, tuple(argv), began, _Tail(proc.stdout, output_cap), _Tail(proc.stderr, output_cap)
+        proc,
+        tuple(argv),
+        began,
+        _Tail(proc.stdout, output_cap),
+        _Tail(proc.stderr, output_cap),
+        untrusted=limits is not None,
     )
 
 
@@ -243,8 +356,11 @@ class Started:
         began: float,
         out: _Tail,
         err: _Tail,
+        *,
+        untrusted: bool = False,
     ) -> None:
         self._proc = proc
+        self._untrusted = untrusted
         self.argv = argv
         self._began = began
         self._out = out
@@ -303,11 +419,17 @@ class Started:
 
     def _reap(self, timed_out: bool) -> Completed:
         proc = self._proc
-        # Whatever is left in the group (a forked child holding our pipe) goes now.
+        # Whatever is left in the group (a forked child holding our pipe) goes now, and
+        # for untrusted code whatever left the group too (module docstring).
         _kill_group(proc.pid, signal.SIGKILL)
         proc.wait()
+        with _LIVE_LOCK:
+            _OWN.discard(proc.pid)
+        if self._untrusted:
+            end_adopted()
+        drained = time.monotonic() + DRAIN_WAIT_S
         for tail in (self._out, self._err):
-            tail.thread.join(timeout=5)
+            tail.thread.join(timeout=max(0.0, drained - time.monotonic()))
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()

@@ -891,6 +891,37 @@ def test_a_background_child_holding_our_pipe_is_killed(tmp_path: Path) -> None:
     assert live_in_group(int((tmp_path / "pgid").read_text())) == []
 
 
+def test_a_child_that_moved_to_its_own_session_is_ended_and_not_waited_for(
+    tmp_path: Path,
+) -> None:
+    """``start_new_session=True`` escapes the process group: it used to outlive the grade
+    (parent PID 1) and hold our pipes for 11 s."""
+    write_files(
+        tmp_path,
+        {
+            **SAMPLE_PROJECT,
+            "tests/rec.py": PGID_WRITER,
+            "tests/test_zsession.py": """
+            import subprocess
+            from rec import record
+
+
+            def test_leaves_a_daemon():
+                child = subprocess.Popen(["sleep", "1000"], start_new_session=True)
+                record("daemon", child.pid)
+        """,
+        },
+    )
+    _run(_project(tmp_path), tmp_path / "warm")  # interpreter probe and imports warmed
+    started = time.monotonic()
+    result = _run(_project(tmp_path), tmp_path / "scratch", timeout=30)
+    elapsed = time.monotonic() - started
+    assert result.metrics["tests.passed"] == 4
+    assert elapsed < 8, elapsed
+    daemon = int((tmp_path / "daemon").read_text())
+    assert not Path(f"/proc/{daemon}").exists()  # killed and reaped, not left to PID 1
+
+
 def test_os_exit_in_a_test_is_reported_as_incomplete(tmp_path: Path) -> None:
     write_files(
         tmp_path,
