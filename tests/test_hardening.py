@@ -30,8 +30,17 @@ def grade(repo: Path, *args: str, timeout: float = 180) -> subprocess.CompletedP
         text=True,
         check=False,
         timeout=timeout,
-        env={k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
+        env=_clean_env(),
     )
+
+
+def _clean_env() -> dict[str, str]:
+    """Our environment without pytest's variables or anything secret-looking (a CI
+    runner's token would make every grade here warn)."""
+    from practicegrade.exposure import secret_names  # noqa: PLC0415
+
+    drop = set(secret_names(os.environ))
+    return {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k not in drop}
 
 
 def report(repo: Path) -> dict[str, Any]:
@@ -239,3 +248,76 @@ def test_2000_nested_tables_in_pyproject_is_exit_2_at_its_line(
     done = grade(repo, "--no-tests")
     assert done.returncode == 2, done.stdout + done.stderr
     assert f"pyproject.toml:{line}: invalid TOML: nested more than 64 levels deep" in done.stderr
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+def test_secret_names_are_found_by_name_and_never_by_value() -> None:
+    from practicegrade.exposure import exposure_warning, secret_names  # noqa: PLC0415
+
+    env = {
+        "GITHUB_TOKEN": "ghs_x",
+        "ACTIONS_RUNTIME_TOKEN": "y",
+        "CI_JOB_TOKEN": "z",
+        "AWS_SECRET_ACCESS_KEY": "k",
+        "DB_PASSWORD": "p",
+        "MY_SECRET": "s",
+        "EMPTY_TOKEN": "",
+        "GPG_KEY": "A035C8C19219BA821ECEA86B64E628F8D684696D",
+        "PATH": "/usr/bin",
+        "TOKENIZER": "bpe",
+    }
+    assert secret_names(env) == [
+        "ACTIONS_RUNTIME_TOKEN",
+        "AWS_SECRET_ACCESS_KEY",
+        "CI_JOB_TOKEN",
+        "DB_PASSWORD",
+        "GITHUB_TOKEN",
+        "MY_SECRET",
+    ]
+    assert exposure_warning(env, runs_learner_code=False) is None
+    warning = exposure_warning(env, runs_learner_code=True)
+    assert warning is not None
+    assert "ghs_x" not in warning
+    assert warning.startswith("ACTIONS_RUNTIME_TOKEN, AWS_SECRET_ACCESS_KEY, CI_JOB_TOKEN,")
+
+
+def test_a_grade_with_a_token_in_its_environment_warns_and_a_test_can_read_it(
+    tmp_path: Path,
+) -> None:
+    """Why the warning exists: the test's own env is clean, yet /proc/<parent>/environ,
+    the grader's, holds the token. The grade warns, names it, and never prints it."""
+    spy = """
+        import os
+        from pathlib import Path
+
+
+        def test_reads_the_graders_environment():
+            own = os.environ.get("GITHUB_TOKEN")
+            parent = Path(f"/proc/{os.getppid()}/environ").read_bytes()
+            found = b"GITHUB_TOKEN=ghs_planted" in parent
+            Path(__file__).with_name("seen.txt").write_text(f"{own} {found}")
+    """
+    repo = init_repo(tmp_path / "repo", {**SAMPLE_PROJECT, "tests/test_spy.py": spy})
+    env = _clean_env()
+    done = subprocess.run(
+        [PYTHON, "-m", "practicegrade", "grade", str(repo), "--no-bench"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=180,
+        env={**env, "GITHUB_TOKEN": "ghs_planted"},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "warning: GITHUB_TOKEN is set in this grade's environment" in done.stderr
+    assert "run it in a job without secrets" in done.stderr
+    assert "ghs_planted" not in done.stdout + done.stderr
+    assert (repo / "tests" / "seen.txt").read_text() == "None True"
+
+
+def test_a_grade_without_secrets_does_not_warn(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
+    done = grade(repo)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "environment" not in done.stderr

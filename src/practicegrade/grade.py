@@ -63,6 +63,7 @@ from practicegrade.collectors import BenchmarkSpec, Collector, Project, Settings
 from practicegrade.config import Config, iter_criteria, load_config
 from practicegrade.discover import discover
 from practicegrade.errors import EXIT_GATE_FAILED, EXIT_OK, UsageError
+from practicegrade.exposure import exposure_warning
 from practicegrade.lintproc import WarmDriver
 from practicegrade.model import (
     NOT_RUN,
@@ -822,6 +823,9 @@ def grade(request: GradeRequest) -> GradeOutcome:
     with ExitStack() as stack:
         target = stack.enter_context(open_target(request, root, in_git))
         config = load_config(target.root, request.config_file)
+        learner_code = request.run_tests or (request.run_bench and bool(config.benchmarks))
+        exposed = exposure_warning(os.environ, runs_learner_code=learner_code)
+        warnings.extend([exposed] if exposed else [])
         warnings.extend(config.warnings)
         project = _discover(target.root, config, request)
         if not project.source_files and not project.test_paths:
