@@ -13,6 +13,7 @@ learner string becomes an inline code span (:func:`md_code`) or a fenced block
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from practicegrade.model import Code, Text
 
@@ -74,15 +75,19 @@ def truncate(s: str, limit: int) -> str:
     return s if len(s) <= limit else s[: limit - 1] + ELLIPSIS
 
 
-def md_code(s: str, limit: int = 120, table: bool = True) -> str:
+def md_code(s: str, limit: int = 120, table: bool = False) -> str:
     """``s`` as one inline Markdown code span that renders literally, on one line.
 
     Rules 12-16: controls (CR, LF, TAB, NUL, ESC, C1) become spaces so a row stays one
     row; bidi and zero-width characters become visible ``\\uXXXX``; ``<!--`` is defused;
-    long text is cut with ``…``; in a table ``|`` becomes ``\\|`` (GFM splits cells
-    before inline parsing, and unescapes ``\\|`` back to ``|`` inside the span); the
-    fence is one backtick longer than any run inside, padded with a space when the text
-    starts or ends with a backtick or space; empty text shows as ``(empty)``.
+    long text is cut with ``…``; the fence is one backtick longer than any run inside,
+    padded with a space when the text starts or ends with a backtick or space; empty
+    text shows as ``(empty)``.
+
+    ``|`` is escaped per context: only a table cell needs ``\\|`` (GFM splits cells before
+    inline parsing, and unescapes ``\\|`` back to ``|`` inside the span); anywhere else
+    the backslash would be shown (``test_p[a\\|b]``). Build rows with :func:`md_row`,
+    which escapes each cell, or pass ``table=True`` for a span going into a cell.
     """
     s = visible(s, limit)
     if not s:
@@ -92,6 +97,22 @@ def md_code(s: str, limit: int = 120, table: bool = True) -> str:
     fence = "`" * (_longest_backtick_run(s) + 1)
     pad = " " if s[0] in "` " or s[-1] in "` " else ""
     return f"{fence}{pad}{s}{pad}{fence}"
+
+
+def md_cell(markdown: str) -> str:
+    """One table cell's Markdown with every ``|`` escaped, so it stays one cell.
+
+    GFM finds the cell boundaries before any inline parsing (code spans included) and
+    turns ``\\|`` back into ``|`` inside the cell, so escaping the whole cell is exactly
+    right, for our words and for :func:`md_code` spans alike. A ``\\`` before a ``|``
+    needs nothing more: cmark-gfm's cell scanner takes ``\\|`` as one escaped pipe.
+    """
+    return markdown.replace("|", "\\|")
+
+
+def md_row(cells: Iterable[str]) -> str:
+    """A GFM table row from cells of Markdown, each escaped for its cell (:func:`md_cell`)."""
+    return "| " + " | ".join(md_cell(cell) for cell in cells) + " |"
 
 
 def md_fence(text: str, *, limit: int = 4000, info: str = "text") -> str:

@@ -40,7 +40,7 @@ from practicegrade.render.common import (
     sorted_metrics,
     targets_by_metric,
 )
-from practicegrade.render.escape import md_code, md_fence, render_text_md, safe_token
+from practicegrade.render.escape import md_code, md_fence, md_row, render_text_md, safe_token
 
 MARKER_PREFIX = "<!-- practicegrade:"
 MAX_CHARS = 60_000
@@ -82,12 +82,13 @@ def marker(job_id: str | None = None) -> str:
 
 
 def _c(s: str, limit: int = 120) -> str:
-    """A learner string as a table-safe code span (the only way one enters the comment)."""
-    return md_code(s, limit=limit, table=True)
+    """A learner string as a code span (the only way one enters the comment); a table
+    row escapes its ``|`` for the cell (:func:`_row`), nothing else needs it."""
+    return md_code(s, limit=limit)
 
 
 def _row(cells: Iterable[str]) -> str:
-    return "| " + " | ".join(cells) + " |"
+    return md_row(cells)
 
 
 def _table(header: Sequence[str], align: str, rows: Iterable[Sequence[str]]) -> list[str]:
