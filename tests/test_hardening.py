@@ -94,7 +94,17 @@ def test_the_same_project_without_the_setting_passes(tmp_path: Path) -> None:
     assert report(repo)["tests"]["run"] == 3
 
 
-def test_os_exit_at_import_fails_the_test_and_coverage_gates(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "stopper",
+    [
+        "import os\nos._exit(0)\n",
+        "import os, signal\n\ndef test_kill():\n    os.kill(os.getpid(), signal.SIGKILL)\n",
+    ],
+    ids=["os-exit-at-import", "sigkill-in-a-test"],
+)
+def test_a_run_that_stops_early_fails_the_test_and_coverage_gates(
+    tmp_path: Path, stopper: str
+) -> None:
     config = """
         competencies:
           testing:
@@ -107,7 +117,7 @@ def test_os_exit_at_import_fails_the_test_and_coverage_gates(tmp_path: Path) -> 
         {
             **SAMPLE_PROJECT,
             "practicegrade.yml": config,
-            "tests/test_zz.py": "import os\nos._exit(0)\n",
+            "tests/test_zz.py": stopper,
         },
     )
     done = grade(repo)

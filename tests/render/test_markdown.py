@@ -283,6 +283,36 @@ def test_injected_html_is_text(hostile_md: str) -> None:
         assert all("code" in stack for _, stack in doc.texts_containing(needle)), needle
 
 
+def test_no_learner_text_starts_a_line_outside_a_fence(hostile_md: str) -> None:
+    """GitLab runs quick actions (``/merge``, ``/label ~x``) written at the start of a line
+    of a note, even one created through the API (security guide §6 case 9); it skips code
+    blocks. So outside our fences every line starts with our own Markdown."""
+    fence: str | None = None
+    starts = []
+    for line in hostile_md.splitlines():
+        run = line[: len(line) - len(line.lstrip("`"))]
+        if fence is None and len(run) >= 3:
+            fence = run
+            continue
+        if fence is not None:
+            if line.strip() == fence:
+                fence = None
+            continue
+        starts.append(line.lstrip(" >"))
+    assert "/merge" in hostile_md
+    assert not [s for s in starts if s.startswith(("/", "::"))]
+
+
+def test_the_terminal_summary_emits_no_workflow_command() -> None:
+    """``::add-mask::x`` in a file name must never start a line of what the CI log shows
+    (GitHub Actions would run it as a workflow command, §6 case 8)."""
+    from practicegrade.render.terminal import render_summary  # noqa: PLC0415
+
+    text = render_summary(reports.hostile(), color=False)
+    assert "::add-mask::x" in text
+    assert not [line for line in text.splitlines() if line.lstrip().startswith("::")]
+
+
 def test_unclosed_comment_hides_nothing_and_marker_stays_unique(hostile_md: str) -> None:
     assert hostile_md.count("<!-- practicegrade:") == 1
     assert hostile_md.count("<!--") == 1
