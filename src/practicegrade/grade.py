@@ -814,6 +814,13 @@ def open_cache(repo: Path | None, request: GradeRequest) -> Cache:
         return Cache(None)
 
 
+def _exposed(request: GradeRequest, config: Config) -> list[str]:
+    """The warning about secrets in our environment, when this grade runs learner code."""
+    learner_code = request.run_tests or (request.run_bench and bool(config.benchmarks))
+    exposed = exposure_warning(os.environ, runs_learner_code=learner_code)
+    return [exposed] if exposed else []
+
+
 def grade(request: GradeRequest) -> GradeOutcome:
     """Measure the project at ``request.path``, compare with its base, write its artifacts."""
     root, in_git = resolve_root(request.path)
@@ -823,9 +830,7 @@ def grade(request: GradeRequest) -> GradeOutcome:
     with ExitStack() as stack:
         target = stack.enter_context(open_target(request, root, in_git))
         config = load_config(target.root, request.config_file)
-        learner_code = request.run_tests or (request.run_bench and bool(config.benchmarks))
-        exposed = exposure_warning(os.environ, runs_learner_code=learner_code)
-        warnings.extend([exposed] if exposed else [])
+        warnings.extend(_exposed(request, config))
         warnings.extend(config.warnings)
         project = _discover(target.root, config, request)
         if not project.source_files and not project.test_paths:

@@ -59,14 +59,15 @@ def test_truncation_uses_an_ellipsis_and_respects_the_limit() -> None:
 
 
 def test_pipes_are_escaped_only_in_tables() -> None:
-    assert md_code("a|b") == "`a|b`"
-    assert md_code("a|b", table=True) == "`a\\|b`"
-    assert md_cell(md_code("a|b")) == "`a\\|b`"
-    assert md_row([md_code("test_p[a|b|c]"), "2"]) == "| `test_p[a\\|b\\|c]` | 2 |"
+    assert md_code("a|b", table=False) == "`a|b`"
+    assert md_code("a|b") == "`a\\|b`"  # the default is safe anywhere
+    assert md_cell(md_code("a|b", table=False)) == "`a\\|b`"
+    row = md_row([md_code("test_p[a|b|c]", table=False), "2"])
+    assert row == "| `test_p[a\\|b\\|c]` | 2 |"
 
 
 def test_a_test_id_with_pipes_reads_literally_outside_a_table() -> None:
-    doc = render(f"**{md_code('tests/test_x.py::test_p[a|b|c]')}** (failed)\n")
+    doc = render(f"**{md_code('tests/test_x.py::test_p[a|b|c]', table=False)}** (failed)\n")
     code = "".join(t for t, stack in doc.texts if "code" in stack)
     assert code == "tests/test_x.py::test_p[a|b|c]"
 
@@ -97,7 +98,7 @@ def test_empty_is_shown_as_such() -> None:
 
 def test_hostile_cells_keep_the_column_count_and_render_literally() -> None:
     for s in ("a|b.py", "a\\|b", "a\\\\|b", "|||", "\\", "x\\", "`|`", "<td>x</td>"):
-        doc = render(one_row_table(md_cell(md_code(s))))
+        doc = render(one_row_table(md_cell(md_code(s, table=False))))
         (table,) = doc.tables
         assert [len(r) for r in table.rows] == [3], s
         assert table.rows[0][1] == s, s
@@ -171,7 +172,7 @@ def test_safe_token_keeps_only_allowed_characters() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=200), st.integers(min_value=1, max_value=200))
 def test_md_code_never_changes_a_tables_column_count(s: str, limit: int) -> None:
-    doc = render(one_row_table(md_code(s, limit=limit, table=True)))
+    doc = render(one_row_table(md_code(s, limit=limit)))
     (table,) = doc.tables
     assert len(table.header) == 3
     assert [len(r) for r in table.rows] == [3]
@@ -192,7 +193,7 @@ _LETTERS = st.sampled_from(list(string.ascii_letters))
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(_TRICKY, _LETTERS), max_size=60).map("".join))
 def test_md_code_renders_exactly_the_neutralised_text(s: str) -> None:
-    doc = render(f"x {md_code(s)} y\n")
+    doc = render(f"x {md_code(s, table=False)} y\n")
     expected = shown(s)
     code = [t for t, stack in doc.texts if "code" in stack]
     if not expected:
@@ -213,7 +214,7 @@ def test_md_row_keeps_every_cell_whatever_the_learner_text(texts: list[str]) -> 
     them) keeps its column count, and each cell shows exactly the neutralised text."""
     header = "| " + " | ".join(f"h{i}" for i in range(len(texts))) + " |\n"
     sep = "|" + "|".join("---" for _ in texts) + "|\n"
-    doc = render(header + sep + md_row([md_code(t) for t in texts]) + "\n")
+    doc = render(header + sep + md_row([md_code(t, table=False) for t in texts]) + "\n")
     (table,) = doc.tables
     assert [len(r) for r in table.rows] == [len(texts)]
     for text, cell in zip(texts, table.rows[0], strict=True):
@@ -229,7 +230,8 @@ def test_md_row_keeps_every_cell_whatever_the_learner_text(texts: list[str]) -> 
 def test_md_code_outside_a_table_never_shows_a_backslash_it_did_not_get(s: str) -> None:
     """Per-context escaping, inline side: in a heading, list or bold text a ``|`` is not
     escaped, so the reader sees no backslash beyond the learner's own (and ``\\uXXXX``)."""
-    for line in (f"- {md_code(s)}\n", f"**{md_code(s)}** (failed)\n", f"#### {md_code(s)}\n"):
+    span = md_code(s, table=False)
+    for line in (f"- {span}\n", f"**{span}** (failed)\n", f"#### {span}\n"):
         doc = render(line)
         code = "".join(t for t, stack in doc.texts if "code" in stack)
         assert code.count("\\") <= shown(s).count("\\")

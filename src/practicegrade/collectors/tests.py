@@ -669,8 +669,9 @@ def collect(project: Project, settings: Settings) -> CollectorResult:
         findings += _run_findings(run, settings)
         metrics, unmeasured, more = _test_metrics(run, project)
         if any(f.kind == "not-importable" for f in more):
-            # One notice with the fix, instead of one error per test module.
-            findings = [f for f in findings if f.kind != "collection-error"]
+            # One notice with the fix, instead of one error per test module (and instead
+            # of "collected but not run": the set-up stopped them, not a setting).
+            findings = [f for f in findings if f.kind not in ("collection-error", NOT_RUN_KIND)]
         findings += more
         files: tuple[FileCoverage, ...] = ()
         left: CoverageLeftOut | None = None

@@ -75,7 +75,7 @@ def truncate(s: str, limit: int) -> str:
     return s if len(s) <= limit else s[: limit - 1] + ELLIPSIS
 
 
-def md_code(s: str, limit: int = 120, table: bool = False) -> str:
+def md_code(s: str, limit: int = 120, table: bool = True) -> str:
     """``s`` as one inline Markdown code span that renders literally, on one line.
 
     Rules 12-16: controls (CR, LF, TAB, NUL, ESC, C1) become spaces so a row stays one
@@ -86,8 +86,9 @@ def md_code(s: str, limit: int = 120, table: bool = False) -> str:
 
     ``|`` is escaped per context: only a table cell needs ``\\|`` (GFM splits cells before
     inline parsing, and unescapes ``\\|`` back to ``|`` inside the span); anywhere else
-    the backslash would be shown (``test_p[a\\|b]``). Build rows with :func:`md_row`,
-    which escapes each cell, or pass ``table=True`` for a span going into a cell.
+    the backslash would be shown (``test_p[a\\|b]``). ``table=True``, the default, is safe
+    in any context; pass ``table=False`` for a span outside a table, and build rows with
+    :func:`md_row`, which escapes each cell, from ``table=False`` spans.
     """
     s = visible(s, limit)
     if not s:

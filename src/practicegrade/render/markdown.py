@@ -84,7 +84,7 @@ def marker(job_id: str | None = None) -> str:
 def _c(s: str, limit: int = 120) -> str:
     """A learner string as a code span (the only way one enters the comment); a table
     row escapes its ``|`` for the cell (:func:`_row`), nothing else needs it."""
-    return md_code(s, limit=limit)
+    return md_code(s, limit=limit, table=False)
 
 
 def _row(cells: Iterable[str]) -> str:
