@@ -103,9 +103,48 @@ def test_a_renamed_file_keeps_its_messages() -> None:
     base = [replace(msg("old.py", 5), fingerprint="fp-old")]
     head = [replace(msg("new.py", 6), fingerprint="fp-new")]
     assert lint_changes(base, head, {"old.py": "new.py"}) == ((), ())
+    # without the rename known, the function's message moved with it: neither new nor fixed
+    assert lint_changes(base, head) == ((), ())
+    # a module-level message is the file's own: a new file's is new, a deleted file's fixed
+    base = [replace(msg("old.py", 1, obj=""), fingerprint="fp-old")]
+    head = [replace(msg("new.py", 1, obj=""), fingerprint="fp-new")]
     new, fixed = lint_changes(base, head)
     assert len(new) == 1
     assert len(fixed) == 1
+
+
+def test_an_edited_line_or_a_changed_count_is_the_same_message() -> None:
+    """The collector's fingerprint hashes the flagged line; a reformatted line keeps its
+    message, and "(13/12)" becoming "(14/12)" is still the same too-many-branches."""
+    base = [
+        replace(msg("a.py", 10, symbol="too-many-branches", text="13/12"), fingerprint="one"),
+        replace(msg("a.py", 20, text="y"), fingerprint="two"),
+    ]
+    head = [
+        replace(msg("a.py", 11, symbol="too-many-branches", text="14/12"), fingerprint="three"),
+        replace(msg("a.py", 25, text="y"), fingerprint="four"),
+    ]
+    assert lint_changes(base, head) == ((), ())
+
+
+def test_code_moved_to_another_module_keeps_its_messages() -> None:
+    base = [msg("pkg/a.py", 40, obj="parse")]
+    head = [msg("pkg/b.py", 3, obj="parse")]
+    assert lint_changes(base, head) == ((), ())
+
+
+def _similar(path: str, *modules: str) -> LintMessage:
+    text = "Similar lines in 2 files\n" + "\n".join(f"=={m}:[3:20]" for m in modules)
+    return replace(msg(path, 1, symbol="duplicate-code", obj=""), message=text, msg_id="R0801")
+
+
+def test_duplicate_code_counts_only_when_a_changed_file_takes_part() -> None:
+    head = [_similar("pkg/a.py", "pkg.a", "pkg.b"), _similar("pkg/c.py", "pkg.c", "pkg.d")]
+    new, fixed = lint_changes([], head, changed_files={"src/pkg/c.py"})
+    assert [m.path for m in new] == ["pkg/c.py"]
+    assert fixed == ()
+    new, fixed = lint_changes(head, [], changed_files={"src/pkg/x.py"})
+    assert new == () and fixed == ()
 
 
 # --------------------------------------------------------------------------- complexity

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -61,13 +62,21 @@ def lint_changes(
     base: Sequence[LintMessage],
     head: Sequence[LintMessage],
     renames: Mapping[str, str] | None = None,
+    changed_files: Collection[str] | None = None,
 ) -> tuple[tuple[LintMessage, ...], tuple[LintMessage, ...]]:
     """``(new, fixed)``: head messages the base lacks, and base messages the head lacks.
 
-    Matched by :func:`fingerprint` as multisets. ``renames`` maps a base path to its head
-    path, so a message in a renamed file is neither new nor fixed. When the collector
-    supplied fingerprints they are used as they are, except across a rename, where both
-    sides are re-keyed on the head path.
+    Matched as multisets in three passes, each on what the previous left over:
+
+    1. by :func:`fingerprint` (the collector's, which also hashes the flagged line's text);
+    2. by path, symbol, enclosing object and the text with numbers masked, so a message
+       whose line was reformatted, or whose "(13/12)" became "(14/12)", is the same one;
+    3. by symbol, enclosing object and masked text across files, so a function moved to
+       another module keeps its messages: moved is neither fixed nor new.
+
+    ``renames`` maps a base path to its head path. With ``changed_files``, a
+    ``duplicate-code`` message counts only when one of the changed files takes part in it:
+    a similarity between two files the change never touched is not the change's doing.
     """
     renames = renames or {}
     renamed_heads = set(renames.values())
@@ -80,9 +89,58 @@ def lint_changes(
     def head_key(m: LintMessage) -> str:
         return fingerprint(m, m.path) if m.path in renamed_heads else fingerprint(m)
 
-    return _multiset_diff(head, base, head_key, base_key), _multiset_diff(
-        base, head, base_key, head_key
+    new = _multiset_diff(head, base, head_key, base_key)
+    fixed = _multiset_diff(base, head, base_key, head_key)
+
+    def in_file(path_of: Callable[[LintMessage], str]) -> Callable[[LintMessage], str]:
+        return lambda m: "\0".join((path_of(m), m.symbol, m.obj, _masked(m.message)))
+
+    def anywhere(m: LintMessage) -> str:
+        # Module-level messages (no object) stay per file: a new module's missing docstring
+        # is not the deleted module's.
+        return "\0".join((m.symbol, m.obj, _masked(m.message))) if m.obj else fingerprint(m)
+
+    head_path = in_file(lambda m: m.path)
+    base_path = in_file(lambda m: renames.get(m.path, m.path))
+    new, fixed = (
+        _multiset_diff(new, fixed, head_path, base_path),
+        _multiset_diff(fixed, new, base_path, head_path),
     )
+    new, fixed = (
+        _multiset_diff(new, fixed, anywhere, anywhere),
+        _multiset_diff(fixed, new, anywhere, anywhere),
+    )
+    if changed_files is not None:
+        new = tuple(m for m in new if _involves(m, changed_files))
+        fixed = tuple(m for m in fixed if _involves(m, changed_files))
+    return new, fixed
+
+
+_NUMBER = re.compile(r"\d+")
+_SIMILAR_MODULE = re.compile(r"^==([\w.]+):\[", re.MULTILINE)
+
+
+def _masked(text: str) -> str:
+    """Message text with every number masked: line numbers and counts move with the code."""
+    return _NUMBER.sub("#", text)
+
+
+def _module_of(path: str) -> str:
+    """``src/pkg/mod.py`` -> ``src.pkg.mod``: compared by suffix with pylint's module names."""
+    stem = path[:-3] if path.endswith(".py") else path
+    stem = stem[: -len("/__init__")] if stem.endswith("/__init__") else stem
+    return stem.replace("/", ".")
+
+
+def _involves(message: LintMessage, changed_files: Collection[str]) -> bool:
+    """Whether a changed file takes part in ``message`` (only ``duplicate-code`` can say no)."""
+    if message.symbol != "duplicate-code":
+        return True
+    modules = _SIMILAR_MODULE.findall(message.message)
+    if not modules:
+        return message.path in changed_files
+    changed = [_module_of(p) for p in changed_files]
+    return any(c == m or c.endswith("." + m) for m in modules for c in changed)
 
 
 def _multiset_diff(

@@ -25,15 +25,25 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 
 from practicegrade import expr
+from practicegrade.changefeedback import (
+    RANK_REGRESSION,
+    ChangeView,
+    SourceReader,
+    cc_target,
+    change_praise,
+    change_summary,
+    complexity_steps,
+    lint_steps,
+    untested_steps,
+)
 from practicegrade.config import Config, Criterion
 from practicegrade.metrics import METRICS
 from practicegrade.model import (
     Category,
     Code,
-    Comparison,
-    ComplexityChange,
     CriterionResult,
     Evaluation,
     Evidence,
@@ -50,7 +60,6 @@ from practicegrade.prose import (
     goal_text,
     metric_label,
     metric_subject,
-    own,
     plural,
 )
 from practicegrade.rubric import assess, better_direction, value_of
@@ -188,13 +197,27 @@ def _reached_text(crit: CriterionResult, base: float) -> Text:
     )
 
 
-def _moves(ctx: FeedbackContext) -> list[tuple[str, float, float, bool]]:
-    """(metric, before, after, improved) for every metric that visibly moved since the base.
+_NOISY = ("tests.duration_s", "complexity.cc_mean", "complexity.mi_mean", "size.")
+"""Metrics that move without the learner doing anything they should hear about: a single
+timing (no repeated samples, so no significance), and averages and sizes that move
+whenever code is added, however good or bad."""
 
-    The model's own metrics come first, in model order; then the rest in catalogue order.
+
+def _is_noisy(metric: str) -> bool:
+    return metric.startswith(_NOISY) or (metric.startswith("bench.") and metric.endswith("_s"))
+
+
+def _moves(ctx: FeedbackContext) -> list[tuple[str, float, float, bool]]:
+    """(metric, before, after, improved) for every graded metric that visibly moved.
+
+    Only metrics the model sets a target or gate on, never a noisy one (:data:`_NOISY`):
+    the model's own metrics, in model order.
     """
+    graded = {k.metric for c in ctx.config.competencies for k in c.criteria}
     moves = []
     for metric in sorted(ctx.deltas, key=lambda m: _metric_rank(ctx.config, m)):
+        if metric not in graded or _is_noisy(metric):
+            continue
         after = value_of(ctx.report.metrics, metric)
         before = value_of(ctx.base, metric)
         direction = better_direction(ctx.config, metric)
@@ -222,117 +245,51 @@ def _moved_text(metric: str, before: float, after: float) -> Text:
     )
 
 
-def _improvements(ctx: FeedbackContext, skip: set[str]) -> list[FeedbackItem]:
-    """Metrics that visibly improved (``skip``: those already praised for reaching target)."""
-    return [
-        _about(ctx, "praise", metric, _moved_text(metric, before, after))
-        for metric, before, after, improved in _moves(ctx)
-        if improved and metric not in skip
-    ]
+def _strengths(ctx: FeedbackContext, limit: int) -> list[FeedbackItem]:
+    """With nothing the change improved: strengths measured against the model's targets.
 
+    Each is a met target stated with its number ("13 of 14 modules fully covered"), never
+    a count that is true of every healthy project ("all 284 tests pass"). A metric this
+    change made worse is not praised.
+    """
+    items: list[FeedbackItem] = []
+    met = {
+        crit.metric: crit
+        for comp in ctx.evaluation.competencies
+        for crit in comp.criteria
+        if crit.status == "met" and crit.target is not None and crit.value is not None
+    }
 
-def _state_praise(ctx: FeedbackContext) -> list[FeedbackItem]:
-    """Praise for how things stand: all tests pass, no complex function, targets met."""
-    items = []
-    metrics = ctx.report.metrics
-    passed = value_of(metrics, "tests.passed")
-    if passed and not value_of(metrics, "tests.failed") and not value_of(metrics, "tests.errors"):
-        text = compose(f"All {int(passed)} tests pass." if passed != 1 else "The test passes.")
-        items.append(
-            FeedbackItem(
-                "praise", _competency_of(ctx, "tests.failed"), text, ctx.evidence("tests.passed")
-            )
+    def worse(metric: str) -> bool:
+        delta = value_of(ctx.deltas, metric)
+        direction = better_direction(ctx.config, metric)
+        return delta is not None and delta != 0 and (delta > 0) != (direction == "higher")
+
+    files = [f for f in ctx.coverage() if f.statements]
+    if "coverage.line_pct" in met and files and not worse("coverage.line_pct"):
+        full = sum(1 for f in files if not f.missing_lines)
+        crit = met["coverage.line_pct"]
+        text = compose(
+            f"{full} of {plural(len(files), 'module')} fully covered; line coverage "
+            f"{fmt(crit.metric, crit.value or 0.0)} (target {goal_text(crit.target)})."
         )
+        items.append(_about(ctx, "praise", "coverage.line_pct", text))
     functions = ctx.functions()
-    if functions and functions[0].cc <= 10:
-        text = compose(f"No function is above complexity 10 (the highest is {functions[0].cc}).")
+    if "complexity.cc_max" in met and functions and not worse("complexity.cc_max"):
+        crit = met["complexity.cc_max"]
+        text = compose(
+            f"Every one of the {plural(len(functions), 'function')} is within the complexity "
+            f"target ({goal_text(crit.target)}; the highest is {functions[0].cc})."
+        )
         items.append(_about(ctx, "praise", "complexity.cc_max", text))
-    for comp in ctx.evaluation.competencies:
-        if comp.status == "met" and comp.criteria:
-            text = compose("Every target of ", own(comp.title), " is met.")
-            items.append(FeedbackItem("praise", comp.id, text))
-    return items
-
-
-def _change_praise(ctx: FeedbackContext) -> list[FeedbackItem]:
-    """Praise for what this change did: covered files, fixed messages, simpler functions."""
-    comparison = ctx.report.comparison
-    if comparison is None:
-        return []
-    return [
-        *_covered_praise(ctx, comparison),
-        *_fixed_lint_praise(ctx, comparison),
-        *_simplified_praise(ctx, comparison),
-    ]
-
-
-def _covered_praise(ctx: FeedbackContext, comparison: Comparison) -> list[FeedbackItem]:
-    """Changed files whose every changed line is tested, the largest changes first."""
-    covered = sorted(
-        (p for p in comparison.patch if p.changed_lines and not p.uncovered_lines),
-        key=lambda p: (-p.changed_lines, p.file),
-    )
-    competency = _competency_of(ctx, "coverage.patch_pct")
-    return [
-        FeedbackItem(
-            "praise",
-            competency,
-            compose(
-                "Every changed line of ",
-                Code(p.file),
-                f" is covered by tests ({plural(p.changed_lines, 'line')}).",
-            ),
-            Evidence(metric="coverage.patch_pct", file=p.file),
+    if "lint.score" in met and not worse("lint.score"):
+        crit = met["lint.score"]
+        text = compose(
+            f"pylint scores the code {fmt(crit.metric, crit.value or 0.0)} "
+            f"(target {goal_text(crit.target)})."
         )
-        for p in covered[:MAX_PRAISE_FILES]
-    ]
-
-
-def _fixed_lint_praise(ctx: FeedbackContext, comparison: Comparison) -> list[FeedbackItem]:
-    if not comparison.fixed_lint:
-        return []
-    symbol, _ = _most_common(m.symbol for m in comparison.fixed_lint)
-    text = compose(
-        f"Fixed {plural(len(comparison.fixed_lint), 'pylint message')}, most often ",
-        Code(symbol),
-        ".",
-    )
-    return [_about(ctx, "praise", "lint.score", text)]
-
-
-def _simplified_praise(ctx: FeedbackContext, comparison: Comparison) -> list[FeedbackItem]:
-    """Functions whose complexity this change lowered, the biggest drops first."""
-    simpler = sorted(
-        (
-            c
-            for c in comparison.complexity_changes
-            if c.before is not None and c.after is not None and c.after < c.before
-        ),
-        key=lambda c: (c.after - c.before, c.file, c.name),  # type: ignore[operator]
-    )
-    return [
-        _function_item(
-            ctx,
-            "praise",
-            change,
-            compose(
-                "Simplified ",
-                Code(change.name),
-                " in ",
-                Code(change.file),
-                f": cc {change.before} -> {change.after}.",
-            ),
-        )
-        for change in simpler[:MAX_PRAISE_FILES]
-    ]
-
-
-def _function_item(
-    ctx: FeedbackContext, category: Category, change: ComplexityChange, text: Text
-) -> FeedbackItem:
-    """An item on one function's complexity, pointing at that function."""
-    evidence = Evidence(metric="complexity.cc_max", file=change.file, function=change.name)
-    return FeedbackItem(category, _competency_of(ctx, "complexity.cc_max"), text, evidence)
+        items.append(_about(ctx, "praise", "lint.score", text))
+    return [replace(item, rank=60 + i) for i, item in enumerate(items[:limit])]
 
 
 # --------------------------------------------------------------------------- observed
@@ -349,53 +306,13 @@ _FINDING_TEXT = {
 }
 
 
-def _regressions(ctx: FeedbackContext) -> list[FeedbackItem]:
-    """The baseline note on a first run, else every metric that moved the wrong way."""
-    if ctx.report.comparison is None:
-        text = compose("No base to compare with: these numbers are the baseline for later changes.")
-        return [FeedbackItem("observed", None, text)]
+def _regressions(ctx: FeedbackContext, said: set[str]) -> list[FeedbackItem]:
+    """Graded metrics that moved the wrong way, unless a next step already says so."""
     return [
-        _about(ctx, "observed", metric, _moved_text(metric, old, new))
+        replace(_about(ctx, "observed", metric, _moved_text(metric, old, new)), rank=10)
         for metric, old, new, improved in _moves(ctx)
-        if not improved
+        if not improved and metric not in said
     ]
-
-
-def _change_observed(ctx: FeedbackContext) -> list[FeedbackItem]:
-    """New lint messages, and functions this change pushed above complexity 10."""
-    comparison = ctx.report.comparison
-    if comparison is None:
-        return []
-    return [*_new_lint_observed(ctx, comparison), *_more_complex_observed(ctx, comparison)]
-
-
-def _new_lint_observed(ctx: FeedbackContext, comparison: Comparison) -> list[FeedbackItem]:
-    if not comparison.new_lint:
-        return []
-    symbol, _ = _most_common(m.symbol for m in comparison.new_lint)
-    count = plural(len(comparison.new_lint), "pylint message")
-    text = compose(f"This change adds {count}, most often ", Code(symbol), ".")
-    return [_about(ctx, "observed", "lint.score", text)]
-
-
-def _more_complex_observed(ctx: FeedbackContext, comparison: Comparison) -> list[FeedbackItem]:
-    """Functions now above complexity 10 that were not (or did not exist), worst first."""
-    worse = sorted(
-        (c for c in comparison.complexity_changes if (c.after or 0) > max(10, c.before or 0)),
-        key=lambda c: (-(c.after or 0), c.file, c.name),
-    )
-    items = []
-    for change in worse[:MAX_PRAISE_FILES]:
-        was = f"was {change.before}" if change.before is not None else "new function"
-        text = compose(
-            "Complexity of ",
-            Code(change.name),
-            " in ",
-            Code(change.file),
-            f" is now {change.after} ({was}).",
-        )
-        items.append(_function_item(ctx, "observed", change, text))
-    return items
 
 
 def _pragmas(ctx: FeedbackContext) -> list[FeedbackItem]:
@@ -403,9 +320,9 @@ def _pragmas(ctx: FeedbackContext) -> list[FeedbackItem]:
     count = ctx.report.tests.pragma_no_cover if ctx.report.tests else 0
     if not count:
         return []
-    verb = "is" if count == 1 else "are"
-    text = compose(f"{plural(count, 'line')} {verb} excluded from coverage with pragma: no cover.")
-    return [FeedbackItem("observed", _competency_of(ctx, "coverage.line_pct"), text)]
+    comments = "comment excludes" if count == 1 else "comments exclude"
+    text = compose(f"{count} ", Code("pragma: no cover"), f" {comments} code from coverage.")
+    return [FeedbackItem("observed", _competency_of(ctx, "coverage.line_pct"), text, rank=70)]
 
 
 LEFT_OUT_OBSERVED_PCT = 25.0
@@ -426,14 +343,17 @@ def _coverage_left_out(ctx: FeedbackContext) -> list[FeedbackItem]:
         "excluded); the coverage numbers do not count them.",
     )
     evidence = Evidence(metric="coverage.line_pct", file=left.config)
-    return [FeedbackItem("observed", _competency_of(ctx, "coverage.line_pct"), text, evidence)]
+    return [
+        FeedbackItem(
+            "observed", _competency_of(ctx, "coverage.line_pct"), text, evidence, rank=60
+        )
+    ]
 
 
-def _observed(ctx: FeedbackContext) -> list[FeedbackItem]:
+def _observed(ctx: FeedbackContext, said: set[str]) -> list[FeedbackItem]:
     """Neutral facts, in a fixed order: what moved, what could not be measured, what is due."""
     return [
-        *_regressions(ctx),
-        *_change_observed(ctx),
+        *_regressions(ctx, said),
         *_unmeasured(ctx),
         *_findings(ctx),
         *_milestones(ctx),
@@ -495,13 +415,112 @@ def _milestones(ctx: FeedbackContext) -> list[FeedbackItem]:
 
 # --------------------------------------------------------------------------- entry point
 
+CATEGORY_ORDER: tuple[Category, ...] = ("change", "blocker", "suggestion", "praise", "observed")
+MAX_PRAISE = 3
+MAX_STRENGTHS = 2
+
+RANKS = """Ranks (:attr:`FeedbackItem.rank`, lowest first within a category):
+
+change      10 source, 20 tests; 30+ other facts about the change (log entries, ...)
+blocker     50 (model order)
+suggestion  with a base: 10 a function the change made too complex, 20 its untested
+            lines, 30-35 its new pylint messages (errors first), 40 a graded metric it
+            made worse; 90 backlog (old hotspots, ``backlog=True``, shown collapsed).
+            Without a base: 0-9 a failed gate's step, 10-49 the rest by effort.
+praise      0-9 a milestone met for the first time, 10-49 what the change improved,
+            50 targets it reached, 60+ strengths against target; at most three are kept.
+observed    10 regressions, 20 not measured, 30 findings, 40 milestones, 70 pragmas.
+"""
+
+
+def _ranked(items: Iterable[FeedbackItem]) -> tuple[FeedbackItem, ...]:
+    """Sorted by category, then rank (stable); the same sentence twice is said once."""
+    seen: set[tuple[str, Text, Text | None]] = set()
+    unique = []
+    for item in items:
+        key = (item.category, item.text, item.next_step)
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    order = {c: i for i, c in enumerate(CATEGORY_ORDER)}
+    ranked = sorted(unique, key=lambda i: (order.get(i.category, len(order)), i.rank))
+    praise = [i for i in ranked if i.category == "praise"][MAX_PRAISE:]
+    return tuple(i for i in ranked if not any(i is p for p in praise))
+
+
+def _first_grading(ctx: FeedbackContext) -> list[FeedbackItem]:
+    """No base: what is graded, and that the steps below are where to start."""
+    text = compose(
+        "First grading: no base to compare with, so these numbers are the baseline and "
+        "the next steps are the starting point, smallest first."
+    )
+    return [FeedbackItem("change", None, text, rank=10)]
+
+
+def _change_feedback(
+    ctx: FeedbackContext, criterion_steps: list[FeedbackItem]
+) -> tuple[list[FeedbackItem], list[FeedbackItem], list[FeedbackItem]]:
+    """(what the change did, its next steps then the backlog, its praise)."""
+    comparison = ctx.report.comparison
+    assert comparison is not None
+    criteria = [(k.metric, k.target) for c in ctx.config.competencies for k in c.criteria]
+    view = ChangeView(
+        comparison=comparison,
+        functions=tuple(ctx.functions()),
+        source=ctx.source,
+        cc_target=cc_target(criteria),
+        metric_owner=lambda metric: _competency_of(ctx, metric),
+    )
+    steps = [
+        *complexity_steps(view, _competency_of(ctx, "complexity.cc_max")),
+        *untested_steps(
+            view,
+            _competency_of(ctx, "coverage.patch_pct") or _competency_of(ctx, "coverage.line_pct"),
+        ),
+        *lint_steps(view, _competency_of(ctx, "lint.score")),
+    ]
+    pointed = {(i.evidence.file, i.evidence.function) for i in steps}
+    changed = set(comparison.changed_lines)
+    for item in criterion_steps:
+        if (
+            item.evidence.file is not None
+            and (item.evidence.file, item.evidence.function) in pointed
+        ):
+            continue  # the change's own step already points there
+        delta = value_of(ctx.deltas, item.evidence.metric or "")
+        direction = better_direction(ctx.config, item.evidence.metric or "")
+        made_worse = (
+            delta is not None
+            and delta != 0
+            and direction is not None
+            and (delta > 0) != (direction == "higher")
+        )
+        about_change = item.evidence.file is None or item.evidence.file in changed
+        if made_worse and about_change and not _is_noisy(item.evidence.metric or ""):
+            steps.append(replace(item, rank=RANK_REGRESSION))
+        else:
+            steps.append(replace(item, rank=90, backlog=True))
+    praise = change_praise(view, ctx.report.metrics, ctx.base)
+    return change_summary(view), steps, praise
+
 
 def build_feedback(
-    evaluation: Evaluation, report: Report, config: Config
+    evaluation: Evaluation,
+    report: Report,
+    config: Config,
+    source: SourceReader | None = None,
 ) -> tuple[FeedbackItem, ...]:
-    """Every feedback item, ordered: blockers, suggestions, praise, observed (module docstring)."""
-    ctx = FeedbackContext(evaluation, report, config)
-    reached = _reached(ctx)
-    skip = {item.evidence.metric for item in reached if item.evidence.metric}
-    praise = [*reached, *_improvements(ctx, skip), *_state_praise(ctx), *_change_praise(ctx)]
-    return (*_blockers(ctx), *suggestions(ctx), *praise, *_observed(ctx))
+    """Every feedback item, ranked (:data:`RANKS`): what the change did, blockers, next
+    steps, praise, observations. ``source`` reads a head file for advice that quotes code."""
+    ctx = FeedbackContext(evaluation, report, config, source)
+    criterion_steps = suggestions(ctx)
+    reached = [replace(i, rank=50) for i in _reached(ctx) if not _is_noisy(i.evidence.metric or "")]
+    if report.comparison is None:
+        change, steps, praise = _first_grading(ctx), criterion_steps, reached
+    else:
+        change, steps, praise = _change_feedback(ctx, criterion_steps)
+        praise = [*praise, *reached] if report.comparison.changed_lines else praise
+    if not praise:  # nothing the change improved: strengths measured against the targets
+        praise = _strengths(ctx, MAX_STRENGTHS)
+    said = {i.evidence.metric for i in steps if i.evidence.metric and not i.backlog}
+    return _ranked((*change, *_blockers(ctx), *steps, *praise, *_observed(ctx, said)))

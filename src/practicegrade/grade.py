@@ -76,6 +76,7 @@ from practicegrade.model import (
     LintDetails,
     RepoInfo,
     Report,
+    TestChange,
 )
 
 if TYPE_CHECKING:
@@ -748,7 +749,12 @@ def build_comparison(
     new_lint: tuple[Any, ...] = ()
     fixed_lint: tuple[Any, ...] = ()
     if isinstance(base_lint, LintDetails) and isinstance(head_lint, LintDetails):
-        new_lint, fixed_lint = compare.lint_changes(base_lint.messages, head_lint.messages, renames)
+        new_lint, fixed_lint = compare.lint_changes(
+            base_lint.messages,
+            head_lint.messages,
+            renames,
+            changed_files={c.path for c in changes} | set(renames),
+        )
     base_cc = base_details["complexity"]
     head_cc = head_details["complexity"]
     cc_changes: tuple[Any, ...] = ()
@@ -757,8 +763,8 @@ def build_comparison(
     extra: dict[str, float] = {}
     unmeasured: dict[str, str] = {}
     patch_files: tuple[Any, ...] = ()
+    changed = gitrepo.changed_lines(repo, base.choice.commit, head_commit)
     if head_coverage:
-        changed = gitrepo.changed_lines(repo, base.choice.commit, head_commit)
         result = patch_coverage(
             changed,
             {f: lines[0] for f, lines in head_coverage.items()},
@@ -782,8 +788,34 @@ def build_comparison(
         complexity_changes=cc_changes,
         files_changed=tuple(c.path for c in changes),
         patch=patch_files,
+        changed_lines={f: tuple(lines) for f, lines in sorted(changed.items()) if lines},
+        removed_files=tuple(c.path for c in changes if c.status == "D"),
+        test_changes=_changed_tests(target.root, changed),
     )
     return comparison, extra, unmeasured
+
+
+def _is_test_file(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return path.endswith(".py") and (
+        name.startswith("test_") or name.endswith("_test.py") or "tests/" in f"/{path}"
+    )
+
+
+def _changed_tests(root: Path, changed: Mapping[str, Sequence[int]]) -> tuple[TestChange, ...]:
+    """Test functions the change added or edited, read from the head's test files."""
+    from practicegrade.codeshape import changed_tests  # noqa: PLC0415
+
+    found: list[TestChange] = []
+    for path, lines in sorted(changed.items()):
+        if not _is_test_file(path):
+            continue
+        try:
+            source = (root / path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        found += changed_tests(path, source, lines)
+    return tuple(found)
 
 
 # --------------------------------------------------------------------------- grade
@@ -1188,4 +1220,29 @@ def build_report(
         waived=waived,
     )
     report = replace(report, evaluation=evaluation)
-    return replace(report, feedback=build_feedback(evaluation, report, config))
+    return replace(
+        report, feedback=build_feedback(evaluation, report, config, source_reader(project.root))
+    )
+
+
+_MAX_SOURCE_BYTES = 2_000_000
+
+
+def source_reader(root: Path) -> Callable[[str], str | None]:
+    """``path -> text`` of a file under ``root`` for advice that reads the code, each read
+    once; a path outside ``root``, a large or undecodable file gives ``None``."""
+    top = root.resolve()
+    cache: dict[str, str | None] = {}
+
+    def read(rel: str) -> str | None:
+        if rel not in cache:
+            cache[rel] = None
+            path = (top / rel).resolve()
+            try:
+                if path.is_relative_to(top) and path.stat().st_size <= _MAX_SOURCE_BYTES:
+                    cache[rel] = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError, ValueError):
+                pass
+        return cache[rel]
+
+    return read

@@ -21,7 +21,8 @@ NOT_RUN = "not run: "
 """How an ``unmeasured`` reason starts when the grade was asked not to measure the metric
 (``--no-tests``, ``hook.tests: false``, ``--no-bench``); what follows says who asked."""
 
-Category = Literal["praise", "observed", "suggestion", "blocker"]
+Category = Literal["change", "praise", "observed", "suggestion", "blocker"]
+"""``change``: what the change did, one fact per item, said first when there is a base."""
 CriterionStatus = Literal["met", "progressing", "gap"]
 MilestoneStatus = Literal["met", "on-track", "at-risk", "overdue"]
 TestOutcome = Literal["passed", "failed", "error", "skipped"]
@@ -320,6 +321,15 @@ class FeedbackItem:
     evidence: Evidence = Evidence()
     next_step: Text | None = None
     """Suggestions only: one concrete step sized for a learner."""
+    rank: int = 50
+    """Order within the category, lowest first (ties keep the order they were built in).
+
+    The feedback stage sorts every item by (category, rank), so a builder slots an item in
+    by its rank alone; the tiers are listed in :mod:`practicegrade.feedback`."""
+    backlog: bool = False
+    """A suggestion about code this change did not touch: shown collapsed, never leading."""
+    example: str | None = None
+    """Our own short bad/good example for the step (package data), shown folded under it."""
 
 
 # --------------------------------------------------------------------------- comparison
@@ -341,6 +351,18 @@ class PatchFile:
 
 
 @dataclass(frozen=True, slots=True)
+class TestChange:
+    """One test function the change added (``new``) or edited, read from the head's source."""
+
+    file: str
+    name: str
+    line: int
+    new: bool
+    asserts_added: int
+    __test__ = False
+
+
+@dataclass(frozen=True, slots=True)
 class Comparison:
     """Head against base: what this change did."""
 
@@ -353,6 +375,11 @@ class Comparison:
     complexity_changes: tuple[ComplexityChange, ...] = ()
     files_changed: tuple[str, ...] = ()
     patch: tuple[PatchFile, ...] = ()
+    changed_lines: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    """Lines the change added or modified, per head file (``git diff -U0``), tests included."""
+    removed_files: tuple[str, ...] = ()
+    test_changes: tuple[TestChange, ...] = ()
+    """Test functions the change added or edited, with the assertions it added to them."""
 
 
 # --------------------------------------------------------------------------- report

@@ -13,9 +13,10 @@ the steps read most of it; :mod:`practicegrade.feedback` builds the other catego
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from practicegrade.codeshape import extraction, guards
 from practicegrade.config import Competency, Config
 from practicegrade.metrics import bench_name
 from practicegrade.model import (
@@ -33,6 +34,7 @@ from practicegrade.model import (
     Text,
 )
 from practicegrade.prose import (
+    Part,
     capitalized,
     code_at,
     compose,
@@ -119,6 +121,8 @@ class FeedbackContext:
     evaluation: Evaluation
     report: Report
     config: Config
+    source: Callable[[str], str | None] | None = None
+    """``path -> text`` of a head file, for advice that reads the code (split advice)."""
 
     @property
     def deltas(self) -> Mapping[str, float]:
@@ -168,12 +172,63 @@ class _Step:
     file: str | None = None
     line: int | None = None
     function: str | None = None
+    effort: int = 30
+    """Roughly how many lines the learner has to write or read: ranks a first grading's steps."""
 
 
 def _coverage_step(ctx: FeedbackContext, metric: str) -> _Step | None:
     """Branch coverage: a branch to take the other way, else (like line coverage) lines to run."""
     branch = _branch_step(ctx.coverage()) if metric == "coverage.branch_pct" else None
-    return branch or _missing_lines_step(ctx.coverage())
+    return branch or _function_lines_step(ctx) or _missing_lines_step(ctx.coverage())
+
+
+_ONE_SESSION = 20
+"""Untested lines one test can reasonably reach in one sitting."""
+
+
+def _function_lines_step(ctx: FeedbackContext) -> _Step | None:
+    """One function's untested lines: the most that fit one session, else the fewest."""
+    functions = ctx.functions()
+    groups: dict[tuple[str, int, str], list[int]] = {}
+    for cov in ctx.coverage():
+        for line in cov.missing_lines:
+            inside = [f for f in functions if f.file == cov.file and f.line <= line <= f.endline]
+            fn = min(inside, key=lambda f: (f.endline - f.line, -f.line), default=None)
+            if fn is not None:
+                groups.setdefault((fn.file, fn.line, fn.name), []).append(line)
+    if not groups:
+        return None
+    fits = [k for k, v in groups.items() if len(v) <= _ONE_SESSION]
+    pick = (
+        max(fits, key=lambda k: (len(groups[k]), k[0], -k[1]))
+        if fits
+        else min(groups, key=lambda k: (len(groups[k]), k))
+    )
+    file, line, name = pick
+    lines = groups[pick]
+    text = ctx.source(file) if ctx.source else None
+    conditions, count = guards(text, lines) if text is not None else ([], 0)
+    where: list[Part] = []
+    for i, cond in enumerate(conditions):
+        where += [" with input where " if not i else ", ", Code(cond[:60])]
+    if count > len(conditions):
+        where.append(f" (and {count - len(conditions)} more)")
+    step = compose(
+        "Write a test that calls ",
+        Code(name),
+        " (",
+        code_at(file, line),
+        ")",
+        *where,
+        "," if where else "",
+        f" so that its untested lines {line_ranges(lines)} run.",
+    )
+    total = sum(len(f.missing_lines) for f in ctx.coverage())
+    why = (
+        f"{plural(len(lines), 'untested line')} of the project's {total} are in this one "
+        f"function, so one test can reach them; {_COVERAGE_WHY}."
+    )
+    return _Step(step, why[:1].upper() + why[1:], file, min(lines), name, effort=len(lines))
 
 
 def _branch_step(files: Sequence[FileCoverage]) -> _Step | None:
@@ -321,14 +376,21 @@ def _lint_step(ctx: FeedbackContext, metric: str) -> _Step | None:
         code_at(first.path, first.line),
         ".",
     )
-    return _Step(step, why[:1].upper() + why[1:] + ".", first.path, first.line, first.obj or None)
+    return _Step(
+        step,
+        why[:1].upper() + why[1:] + ".",
+        first.path,
+        first.line,
+        first.obj or None,
+        effort=2 * counts[symbol],
+    )
 
 
 def _complexity_step(ctx: FeedbackContext, metric: str) -> _Step | None:
     """Maintainability: the least maintainable file; otherwise the most complex function."""
     if metric in {"complexity.mi_min", "complexity.mi_mean"}:
         return _maintainability_step(ctx)
-    return _split_function_step(ctx.functions())
+    return _split_function_step(ctx.functions(), ctx.source)
 
 
 def _maintainability_step(ctx: FeedbackContext) -> _Step | None:
@@ -347,11 +409,32 @@ def _maintainability_step(ctx: FeedbackContext) -> _Step | None:
     return _Step(step, "Short, simple files are cheaper to read and change.", low.file)
 
 
-def _split_function_step(functions: Sequence[FunctionComplexity]) -> _Step | None:
-    """The most complex function (``functions``: most complex first), to split in two."""
+def _split_function_step(
+    functions: Sequence[FunctionComplexity], source: Callable[[str], str | None] | None = None
+) -> _Step | None:
+    """The most complex function (``functions``: most complex first): its largest block that
+    fits one session, to extract; else the function, to split in two."""
     if not functions:
         return None
     top = functions[0]
+    over = sum(1 for f in functions if f.cc > 10)
+    why = (
+        f"It is the most complex function ({plural(over, 'function')} above cc 10); "
+        f"{_COMPLEXITY_WHY}."
+    )
+    text = source(top.file) if source else None
+    block = extraction(text, top.line, top.name) if text is not None else None
+    if block is not None:
+        step = compose(
+            f"Extract the {block.kind} on lines {block.start}-{block.end} of ",
+            Code(top.file),
+            " from ",
+            Code(top.name),
+            f" (cc {top.cc}) into a helper such as ",
+            Code(f"{block.name}()"),
+            f" ({plural(block.lines, 'line')}), and give it a test of its own.",
+        )
+        return _Step(step, why, top.file, top.line, top.name, effort=block.lines)
     step = compose(
         "Split ",
         Code(top.name),
@@ -360,12 +443,7 @@ def _split_function_step(functions: Sequence[FunctionComplexity]) -> _Step | Non
         ") into two helpers",
         " whose names say what each half does.",
     )
-    over = sum(1 for f in functions if f.cc > 10)
-    why = (
-        f"It is the most complex function ({plural(over, 'function')} above cc 10); "
-        f"{_COMPLEXITY_WHY}."
-    )
-    return _Step(step, why, top.file, top.line, top.name)
+    return _Step(step, why, top.file, top.line, top.name, effort=top.endline - top.line + 1)
 
 
 def _bench_step(ctx: FeedbackContext, metric: str) -> _Step | None:
@@ -440,7 +518,11 @@ def _suggestion(
     where = {}
     if concrete:
         where = {"file": concrete.file, "line": concrete.line, "function": concrete.function}
-    return FeedbackItem("suggestion", comp.id, text, ctx.evidence(crit.metric, **where), step)
+    effort = concrete.effort if concrete else 60
+    rank = (0 if crit.gate_failed else 10) + min(effort, 39)
+    return FeedbackItem(
+        "suggestion", comp.id, text, ctx.evidence(crit.metric, **where), step, rank=rank
+    )
 
 
 def _order(evaluation: Evaluation) -> list[CompetencyResult]:
@@ -480,7 +562,7 @@ def _no_tests_step(ctx: FeedbackContext) -> FeedbackItem | None:
         line=concrete.line if concrete else None,
         function=concrete.function if concrete else None,
     )
-    return FeedbackItem("suggestion", comp.id if comp else None, text, evidence, step)
+    return FeedbackItem("suggestion", comp.id if comp else None, text, evidence, step, rank=0)
 
 
 def suggestions(ctx: FeedbackContext) -> list[FeedbackItem]:

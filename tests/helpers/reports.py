@@ -537,6 +537,18 @@ def failing_gate() -> Report:
     ]
     feedback = (
         FeedbackItem(
+            "change",
+            None,
+            (
+                "This change adds ",
+                Code("Store.refund"),
+                " and changes ",
+                Code("Store.checkout"),
+                " (+24 lines of source).",
+            ),
+            rank=10,
+        ),
+        FeedbackItem(
             "blocker",
             "testing",
             ("Line coverage is 48.5%, below the gate of 60%.",),
@@ -802,6 +814,12 @@ def first_run() -> Report:
         ),
         evaluation=evaluation,
         feedback=(
+            FeedbackItem(
+                "change",
+                None,
+                ("First grading: these numbers are the baseline.",),
+                rank=10,
+            ),
             FeedbackItem(
                 "suggestion",
                 "testing",

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from practicegrade.model import Code, CoverageLeftOut, Evidence, FeedbackItem, Report
+from practicegrade.render.html import HistoryPoint
 from practicegrade.render.markdown import MAX_BYTES, MAX_CHARS, marker, render_comment
 from tests.helpers import reports
 
@@ -102,30 +103,60 @@ def test_body_is_deterministic_and_has_no_timestamp() -> None:
 
 
 def test_sections_follow_the_agreed_order() -> None:
+    """Verdict, what changed, next steps, what went well, the compact table; the rest folded."""
     md = render_comment(reports.failing_gate())
     order = [
         "a gate failed",
-        "#### Metrics",
-        "#### Competencies",
-        "#### Milestones",
-        "#### Must fix",
+        "This change adds",
         "#### Next steps",
-        "more suggestions",
-        "**What went well**",
-        "**Observed**",
-        "Coverage by file",
-        "Lint messages",
-        "Functions above complexity 10",
+        "#### What went well",
+        "#### Metrics",
+        "more next step",
+        "<details><summary>Observed",
+        "<details><summary>Competencies",
+        "<details><summary>Milestones",
+        "Compared with the base",
+        "Changed lines without tests",
+        "Complexity changes",
+        "New lint messages",
         "Failing tests",
         "Tool findings",
-        "#### Compared with",
-        "New lint messages",
-        "Complexity changes",
-        "Changed lines without tests",
+        "Functions above complexity 10",
+        "Lint messages",
+        "Coverage by file",
         "<sub>practicegrade 0.1.0",
     ]
     positions = [md.index(s) for s in order]
     assert positions == sorted(positions)
+    assert "#### Must fix" not in md  # failed gates are said once, in the verdict
+    assert "report.html" not in md  # a PR reader cannot open it
+
+
+def test_score_in_points_is_in_the_header() -> None:
+    md = render_comment(reports.failing_gate())
+    head = md.splitlines()[1]
+    assert re.search(r" · \d+(\.\d)? of \d+(\.\d)? points$", head), head
+
+
+def test_footer_is_one_line_with_each_version_once() -> None:
+    md = render_comment(reports.with_base())
+    tail = md.rstrip("\n").splitlines()
+    assert tail[-2] == "---"
+    assert tail[-1].count("practicegrade 0.1.0") == 1
+    assert "pylint 4.1.4" in tail[-1]
+
+
+def test_sparkline_shows_recent_history_of_leading_metrics() -> None:
+    history = [
+        HistoryPoint(
+            commit=f"{i:040x}", ts="2026-10-01T00:00:00+00:00", metrics={"coverage.line_pct": v}
+        )
+        for i, v in enumerate((40.0, 50.0, 60.0))
+    ]
+    table = check_structure(render_comment(reports.passing(), history)).tables[0]
+    rows = {r[1]: r for r in table.rows}
+    assert rows["coverage.line_pct"][-1] == "▁▂▄█"  # 40, 50, 60, then 91.2 now
+    assert rows["lint.score"][-1] == ""  # no history for it: no line drawn from one point
 
 
 def test_verdicts() -> None:
@@ -144,12 +175,16 @@ def test_verdicts() -> None:
 
 def test_metric_table_has_deltas_only_with_a_base() -> None:
     with_base = check_structure(render_comment(reports.passing())).tables[0]
-    assert with_base.header == ["", "metric", "value", "target", "gate", "Δ vs base"]
+    assert with_base.header == ["", "metric", "value", "target", "Δ vs base", "trend"]
     rows = {r[1]: r for r in with_base.rows}
-    assert rows["coverage.line_pct"][2:] == ["91.2", ">= 85", ">= 60", "+2.5 🟢"]
-    assert rows["bench.parse_log.median_s"][5] == "-0.002 🟢"
+    assert rows["coverage.line_pct"][2:5] == ["91.2", ">= 85 · gate >= 60", "+2.5 🟢"]
+    # a timing has a target here, so it leads; without one, a moved timing is noise
+    assert "bench.parse_log.median_s" in rows
+    untargeted = dataclasses.replace(reports.passing(), evaluation=None)
+    lead = check_structure(render_comment(untargeted)).tables[0]
+    assert "bench.parse_log.median_s" not in {r[1] for r in lead.rows}
     without = check_structure(render_comment(reports.first_run())).tables[0]
-    assert without.header == ["", "metric", "value", "target", "gate"]
+    assert without.header == ["", "metric", "value", "target", "trend"]
     assert [r[1] for r in without.rows] == [
         "tests.failed",
         "coverage.line_pct",
@@ -176,9 +211,9 @@ def test_failed_gate_rows_are_marked() -> None:
     table = check_structure(render_comment(reports.failing_gate())).tables[0]
     rows = {r[1]: r for r in table.rows}
     assert rows["coverage.line_pct"][0] == "❌"
-    assert rows["coverage.line_pct"][5] == "-14.5 🔴"
+    assert rows["coverage.line_pct"][4] == "-14.5 🔴"
     assert rows["lint.score"][0] == "🟡"
-    assert rows["tests.passed"] == ["", "tests.passed", "18", "", "", "-2 🔴"]
+    assert rows["tests.passed"] == ["", "tests.passed", "18", "", "-2 🔴", ""]
     assert "size.sloc" not in rows
     other = next(
         t
@@ -190,12 +225,36 @@ def test_failed_gate_rows_are_marked() -> None:
 
 def test_three_suggestions_lead_the_rest_are_collapsed() -> None:
     md = render_comment(reports.failing_gate())
-    lead = md[md.index("#### Next steps") : md.index("<details><summary>2 more suggestions")]
+    lead = md[md.index("#### Next steps") : md.index("#### What went well")]
     assert re.findall(r"^(\d)\. \*\*", lead, re.M) == ["1", "2", "3"]
     assert lead.index("Write one test for") < lead.index("Lines 41-77") < lead.index("Evidence:")
-    collapsed = md[md.index("2 more suggestions") : md.index("**What went well**")]
+    collapsed = md[md.index("2 more next steps") : md.index("<details><summary>Observed")]
     assert "Add a one-line docstring" in collapsed
     assert "Cover the new branch" in collapsed
+
+
+def test_backlog_steps_never_lead() -> None:
+    rep = reports.failing_gate()
+    steps = [i for i in rep.feedback if i.category == "suggestion"]
+    others = [i for i in rep.feedback if i.category != "suggestion"]
+    old = dataclasses.replace(steps[0], backlog=True)
+    md = render_comment(dataclasses.replace(rep, feedback=(*others, old, *steps[1:])))
+    lead = md[md.index("#### Next steps") : md.index("#### What went well")]
+    assert "Write one test for" not in lead
+    backlog = md[md.index("Backlog: 1 step") :]
+    assert "Write one test for" in backlog
+
+
+def test_an_example_folds_under_its_step() -> None:
+    rep = reports.failing_gate()
+    steps = [i for i in rep.feedback if i.category == "suggestion"]
+    others = [i for i in rep.feedback if i.category != "suggestion"]
+    first = dataclasses.replace(steps[0], example="# Instead of:\nx = 1\n")
+    md = render_comment(dataclasses.replace(rep, feedback=(*others, first, *steps[1:])))
+    lead = md[md.index("#### Next steps") : md.index("#### What went well")]
+    assert "   <details><summary>Example</summary>" in lead
+    assert "   ```python" in lead
+    check_structure(md)
 
 
 def test_failing_test_messages_are_fenced_inside_details() -> None:

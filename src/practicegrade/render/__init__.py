@@ -48,7 +48,7 @@ def _lazy(module: str, function: str, *, with_history: bool = False) -> Renderer
 
 ARTIFACTS: Mapping[str, Renderer] = {
     "report.json": _lazy("jsonreport", "render_json"),
-    "comment.md": _lazy("markdown", "render_comment"),
+    "comment.md": _lazy("markdown", "render_comment", with_history=True),
     "report.html": _lazy("html", "render_dashboard", with_history=True),
     "lint.sarif": _lazy("sarif", "render_sarif"),
     "junit.xml": _lazy("junit", "render_junit"),

@@ -1,23 +1,28 @@
 """The sticky PR/MR comment: what a mentor reads first.
 
-Layout, top to bottom: the hidden marker (line 1, so the publisher can find and update
-our comment), the verdict, the metric table with deltas against the base, competencies,
-milestones, feedback (blockers, up to three next steps, the rest collapsed, praise,
-observations), collapsed per-file details, the comparison with the base, and a footer
-with tool versions.
+Layout, top to bottom (DESIGN.md, Feedback): the hidden marker (line 1, so the publisher
+can find and update our comment); the verdict with the score in points (as in
+``gradescope.json``) and any failed gate; what the change did (one or two lines); the
+next steps (at most three, about the change when there is a base); what went well (at
+most three lines); a compact table of only the metrics with a target or a real delta,
+each with a sparkline of its recent history; then everything else collapsed (more
+steps, the backlog of older hotspots, observations, other metrics, competencies and
+milestones, per-file details, the comparison with the base); one footer line.
 
 Every learner-controlled string goes through :func:`~practicegrade.render.escape.md_code`
 or :func:`~practicegrade.render.escape.md_fence` and nothing else; our own words and
 numbers are written directly. The body is deterministic (no clock; the commit comes
 from the report) and always fits the size budget: whole sections are dropped, per-file
-tables first, and the comment says so.
+tables first, and the comment says so. Nothing links where a PR reader cannot follow.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from practicegrade.model import (
     CompetencyResult,
@@ -27,8 +32,8 @@ from practicegrade.model import (
     Report,
 )
 from practicegrade.render.common import (
-    KEY_METRICS,
     VERDICT_TITLE,
+    MetricTarget,
     change_word,
     failed_gates,
     feedback_by_category,
@@ -41,6 +46,9 @@ from practicegrade.render.common import (
     targets_by_metric,
 )
 from practicegrade.render.escape import md_code, md_fence, md_row, render_text_md, safe_token
+
+if TYPE_CHECKING:
+    from practicegrade.render.html import HistoryLike
 
 MARKER_PREFIX = "<!-- practicegrade:"
 MAX_CHARS = 60_000
@@ -62,6 +70,10 @@ _LINT_ORDER = {"fatal": 0, "error": 1, "warning": 2, "refactor": 3, "convention"
 _CAP_METRICS = 60
 _CAP_LIST = 10
 _CAP_SUGGESTIONS_LEAD = 3
+_CAP_CHANGE = 4
+_CAP_PRAISE = 3
+_SPARK = "▁▂▃▄▅▆▇█"
+_SPARK_POINTS = 12
 _CAP_SUGGESTIONS_MORE = 20
 _CAP_COVERAGE_FILES = 200
 _CAP_FUNCTIONS = 100
@@ -103,7 +115,7 @@ def _details(summary: str, body: list[str]) -> list[str]:
 
 
 def _more(shown: int, total: int, what: str) -> list[str]:
-    return ["", f"_… and {total - shown} more {what}; see `report.html`._"] if total > shown else []
+    return ["", f"_… and {total - shown} more {what}._"] if total > shown else []
 
 
 def _n(count: int, noun: str, plural: str | None = None) -> str:
@@ -144,7 +156,8 @@ def _verdict(report: Report) -> list[str]:
             "",
         ]
     lines = [
-        f"### {_VERDICT_ICON[ev.verdict]} practicegrade: {VERDICT_TITLE[ev.verdict].lower()}",
+        f"### {_VERDICT_ICON[ev.verdict]} practicegrade: {VERDICT_TITLE[ev.verdict].lower()}"
+        + _score(report),
         "",
     ]
     failed = failed_gates(ev)
@@ -168,10 +181,6 @@ def _verdict(report: Report) -> list[str]:
             + f"{more}. {effect}",
             "",
         ]
-    elif ev.verdict == "pass":
-        lines += ["Every gate in the competence model holds.", ""]
-    else:
-        lines += ["The competence model's gates are not all met; see below.", ""]
     return lines
 
 
@@ -181,28 +190,79 @@ def _celebrations(report: Report) -> list[str]:
     return [*(line for i in items for line in _item(i, "-")), ""] if items else []
 
 
-def _context(report: Report) -> list[str]:
-    """Which commit, compared with what, graded against which model."""
-    bits = []
-    sha = short_sha(report.repo.commit)
-    if sha:
-        on = f" on {_c(report.repo.branch, 60)}" if report.repo.branch else ""
-        bits.append(f"Commit {_c(sha)}{on}")
-    cmp_ = report.comparison
-    if cmp_ is not None:
-        bits.append(f"compared with {_c(cmp_.base_ref, 60)} ({_c(short_sha(cmp_.base_commit))})")
-    else:
-        bits.append("first run: no base to compare with")
-    model = _c(report.config_file, 60) if report.config_file else "the built-in default model"
-    bits.append(f"graded against {model}")
-    return ["<sub>" + " · ".join(bits) + "</sub>", ""]
+def _score(report: Report) -> str:
+    """`` · 27.5 of 30 points``: the total ``gradescope.json`` gives, when a model was graded."""
+    from practicegrade.render.gradescope import results  # noqa: PLC0415
+
+    graded = results(report)
+    tests = graded["tests"]
+    if report.evaluation is None or not report.evaluation.competencies or not tests:
+        return ""
+    total = sum(float(t["max_score"]) for t in tests)
+    return f" · {_points(float(graded['score']))} of {_points(total)} points"
+
+
+def _points(x: float) -> str:
+    return f"{x:.1f}".removesuffix(".0")
+
+
+def _change(report: Report) -> list[str]:
+    """What the change did (or that this is the first grading): one short paragraph."""
+    items = feedback_by_category(report).get("change", [])
+    if not items:
+        return []
+    return ["<br>".join(render_text_md(i.text) for i in items[:_CAP_CHANGE]), ""]
 
 
 # --------------------------------------------------------------------------- metrics
 
 
-def _metric_rows(report: Report, keys: Sequence[str], *, model: bool) -> list[list[str]]:
-    """Rows of the metric table; ``model`` adds the status, target and gate columns."""
+def _noisy(key: str) -> bool:
+    """A timing without repeated samples, or an average or size that moves with any added
+    code: never a "real delta" on its own (DESIGN.md, Feedback)."""
+    return (
+        key in _NOISY
+        or key.startswith("size.")
+        or (key.startswith("bench.") and key.endswith("_s"))
+    )
+
+
+_UNTIMED = frozenset({"tests.duration_s"})
+_NOISY = frozenset(
+    {"tests.duration_s", "complexity.cc_mean", "complexity.mi_mean", "complexity.mi_min"}
+)
+
+
+def _sparkline(key: str, value: float, history: Sequence[HistoryLike]) -> str:
+    """The metric's recent values, oldest first, ending with this grade's; blank under 3."""
+    values = [
+        float(v)
+        for p in history
+        if isinstance(v := p.metrics.get(key), (int, float)) and math.isfinite(v)
+    ][-(_SPARK_POINTS - 1) :]
+    values.append(value)
+    if len(values) < 3:
+        return ""
+    low, high = min(values), max(values)
+    if high == low:
+        return _SPARK[3] * len(values)
+    top = len(_SPARK) - 1
+    return "".join(_SPARK[round((v - low) / (high - low) * top)] for v in values)
+
+
+def _target_cell(t: MetricTarget | None) -> str:
+    if t is None:
+        return ""
+    cells = [" ".join(_c(x, 40) for x in t.targets)]
+    if t.gates:
+        cells.append("gate " + " ".join(_c(x, 40) for x in t.gates))
+    return " · ".join(c for c in cells if c)
+
+
+def _metric_rows(
+    report: Report, keys: Sequence[str], history: Sequence[HistoryLike], *, model: bool
+) -> list[list[str]]:
+    """Rows of a metric table; ``model`` adds the status, target and trend columns."""
     targets = targets_by_metric(report.evaluation)
     deltas = report.comparison.deltas if report.comparison else None
     rows = []
@@ -211,38 +271,42 @@ def _metric_rows(report: Report, keys: Sequence[str], *, model: bool) -> list[li
         if model:
             t = targets.get(key)
             icon = "" if t is None else "❌" if t.gate_failed else _STATUS_ICON[t.status].split()[0]
-            row = [
-                icon,
-                *row,
-                " ".join(_c(x, 40) for x in t.targets) if t else "",
-                " ".join(_c(x, 40) for x in t.gates) if t else "",
-            ]
+            row = [icon, *row, _target_cell(t)]
         if deltas is not None:
-            d = deltas.get(key)
-            row.append("" if d is None else fmt_delta(key, d) + _CHANGE_ICON[change_word(key, d)])
+            # One timing a side has no significance: its difference is not shown as news.
+            d = None if key in _UNTIMED else deltas.get(key)
+            shown = fmt_delta(key, d)
+            row.append(
+                "" if d is None or shown == "±0" else shown + _CHANGE_ICON[change_word(key, d)]
+            )
+        if model:
+            row.append(_sparkline(key, report.metrics[key], history))
         rows.append(row)
     return rows
 
 
 def _split_metrics(report: Report) -> tuple[list[str], list[str]]:
-    """Metrics the model sets a target on, key metrics and changed ones lead; the rest fold."""
+    """Metrics the model sets a target on, or that really moved, lead; the rest fold."""
     targets = targets_by_metric(report.evaluation)
     deltas = report.comparison.deltas if report.comparison else {}
     lead: list[str] = []
     rest: list[str] = []
     for key in sorted_metrics(report.metrics):
-        changed = fmt_delta(key, deltas.get(key)) not in ("", "±0")
-        (lead if key in targets or key in KEY_METRICS or changed else rest).append(key)
+        moved = fmt_delta(key, deltas.get(key)) not in ("", "±0") and not _noisy(key)
+        (lead if key in targets or moved else rest).append(key)
     return lead, rest
 
 
-def _metrics(report: Report) -> list[str]:
+def _metrics(report: Report, history: Sequence[HistoryLike]) -> list[str]:
     delta = ["Δ vs base"] if report.comparison is not None else []
     lead, rest = _split_metrics(report)
-    header, align = ["", "metric", "value", "target", "gate", *delta], "llrll" + "r" * len(delta)
-    rows = _metric_rows(report, lead[:_CAP_METRICS], model=True)
-    lines = ["#### Metrics", "", *_table(header, align, rows)]
-    lines += _more(min(len(lead), _CAP_METRICS), len(lead), "metrics")
+    lines: list[str] = []
+    if lead:
+        header = ["", "metric", "value", "target", *delta, "trend"]
+        align = "llrl" + "r" * len(delta) + "l"
+        rows = _metric_rows(report, lead[:_CAP_METRICS], history, model=True)
+        lines += ["#### Metrics", "", *_table(header, align, rows)]
+        lines += _more(min(len(lead), _CAP_METRICS), len(lead), "metrics")
     unmeasured = sorted_metrics(report.unmeasured)
     if unmeasured:
         # Keys that share a reason share one mention of it (`--no-tests` skips seven).
@@ -257,7 +321,7 @@ def _metrics(report: Report) -> list[str]:
         lines += ["", "Not measured: " + "; ".join(shown) + more + "."]
     lines.append("")
     if rest:
-        rows = _metric_rows(report, rest[:_CAP_METRICS], model=False)
+        rows = _metric_rows(report, rest[:_CAP_METRICS], history, model=False)
         body = _table(["metric", "value", *delta], "lr" + "r" * len(delta), rows)
         body += _more(min(len(rest), _CAP_METRICS), len(rest), "metrics")
         lines += _details(f"Other metrics: {len(rest)}", body)
@@ -290,15 +354,12 @@ def _competencies(report: Report) -> list[str]:
         return []
     comps = ev.competencies
     rows = [_competency_row(c) for c in comps[:30]]
-    lines = [
-        "#### Competencies",
-        "",
-        *_table(["competency", "status", "progress", "distance", "criteria met"], "lllrr", rows),
-    ]
-    lines += _more(min(len(comps), 30), len(comps), "competencies")
+    body = _table(["competency", "status", "progress", "distance", "criteria met"], "lllrr", rows)
+    body += _more(min(len(comps), 30), len(comps), "competencies")
     if ev.gaps:
-        lines += ["", "**Biggest gaps:** " + ", ".join(_c(g, 40) for g in ev.gaps[:3]) + "."]
-    return [*lines, ""]
+        body += ["", "**Biggest gaps:** " + ", ".join(_c(g, 40) for g in ev.gaps[:3]) + "."]
+    met = sum(1 for c in comps if c.status == "met")
+    return _details(f"Competencies: {met} of {len(comps)} at target", body)
 
 
 def _days(days: int, status: str) -> str:
@@ -328,21 +389,36 @@ def _milestones(report: Report) -> list[str]:
         ]
         for m in ev.milestones[:20]
     ]
-    lines = [
-        "#### Milestones",
-        "",
-        *_table(["milestone", "status", "due", "time left", "requires"], "lllrl", rows),
-    ]
-    return [*lines, *_more(min(len(ev.milestones), 20), len(ev.milestones), "milestones"), ""]
+    body = _table(["milestone", "status", "due", "time left", "requires"], "lllrl", rows)
+    body += _more(min(len(ev.milestones), 20), len(ev.milestones), "milestones")
+    late = sum(1 for m in ev.milestones if m.status in ("at-risk", "overdue"))
+    note = f", {late} at risk or overdue" if late else ""
+    return _details(f"Milestones: {len(ev.milestones)}{note}", body)
 
 
 # --------------------------------------------------------------------------- feedback
 
 
-def _item(item: FeedbackItem, bullet: str = "-") -> list[str]:
-    ev = _evidence(item.evidence)
+def _item(item: FeedbackItem, bullet: str = "-", *, evidence: bool = True) -> list[str]:
+    ev = _evidence(item.evidence) if evidence else ""
     tail = f" <sub>{ev}</sub>" if ev else ""
     return [f"{bullet} {render_text_md(item.text)}{tail}"]
+
+
+def _example(item: FeedbackItem, indent: str) -> list[str]:
+    """Our bad/good example, folded under its step."""
+    if not item.example:
+        return []
+    fence = md_fence(item.example, limit=1200, info="python")
+    return [
+        "",
+        f"{indent}<details><summary>Example</summary>",
+        "",
+        *(f"{indent}{line}" if line else "" for line in fence.splitlines()),
+        "",
+        f"{indent}</details>",
+        "",
+    ]
 
 
 def _next_step(n: int, item: FeedbackItem) -> list[str]:
@@ -354,59 +430,68 @@ def _next_step(n: int, item: FeedbackItem) -> list[str]:
     ev = _evidence(item.evidence)
     if ev:
         parts.append(f"<sub>Evidence: {ev}</sub>")
-    return [f"{n}. " + "<br>".join(parts)]
+    return [f"{n}. " + "<br>".join(parts), *_example(item, "   ")]
+
+
+def _lead_steps(report: Report) -> tuple[list[FeedbackItem], list[FeedbackItem]]:
+    """(the steps that lead, the other non-backlog steps); backlog steps never lead."""
+    steps = [i for i in feedback_by_category(report)["suggestion"] if not i.backlog]
+    return steps[:_CAP_SUGGESTIONS_LEAD], steps[_CAP_SUGGESTIONS_LEAD:]
 
 
 def _feedback_lead(report: Report) -> list[str]:
-    """Blockers and the (at most three) leading next steps: never dropped."""
-    groups = feedback_by_category(report)
+    """The (at most three) leading next steps and what went well: never dropped.
+
+    Failed gates are said once, in the verdict; a step repeats none of them."""
+    lead, _ = _lead_steps(report)
     lines: list[str] = []
-    if groups["blocker"]:
-        lines += ["#### Must fix", ""]
-        for item in groups["blocker"][:_CAP_LIST]:
-            lines += _item(item, "- ❌")
-        lines += [
-            *_more(min(len(groups["blocker"]), _CAP_LIST), len(groups["blocker"]), "blockers"),
-            "",
-        ]
-    lead = groups["suggestion"][:_CAP_SUGGESTIONS_LEAD]
     if lead:
-        lines += ["#### Next steps", ""]
+        title = "Next steps" if report.comparison is not None else "Where to start"
+        lines += [f"#### {title}", ""]
         for n, item in enumerate(lead, 1):
             lines += _next_step(n, item)
+        lines.append("")
+    praise = feedback_by_category(report)["praise"][:_CAP_PRAISE]
+    if praise:
+        lines += ["#### What went well", ""]
+        for item in praise:
+            lines += _item(item, evidence=False)
         lines.append("")
     return lines
 
 
+def _step_bullet(item: FeedbackItem) -> list[str]:
+    ev = _evidence(item.evidence)
+    tail = f" <sub>{ev}</sub>" if ev else ""
+    if not item.next_step:
+        return _item(item)
+    return [f"- **{render_text_md(item.next_step)}** {render_text_md(item.text)}{tail}"]
+
+
 def _feedback_rest(report: Report) -> list[str]:
-    """The other suggestions (collapsed), praise and observations."""
+    """More steps, the backlog and the observations, each collapsed."""
     groups = feedback_by_category(report)
+    _, more = _lead_steps(report)
+    backlog = [i for i in groups["suggestion"] if i.backlog]
     lines: list[str] = []
-    rest = groups["suggestion"][_CAP_SUGGESTIONS_LEAD:]
-    if rest:
+    for items, summary in (
+        (more, f"{_n(len(more), 'more next step')}"),
+        (backlog, f"Backlog: {_n(len(backlog), 'step')} on code this change did not touch"),
+    ):
+        if not items:
+            continue
         body: list[str] = []
-        for item in rest[:_CAP_SUGGESTIONS_MORE]:
-            body += (
-                _item(item, "-")
-                if not item.next_step
-                else [
-                    f"- **{render_text_md(item.next_step)}** {render_text_md(item.text)}"
-                    + (
-                        f" <sub>{_evidence(item.evidence)}</sub>"
-                        if _evidence(item.evidence)
-                        else ""
-                    )
-                ]
-            )
-        body += _more(min(len(rest), _CAP_SUGGESTIONS_MORE), len(rest), "suggestions")
-        noun = "suggestion" if len(rest) == 1 else "suggestions"
-        lines += _details(f"{len(rest)} more {noun}", body)
-    for cat, title in (("praise", "What went well"), ("observed", "Observed")):
-        if groups[cat]:
-            lines += [f"**{title}**", ""]
-            for item in groups[cat][:_CAP_LIST]:
-                lines += _item(item)
-            lines += [*_more(min(len(groups[cat]), _CAP_LIST), len(groups[cat]), "items"), ""]
+        for item in items[:_CAP_SUGGESTIONS_MORE]:
+            body += _step_bullet(item)
+        body += _more(min(len(items), _CAP_SUGGESTIONS_MORE), len(items), "steps")
+        lines += _details(summary, body)
+    observed = groups["observed"]
+    if observed:
+        body = []
+        for item in observed[:_CAP_LIST]:
+            body += _item(item)
+        body += _more(min(len(observed), _CAP_LIST), len(observed), "observations")
+        lines += _details(f"Observed: {len(observed)}", body)
     return lines
 
 
@@ -549,12 +634,8 @@ def _comparison_summary(report: Report) -> list[str]:
     if "coverage.patch_pct" in report.metrics:
         patch = fmt_value("coverage.patch_pct", report.metrics["coverage.patch_pct"])
         parts.append(f"patch coverage {patch}%")
-    return [
-        f"#### Compared with {_c(c.base_ref, 60)}",
-        "",
-        " · ".join(parts).capitalize() + ".",
-        "",
-    ]
+    parts[0] = f"{parts[0]} since {_c(c.base_ref, 60)}"
+    return _details("Compared with the base", [" · ".join(parts).capitalize() + "."])
 
 
 def _new_fixed_lint(report: Report) -> list[str]:
@@ -618,21 +699,28 @@ def _patch(report: Report) -> list[str]:
 
 
 def _footer(report: Report, dropped: Sequence[str]) -> list[str]:
+    """One line: what was graded, against what, by which tools (each version once)."""
     lines = []
     if dropped:
         lines += [
-            f"> **Shortened to fit the comment size limit.** Left out: {', '.join(dropped)}. "
-            "The full report is in `report.html` and `report.json`.",
+            f"> **Shortened to fit the comment size limit.** Left out: {', '.join(dropped)}.",
             "",
         ]
-    versions = [
-        f"{safe_token(k)[:30]} {safe_token(v)[:30]}" for k, v in sorted(report.tools.items())
-    ]
     sha = short_sha(report.repo.commit)
-    bits = [
-        f"practicegrade {safe_token(report.tool_version)[:30]}",
-        *([f"commit {_c(sha)}"] if sha else []),
-        *versions,
+    bits = [f"practicegrade {safe_token(report.tool_version)[:30]}"]
+    if sha:
+        on = f" on {_c(report.repo.branch, 60)}" if report.repo.branch else ""
+        bits.append(f"commit {_c(sha)}{on}")
+    cmp_ = report.comparison
+    if cmp_ is not None:
+        bits.append(f"vs {_c(cmp_.base_ref, 60)} {_c(short_sha(cmp_.base_commit))}")
+    else:
+        bits.append("first grading")
+    bits.append(_c(report.config_file, 60) if report.config_file else "built-in model")
+    bits += [
+        f"{safe_token(k)[:30]} {safe_token(v)[:30]}"
+        for k, v in sorted(report.tools.items())
+        if k != "practicegrade"
     ]
     return [*lines, "---", "<sub>" + " · ".join(bits) + "</sub>", ""]
 
@@ -640,33 +728,40 @@ def _footer(report: Report, dropped: Sequence[str]) -> list[str]:
 # --------------------------------------------------------------------------- assembly
 
 
+Build = Callable[[Report, "Sequence[HistoryLike]"], list[str]]
+
+
+def _plain(build: Callable[[Report], list[str]]) -> Build:
+    return lambda report, _history: build(report)
+
+
 @dataclass(frozen=True, slots=True)
 class _Section:
     name: str
     """Said in the truncation note when the section is dropped."""
-    build: Callable[[Report], list[str]]
+    build: Build
     drop_rank: int | None
     """Lower ranks are dropped first; ``None`` is never dropped (before the last resort)."""
 
 
 _SECTIONS: tuple[_Section, ...] = (
-    _Section("verdict", _verdict, None),
-    _Section("milestones reached", _celebrations, None),
-    _Section("context", _context, None),
+    _Section("verdict", _plain(_verdict), None),
+    _Section("milestones reached", _plain(_celebrations), None),
+    _Section("change", _plain(_change), None),
+    _Section("feedback", _plain(_feedback_lead), None),
     _Section("metrics", _metrics, None),
-    _Section("competencies", _competencies, 11),
-    _Section("milestones", _milestones, 10),
-    _Section("feedback", _feedback_lead, None),
-    _Section("other feedback", _feedback_rest, 9),
-    _Section("coverage by file", _coverage_files, 0),
-    _Section("lint messages", _lint_messages, 1),
-    _Section("complex functions", _complex_functions, 3),
-    _Section("failing tests", _failing_tests, 5),
-    _Section("tool findings", _findings, 4),
-    _Section("comparison", _comparison_summary, 8),
-    _Section("new and fixed lint", _new_fixed_lint, 2),
-    _Section("complexity changes", _complexity_changes, 6),
-    _Section("uncovered changed lines", _patch, 7),
+    _Section("other feedback", _plain(_feedback_rest), 9),
+    _Section("competencies", _plain(_competencies), 11),
+    _Section("milestones", _plain(_milestones), 10),
+    _Section("comparison", _plain(_comparison_summary), 8),
+    _Section("uncovered changed lines", _plain(_patch), 7),
+    _Section("complexity changes", _plain(_complexity_changes), 6),
+    _Section("new and fixed lint", _plain(_new_fixed_lint), 2),
+    _Section("failing tests", _plain(_failing_tests), 5),
+    _Section("tool findings", _plain(_findings), 4),
+    _Section("complex functions", _plain(_complex_functions), 3),
+    _Section("lint messages", _plain(_lint_messages), 1),
+    _Section("coverage by file", _plain(_coverage_files), 0),
 )
 
 
@@ -685,9 +780,10 @@ def _assemble(
 
 
 def _minimal(head: str, report: Report) -> str:
-    """Last resort: marker, verdict and a pointer to the full report (always small)."""
+    """Last resort: marker, verdict and where the numbers are (always small)."""
     note = [
-        "> **The full comment was too large to post.** See `report.html` and `report.json`.",
+        "> **The full comment was too large to post.** The numbers are in the CI job's "
+        "artifacts (`report.json`).",
         "",
     ]
     return "\n".join([head, *_verdict(report), *note, "---", "<sub>practicegrade</sub>", ""])
@@ -695,14 +791,17 @@ def _minimal(head: str, report: Report) -> str:
 
 def render_comment(
     report: Report,
+    history: Sequence[HistoryLike] = (),
     *,
     job_id: str | None = None,
     max_chars: int = MAX_CHARS,
     max_bytes: int = MAX_BYTES,
 ) -> str:
-    """The PR comment for ``report``; at most ``max_chars`` characters and ``max_bytes`` bytes."""
+    """The PR comment for ``report``; at most ``max_chars`` characters and ``max_bytes`` bytes.
+
+    ``history`` (earlier grades, oldest first) draws each leading metric's sparkline."""
     head = marker(job_id)
-    built = [(s, s.build(report)) for s in _SECTIONS]
+    built = [(s, s.build(report, history)) for s in _SECTIONS]
     built = [(s, lines) for s, lines in built if lines]
     dropped: list[str] = []
     body = _assemble(head, built, report, dropped)

@@ -1,0 +1,530 @@
+"""Feedback about the change itself: what it did, the next steps it calls for, what it improved.
+
+With a base, a mentor reads a pull request for what *this change* did, so every item here
+is computed from the diff (:attr:`Comparison.changed_lines`), the head's functions and the
+base/head comparison, and each claim is checked against the data it cites before it is
+made:
+
+* what the change did: functions added, changed, removed or moved, lines added, tests
+  and assertions added (one or two lines, said first);
+* next steps, in this order: functions it added or made more complex above the target
+  (with the block to extract), its changed lines the tests never run (one function's
+  lines a step), new pylint messages on its changed lines (errors first);
+* praise for real improvements: every changed line tested, a function simplified,
+  failing tests fixed, messages fixed in the files it changed.
+
+Without a base there is no change: :func:`first_grading` says these numbers are the
+starting point, and :mod:`practicegrade.nextsteps` ranks the hotspots by the smallest step.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from practicegrade import expr
+from practicegrade.codeshape import extraction, guards
+from practicegrade.lintexamples import lint_example, lint_why
+from practicegrade.model import (
+    Code,
+    Comparison,
+    ComplexityChange,
+    Evidence,
+    FeedbackItem,
+    FunctionComplexity,
+    LintMessage,
+    Text,
+)
+from practicegrade.prose import Part, code_at, compose, line_ranges, plural
+from practicegrade.rubric import value_of
+
+SourceReader = Callable[[str], str | None]
+"""``path -> text`` of a head file (``None`` when unreadable): the only I/O, injected."""
+
+MAX_CHANGE_STEPS = 6
+MAX_LINT_STEPS = 2
+
+# Ranks (see :mod:`practicegrade.feedback` for every tier).
+RANK_SPLIT = 10
+RANK_UNTESTED = 20
+RANK_LINT = 30
+RANK_REGRESSION = 40
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeView:
+    """The comparison indexed for the builders below."""
+
+    comparison: Comparison
+    functions: tuple[FunctionComplexity, ...]
+    """The head's functions and methods (no classes)."""
+    source: SourceReader | None
+    cc_target: float
+    metric_owner: Callable[[str], str | None]
+
+    def changed(self, file: str) -> set[int]:
+        return set(self.comparison.changed_lines.get(file, ()))
+
+    def enclosing(self, file: str, line: int) -> FunctionComplexity | None:
+        """The innermost function of ``file`` whose lines hold ``line``."""
+        found = [f for f in self.functions if f.file == file and f.line <= line <= f.endline]
+        return min(found, key=lambda f: (f.endline - f.line, -f.line), default=None)
+
+    def touched(self, fn: FunctionComplexity) -> int:
+        """How many of ``fn``'s lines the change added or modified."""
+        return sum(1 for n in self.changed(fn.file) if fn.line <= n <= fn.endline)
+
+    def head_function(self, file: str, name: str) -> FunctionComplexity | None:
+        return next((f for f in self.functions if f.file == file and f.name == name), None)
+
+    def line_text(self, file: str, line: int) -> str | None:
+        text = self.source(file) if self.source else None
+        if text is None:
+            return None
+        lines = text.splitlines()
+        return lines[line - 1].strip() if 0 < line <= len(lines) else None
+
+
+def _is_test_path(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name.startswith("test_") or name.endswith("_test.py") or "tests/" in f"/{path}"
+
+
+# --------------------------------------------------------------------------- what it did
+
+
+def _names(names: Sequence[str], limit: int = 3) -> tuple[Part, ...]:
+    """```a```, ```b``` and ```c``` (and N more)."""
+    shown = list(names[:limit])
+    parts: list[Part] = []
+    for i, name in enumerate(shown):
+        if i:
+            parts.append(" and " if i == len(shown) - 1 and len(names) <= limit else ", ")
+        parts.append(Code(name))
+    if len(names) > limit:
+        parts.append(f" and {len(names) - limit} more")
+    return tuple(parts)
+
+
+def _short(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+def change_summary(view: ChangeView) -> list[FeedbackItem]:
+    """What the change did, in at most two sentences: source first, then tests."""
+    cmp_ = view.comparison
+    source_files = [f for f in cmp_.changed_lines if f.endswith(".py") and not _is_test_path(f)]
+    added = [c for c in cmp_.complexity_changes if c.before is None and c.after is not None]
+    removed = [c for c in cmp_.complexity_changes if c.after is None and c.before is not None]
+    moved_names = {_short(a.name) for a in added} & {_short(r.name) for r in removed}
+    moved = [
+        a
+        for a in added
+        if _short(a.name) in moved_names
+        and a.file not in {r.file for r in removed if _short(r.name) == _short(a.name)}
+    ]
+    new = [a for a in added if a not in moved]
+    gone = [r for r in removed if _short(r.name) not in moved_names]
+    new_names = {(a.file, a.name) for a in added}
+    edited = sorted(
+        (
+            f
+            for f in view.functions
+            if f.file in source_files and (f.file, f.name) not in new_names and view.touched(f)
+        ),
+        key=lambda f: (-view.touched(f), f.file, f.line),
+    )
+    items: list[FeedbackItem] = []
+    clauses: list[tuple[Part, ...]] = []
+    if moved:
+        clauses.append(("moves ", *_names([m.name for m in moved]), " to ", Code(moved[0].file)))
+    if new:
+        where: tuple[Part, ...] = (
+            (" to ", Code(new[0].file)) if len({a.file for a in new}) == 1 else ()
+        )
+        clauses.append(("adds ", *_names([a.name for a in new]), *where))
+    if edited:
+        clauses.append(("changes ", *_names([f.name for f in edited])))
+    if gone:
+        clauses.append(("removes ", *_names([r.name for r in gone])))
+    source_lines = sum(len(cmp_.changed_lines.get(f, ())) for f in source_files)
+    if not clauses and source_lines:
+        clauses.append(("edits ", *_names(source_files)))
+    if clauses:
+        parts: list[Part] = ["This change "]
+        for i, clause in enumerate(clauses):
+            if i:
+                parts.append(", " if i < len(clauses) - 1 else " and ")
+            parts.extend(clause)
+        parts.append(f" (+{plural(source_lines, 'line')} of source).")
+        items.append(
+            FeedbackItem("change", None, compose(*parts), Evidence(metric="size.sloc"), rank=10)
+        )
+    tests_text = _tests_summary(view, bool(clauses))
+    if tests_text is not None:
+        items.append(
+            FeedbackItem("change", None, tests_text, Evidence(metric="tests.passed"), rank=20)
+        )
+    if not items and cmp_.files_changed:
+        text = compose(
+            f"This change touches {plural(len(cmp_.files_changed), 'file')} and no Python "
+            "source or test code."
+        )
+        items.append(FeedbackItem("change", None, text, rank=10))
+    return items
+
+
+def _tests_summary(view: ChangeView, after_source: bool) -> Text | None:
+    """``Adds 2 tests (`test_a`, `test_b`)`` / ``adds 4 assertions to `test_parse```."""
+    changes = view.comparison.test_changes
+    if not changes:
+        return None
+    new = [t for t in changes if t.new]
+    edited = [t for t in changes if not t.new and t.asserts_added]
+    lead = "It also " if after_source else "This change "
+    parts: list[Part] = [lead]
+    if new:
+        parts += ["adds ", plural(len(new), "test"), " ("]
+        parts += [*_names([t.name for t in new]), ")"]
+    if edited:
+        asserts = sum(t.asserts_added for t in edited)
+        parts += [" and " if new else "", "adds ", plural(asserts, "assertion"), " to "]
+        parts += [*_names([t.name for t in edited])]
+    if not new and not edited:
+        parts += ["edits ", *_names([t.name for t in changes])]
+    return compose(*parts, ".")
+
+
+# --------------------------------------------------------------------------- next steps
+
+
+def _cc_clause(change: ComplexityChange) -> str:
+    return "new" if change.before is None else f"was {change.before}"
+
+
+def complexity_steps(view: ChangeView, competency: str | None) -> list[FeedbackItem]:
+    """Functions the change added, or made more complex, above the model's target."""
+    worse = sorted(
+        (
+            c
+            for c in view.comparison.complexity_changes
+            if c.after is not None
+            and c.after > view.cc_target
+            and (c.before is None or c.after > c.before)
+        ),
+        key=lambda c: (-(c.after or 0), c.file, c.name),
+    )
+    items = []
+    for change in worse:
+        fn = view.head_function(change.file, change.name)
+        line = fn.line if fn else None
+        text = compose(
+            Code(change.name),
+            f" has cyclomatic complexity {change.after} ({_cc_clause(change)}; "
+            f"target <= {view.cc_target:g}): each branch is one more path to understand and test.",
+        )
+        step = _split_step(view, change, fn)
+        evidence = Evidence(
+            metric="complexity.cc_max",
+            value=float(change.after or 0),
+            delta=None if change.before is None else float((change.after or 0) - change.before),
+            file=change.file,
+            line=line,
+            function=change.name,
+        )
+        items.append(FeedbackItem("suggestion", competency, text, evidence, step, rank=RANK_SPLIT))
+    return items
+
+
+def _split_step(view: ChangeView, change: ComplexityChange, fn: FunctionComplexity | None) -> Text:
+    """Extract the largest branch or loop body that fits one session; else split in two."""
+    text = view.source(change.file) if view.source and fn else None
+    block = extraction(text, fn.line, fn.name) if text is not None and fn is not None else None
+    if block is None or fn is None:
+        where = code_at(change.file, fn.line) if fn else Code(change.file)
+        return compose(
+            "Split ",
+            Code(change.name),
+            " (",
+            where,
+            ") into two helpers whose names say what each half does, and test each one.",
+        )
+    return compose(
+        f"Extract the {block.kind} on lines {block.start}-{block.end} of ",
+        Code(change.file),
+        " from ",
+        Code(change.name),
+        " into a helper such as ",
+        Code(f"{block.name}()"),
+        f" ({plural(block.lines, 'line')}), and give it a test of its own.",
+    )
+
+
+def _what_runs_them(view: ChangeView, file: str, lines: Sequence[int]) -> tuple[Part, ...]:
+    """``with input where `a < 0`, `not name` (and 2 more)``: what a test must make true;
+    else the first untested line, quoted."""
+    text = view.source(file) if view.source else None
+    if text is None:
+        return ()
+    conditions, total = guards(text, lines)
+    if conditions:
+        parts: list[Part] = [" with input where "]
+        for i, cond in enumerate(conditions):
+            parts += [", " if i else "", Code(cond[:60])]
+        if total > len(conditions):
+            parts.append(f" (and {total - len(conditions)} more)")
+        return tuple(parts)
+    quoted = view.line_text(file, min(lines))
+    return (" (the first is ", Code(quoted[:80]), ")") if quoted else ()
+
+
+def moved_functions(view: ChangeView) -> set[tuple[str, str]]:
+    """Head (file, name) of functions the change moved to another file, unchanged in
+    complexity: their lines count as changed, yet the change wrote none of them."""
+    changes = view.comparison.complexity_changes
+    removed = {(_short(c.name), c.before) for c in changes if c.after is None}
+    return {
+        (c.file, c.name)
+        for c in changes
+        if c.before is None and (_short(c.name), c.after) in removed
+    }
+
+
+def untested_steps(view: ChangeView, competency: str | None) -> list[FeedbackItem]:
+    """Changed lines the tests never run, one function's lines a step, most lines first.
+
+    Lines of a function the change only moved were untested before it too: they wait in
+    the backlog, said as what they are."""
+    groups: dict[tuple[str, str | None], list[int]] = {}
+    for patch in view.comparison.patch:
+        for line in patch.uncovered_lines:
+            fn = view.enclosing(patch.file, line)
+            groups.setdefault((patch.file, fn.name if fn else None), []).append(line)
+    moved = moved_functions(view)
+    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0][0], kv[0][1] or ""))
+    items = []
+    for (file, name), lines in ordered:
+        count = plural(len(lines), "changed line")
+        what = _what_runs_them(view, file, lines)
+        if name is not None:
+            step = compose(
+                "Write a test that calls ",
+                Code(name),
+                *what,
+                "," if what else "",
+                f" so that its lines {line_ranges(lines)} run.",
+            )
+            text = compose(
+                f"{count[:1].upper()}{count[1:]} of ",
+                Code(name),
+                " in ",
+                Code(file),
+                " never ran in the tests: new code without a test is the part a reviewer "
+                "has to trust blindly.",
+            )
+        else:
+            step = compose(
+                f"Write a test that runs lines {line_ranges(lines)} of ", Code(file), *what, "."
+            )
+            text = compose(
+                f"{count[:1].upper()}{count[1:]} at module level in ",
+                Code(file),
+                " never ran in the tests.",
+            )
+        backlog = name is not None and (file, name) in moved
+        if backlog and name is not None:
+            text = compose(
+                Code(name),
+                f" moved here with {plural(len(lines), 'line')} no test runs, "
+                "untested before the move too.",
+            )
+        evidence = Evidence(metric="coverage.patch_pct", file=file, line=min(lines), function=name)
+        items.append(
+            FeedbackItem(
+                "suggestion",
+                competency,
+                text,
+                evidence,
+                step,
+                rank=90 if backlog else RANK_UNTESTED,
+                backlog=backlog,
+            )
+        )
+    return items
+
+
+_SEVERITY = {"fatal": 0, "error": 1, "warning": 2, "refactor": 3, "convention": 4, "info": 5}
+
+
+def on_changed_lines(view: ChangeView, messages: Sequence[LintMessage]) -> list[LintMessage]:
+    """Messages that sit on a line the change added or modified."""
+    return [m for m in messages if m.line in view.changed(m.path)]
+
+
+def lint_steps(view: ChangeView, competency: str | None) -> list[FeedbackItem]:
+    """New pylint messages on changed lines, one symbol a step: errors first, then frequency."""
+    new = on_changed_lines(view, view.comparison.new_lint)
+    if not new:
+        return []
+    counts = Counter(m.symbol for m in new)
+    severity = {m.symbol: _SEVERITY.get(m.category, 9) for m in new}
+    symbols = sorted(counts, key=lambda s: (severity[s], -counts[s], s))
+    items = []
+    for symbol in symbols[:MAX_LINT_STEPS]:
+        group = sorted((m for m in new if m.symbol == symbol), key=lambda m: (m.path, m.line))
+        first = group[0]
+        where = (code_at(first.path, first.line),)
+        more = f" and {plural(len(group) - 1, 'other')}" if len(group) > 1 else ""
+        step = compose(
+            "Fix ", Code(symbol), " at ", *where, more, ": ", Code(first.message[:120]), "."
+        )
+        why = lint_why(symbol, first.category)
+        count = f", {len(group)} messages" if len(group) > 1 else ""
+        text = compose("New ", Code(symbol), f" ({first.category}{count}) on changed lines: {why}.")
+        evidence = Evidence(
+            metric=_LINT_METRIC.get(first.category, "lint.score"),
+            file=first.path,
+            line=first.line,
+            function=first.obj or None,
+        )
+        items.append(
+            FeedbackItem(
+                "suggestion",
+                competency,
+                text,
+                evidence,
+                step,
+                rank=RANK_LINT + severity[symbol],
+                example=lint_example(symbol),
+            )
+        )
+    return items
+
+
+_LINT_METRIC = {
+    "fatal": "lint.errors",
+    "error": "lint.errors",
+    "warning": "lint.warnings",
+    "refactor": "lint.refactors",
+    "convention": "lint.conventions",
+}
+
+
+# --------------------------------------------------------------------------- praise
+
+
+def change_praise(
+    view: ChangeView, metrics: Mapping[str, float], base: Mapping[str, float]
+) -> list[FeedbackItem]:
+    """Real improvements the change made, each checked against the numbers it cites."""
+    items: list[FeedbackItem] = []
+    owner = view.metric_owner
+    failed_before = value_of(base, "tests.failed") or 0.0
+    failed_now = value_of(metrics, "tests.failed")
+    if failed_before > 0 and failed_now == 0 and not value_of(metrics, "tests.errors"):
+        text = compose(
+            f"Fixes the {plural(int(failed_before), 'failing test')}: the suite is green."
+        )
+        items.append(
+            FeedbackItem(
+                "praise", owner("tests.failed"), text, Evidence(metric="tests.failed"), rank=10
+            )
+        )
+    patch = view.comparison.patch
+    measured = sum(p.changed_lines for p in patch)
+    if measured and not any(p.uncovered_lines for p in patch):
+        text = compose(
+            f"Every changed line the tests can run is run by them ({plural(measured, 'line')})."
+        )
+        items.append(
+            FeedbackItem(
+                "praise",
+                owner("coverage.patch_pct"),
+                text,
+                Evidence(metric="coverage.patch_pct"),
+                rank=20,
+            )
+        )
+    simpler = sorted(
+        (
+            c
+            for c in view.comparison.complexity_changes
+            if c.before is not None
+            and c.after is not None
+            and c.after < c.before
+            and (fn := view.head_function(c.file, c.name)) is not None
+            and view.touched(fn)
+        ),
+        key=lambda c: ((c.after or 0) - (c.before or 0), c.file, c.name),
+    )
+    if simpler:
+        top = simpler[0]
+        more = f" (and {plural(len(simpler) - 1, 'other function')})" if len(simpler) > 1 else ""
+        text = compose(
+            "Simplifies ",
+            Code(top.name),
+            f": cyclomatic complexity {top.before} -> {top.after}{more}.",
+        )
+        items.append(
+            FeedbackItem(
+                "praise",
+                owner("complexity.cc_max"),
+                text,
+                Evidence(metric="complexity.cc_max", file=top.file, function=top.name),
+                rank=30,
+            )
+        )
+    changed_files = set(view.comparison.files_changed)
+    fixed = [
+        m
+        for m in view.comparison.fixed_lint
+        if m.path in changed_files or any(m.path == old for old in view.comparison.removed_files)
+    ]
+    new_here = on_changed_lines(view, view.comparison.new_lint)
+    if fixed and len(fixed) > len(new_here):
+        symbol, count = min(
+            Counter(m.symbol for m in fixed).items(), key=lambda kv: (-kv[1], kv[0])
+        )
+        text = compose(
+            f"Fixes {plural(len(fixed), 'pylint message')} in the files it changes, most often ",
+            Code(symbol),
+            f" ({count}).",
+        )
+        items.append(
+            FeedbackItem(
+                "praise", owner("lint.score"), text, Evidence(metric="lint.score"), rank=40
+            )
+        )
+    source_lines = sum(
+        len(lines)
+        for f, lines in view.comparison.changed_lines.items()
+        if f.endswith(".py") and not _is_test_path(f)
+    )
+    if source_lines >= _CLEAN_MIN_LINES and not new_here and not fixed:
+        text = compose(
+            f"The {source_lines} source lines it adds or changes raise no new pylint message."
+        )
+        items.append(
+            FeedbackItem(
+                "praise", owner("lint.score"), text, Evidence(metric="lint.score"), rank=45
+            )
+        )
+    return items
+
+
+_CLEAN_MIN_LINES = 10
+"""Below this, "no new message" is too small a thing to praise."""
+
+
+def cc_target(criteria: Sequence[tuple[str, str | None]]) -> float:
+    """The model's complexity target for one function (``complexity.cc_max``), else 10."""
+    for metric, target in criteria:
+        if metric == "complexity.cc_max" and target:
+            try:
+                parsed = expr.parse(target)
+            except expr.ExprError:
+                continue
+            if parsed.op in ("<=", "<"):
+                return parsed.number - (1 if parsed.op == "<" else 0)
+    return 10.0

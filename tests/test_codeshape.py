@@ -1,0 +1,98 @@
+"""Reading the change's code with ast: test functions touched, blocks to extract, guards."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+from practicegrade.codeshape import changed_tests, extraction, guards
+from practicegrade.lintexamples import lint_example, lint_why, symbols
+from practicegrade.model import TestChange
+
+TESTS = textwrap.dedent(
+    """
+    import pytest
+
+
+    def test_old():
+        assert 1 == 1
+        assert 2 == 2
+
+
+    class TestBox:
+        def test_new(self):
+            self.assertEqual(1, 1)
+            with pytest.raises(ValueError):
+                int("x")
+
+
+    def helper():
+        assert True
+    """
+).lstrip()
+
+CHAIN = textwrap.dedent(
+    """
+    def price(rows):
+        out = []
+        for row in rows:
+            if row.kind == "a":
+                cost = 1
+            elif row.kind == "b":
+                cost = 2
+            elif row.kind == "c":
+                cost = 3
+            else:
+                cost = 4
+            out.append(cost)
+        return out
+    """
+).lstrip()
+
+
+def test_test_changes_name_new_and_edited_tests_with_their_new_assertions() -> None:
+    # line 6 (second assert of test_old) and all of TestBox.test_new (lines 10-14) changed
+    found = changed_tests("tests/test_x.py", TESTS, [5, 10, 11, 12, 13, 14, 17])
+    assert found == [
+        TestChange("tests/test_x.py", "test_old", 4, False, 1),
+        TestChange("tests/test_x.py", "TestBox.test_new", 10, True, 2),
+    ]
+    assert changed_tests("tests/test_x.py", "def test(:", [1]) == []
+
+
+def test_extraction_takes_the_block_that_removes_most_decisions_and_fits_a_session() -> None:
+    block = extraction(CHAIN, 1, "price")
+    assert block is not None
+    # the loop body is more than half the function: the if/elif chain is the step
+    assert (block.kind, block.start, block.end) == ("if/elif chain", 4, 11)
+    assert block.name == "cost_for_kind"
+    assert block.lines == 8
+    tiny = "def f(x):\n    if x:\n        return 1\n    return 2\n"
+    assert extraction(tiny, 1) is None, "nothing worth extracting in a 4-line function"
+
+
+def test_extraction_spans_are_real_statements() -> None:
+    block = extraction(CHAIN, 1, "price")
+    assert block is not None
+    lines = CHAIN.splitlines()
+    assert lines[block.start - 1].strip().startswith("if row.kind")
+    assert lines[block.end - 1].strip() == "cost = 4"
+    ast.parse(textwrap.dedent("\n".join(lines[block.start - 1 : block.end])))
+
+
+def test_guards_say_what_a_test_must_make_true() -> None:
+    conditions, total = guards(CHAIN, [7, 11])
+    assert conditions == ["row.kind == 'b'", "not (row.kind == 'c')"]
+    assert total == 2
+    handler = "try:\n    x = 1\nexcept KeyError:\n    x = 2\n"
+    assert guards(handler, [4]) == (["KeyError is raised"], 1)
+
+
+def test_forty_lint_symbols_have_our_why_and_a_bad_good_example() -> None:
+    assert len(symbols()) >= 40
+    for symbol in symbols():
+        example = lint_example(symbol)
+        assert example is not None and "# Instead of:" in example and "# write:" in example
+        assert lint_why(symbol, "warning")
+    assert lint_example("no-such-symbol") is None
+    assert lint_why("no-such-symbol", "error") == "pylint errors are usually real bugs"
