@@ -426,7 +426,7 @@ def test_with_base_the_change_is_said_first() -> None:
     assert_ordered(items)
     change = [plain(i.text) for i in of(items, "change")]
     assert change == [
-        "This change adds build to src/app/new.py and changes parse (+15 lines of source)."
+        "This change adds build to src/app/new.py and edits parse (+15 lines of source)."
     ]
 
 

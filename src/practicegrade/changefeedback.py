@@ -145,7 +145,7 @@ def change_summary(view: ChangeView) -> list[FeedbackItem]:
         )
         clauses.append(("adds ", *_names([a.name for a in new]), *where))
     if edited:
-        clauses.append(("changes ", *_names([f.name for f in edited])))
+        clauses.append(("edits ", *_names([f.name for f in edited])))
     if gone:
         clauses.append(("removes ", *_names([r.name for r in gone])))
     source_lines = sum(len(cmp_.changed_lines.get(f, ())) for f in source_files)
@@ -376,9 +376,9 @@ def lint_steps(view: ChangeView, competency: str | None) -> list[FeedbackItem]:
         first = group[0]
         where = (code_at(first.path, first.line),)
         more = f" and {plural(len(group) - 1, 'other')}" if len(group) > 1 else ""
-        step = compose(
-            "Fix ", Code(symbol), " at ", *where, more, ": ", Code(first.message[:120]), "."
-        )
+        said = first.message.splitlines()[0] if first.message else ""
+        quoted: tuple[Part, ...] = (": ", Code(said), ".") if 0 < len(said) <= 90 else (".",)
+        step = compose("Fix ", Code(symbol), " at ", *where, more, *quoted)
         why = lint_why(symbol, first.category)
         count = f", {len(group)} messages" if len(group) > 1 else ""
         text = compose("New ", Code(symbol), f" ({first.category}{count}) on changed lines: {why}.")

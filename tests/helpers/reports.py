@@ -542,7 +542,7 @@ def failing_gate() -> Report:
             (
                 "This change adds ",
                 Code("Store.refund"),
-                " and changes ",
+                " and edits ",
                 Code("Store.checkout"),
                 " (+24 lines of source).",
             ),

@@ -130,11 +130,13 @@ def _steps(report: Report, width: int, color: bool) -> list[str]:
     lines: list[str] = []
     for item in groups["celebration"][:3]:
         lines += _wrap(term_safe(plain(item.text)), width, "", "   ")
+    for item in groups.get("change", [])[:2]:
+        lines += _wrap(term_safe(plain(item.text)), width, "", "  ")
     if groups["blocker"]:
         lines.append(_style("Must fix:", color, bold=True))
         for item in groups["blocker"][:3]:
             lines += _wrap(term_safe(plain(item.text)), width, "  ✗ ", "    ")
-    steps = groups["suggestion"][:3]
+    steps = [i for i in groups["suggestion"] if not i.backlog][:3]
     if steps:
         lines.append(_style("Next steps:", color, bold=True))
         for n, item in enumerate(steps, 1):
