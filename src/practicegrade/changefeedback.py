@@ -36,13 +36,16 @@ from practicegrade.model import (
     LintMessage,
     Text,
 )
-from practicegrade.prose import Part, code_at, compose, line_ranges, plural
+from practicegrade.prose import Part, code_at, compose, lines_phrase, plural
 from practicegrade.rubric import value_of
 
 SourceReader = Callable[[str], str | None]
 """``path -> text`` of a head file (``None`` when unreadable): the only I/O, injected."""
 
 MAX_CHANGE_STEPS = 6
+MIN_CC_RISE = 3
+"""A function already above the target must gain this many paths for the rise to lead: one
+more branch in a function of 36 is not the change's problem to solve."""
 MAX_LINT_STEPS = 2
 
 # Ranks (see :mod:`practicegrade.feedback` for every tier).
@@ -211,7 +214,9 @@ def complexity_steps(view: ChangeView, competency: str | None) -> list[FeedbackI
             for c in view.comparison.complexity_changes
             if c.after is not None
             and c.after > view.cc_target
-            and (c.before is None or c.after > c.before)
+            and (
+                c.before is None or c.before <= view.cc_target or c.after - c.before >= MIN_CC_RISE
+            )
         ),
         key=lambda c: (-(c.after or 0), c.file, c.name),
     )
@@ -313,7 +318,7 @@ def untested_steps(view: ChangeView, competency: str | None) -> list[FeedbackIte
                 Code(name),
                 *what,
                 "," if what else "",
-                f" so that its lines {line_ranges(lines)} run.",
+                f" so that its {lines_phrase(lines)} run{'s' if len(lines) == 1 else ''}.",
             )
             text = compose(
                 f"{count[:1].upper()}{count[1:]} of ",
@@ -324,14 +329,7 @@ def untested_steps(view: ChangeView, competency: str | None) -> list[FeedbackIte
                 "has to trust blindly.",
             )
         else:
-            step = compose(
-                f"Write a test that runs lines {line_ranges(lines)} of ", Code(file), *what, "."
-            )
-            text = compose(
-                f"{count[:1].upper()}{count[1:]} at module level in ",
-                Code(file),
-                " never ran in the tests.",
-            )
+            continue  # module-level lines: imports and version switches no test can choose
         backlog = name is not None and (file, name) in moved
         if backlog and name is not None:
             text = compose(
@@ -362,9 +360,47 @@ def on_changed_lines(view: ChangeView, messages: Sequence[LintMessage]) -> list[
     return [m for m in messages if m.line in view.changed(m.path)]
 
 
-def lint_steps(view: ChangeView, competency: str | None) -> list[FeedbackItem]:
-    """New pylint messages on changed lines, one symbol a step: errors first, then frequency."""
-    new = on_changed_lines(view, view.comparison.new_lint)
+_SPLIT_SYMBOLS = frozenset(
+    {"too-many-statements", "too-many-branches", "too-many-locals", "too-many-return-statements"}
+)
+"""Messages whose fix is to split the function: the step names the block to extract."""
+
+
+def _lint_step(view: ChangeView, symbol: str, group: Sequence[LintMessage]) -> Text:
+    """The concrete step for one symbol's new messages (``group``, in file order)."""
+    first = group[0]
+    fn = view.head_function(first.path, first.obj) if first.obj else None
+    if symbol in _SPLIT_SYMBOLS and fn is not None:
+        return _split_step(view, ComplexityChange(fn.file, fn.name, None, fn.cc), fn)
+    where = code_at(first.path, first.line)
+    more = f" and {plural(len(group) - 1, 'other')}" if len(group) > 1 else ""
+    if symbol == "unused-argument" and fn is not None and "." in fn.name:
+        return compose(
+            "Check whether ",
+            Code(fn.name),
+            " (",
+            where,
+            ") needs the argument",
+            more and f"s it does not use ({len(group)})",
+            ": remove it if nothing calls it with one; if a base class or protocol fixes the "
+            "signature, say so in the docstring.",
+        )
+    said = first.message.splitlines()[0] if first.message else ""
+    quoted: tuple[Part, ...] = (": ", Code(said), ".") if 0 < len(said) <= 90 else (".",)
+    return compose("Fix ", Code(symbol), " at ", where, more, *quoted)
+
+
+def lint_steps(
+    view: ChangeView, competency: str | None, skip: set[tuple[str, str]] | None = None
+) -> list[FeedbackItem]:
+    """New pylint messages on changed lines, one symbol a step: errors first, then frequency.
+
+    ``skip``: (file, function) pairs a split step already covers (its too-many-* messages)."""
+    new = [
+        m
+        for m in on_changed_lines(view, view.comparison.new_lint)
+        if not (m.symbol in _SPLIT_SYMBOLS and (m.path, m.obj) in (skip or set()))
+    ]
     if not new:
         return []
     counts = Counter(m.symbol for m in new)
@@ -374,11 +410,7 @@ def lint_steps(view: ChangeView, competency: str | None) -> list[FeedbackItem]:
     for symbol in symbols[:MAX_LINT_STEPS]:
         group = sorted((m for m in new if m.symbol == symbol), key=lambda m: (m.path, m.line))
         first = group[0]
-        where = (code_at(first.path, first.line),)
-        more = f" and {plural(len(group) - 1, 'other')}" if len(group) > 1 else ""
-        said = first.message.splitlines()[0] if first.message else ""
-        quoted: tuple[Part, ...] = (": ", Code(said), ".") if 0 < len(said) <= 90 else (".",)
-        step = compose("Fix ", Code(symbol), " at ", *where, more, *quoted)
+        step = _lint_step(view, symbol, group)
         why = lint_why(symbol, first.category)
         count = f", {len(group)} messages" if len(group) > 1 else ""
         text = compose("New ", Code(symbol), f" ({first.category}{count}) on changed lines: {why}.")

@@ -168,6 +168,21 @@ def _snake(text: str) -> str:
     return "_".join(words[:3])
 
 
+def _stored(func: ast.AST, start: int, end: int) -> str:
+    """The name the block assigns most often (ties: first), if any is 3 letters or more."""
+    names = [
+        n.id
+        for n in ast.walk(func)
+        if isinstance(n, ast.Name)
+        and isinstance(n.ctx, ast.Store)
+        and start <= n.lineno <= end
+        and len(n.id) >= 3
+    ]
+    if not names:
+        return ""
+    return _snake(max(dict.fromkeys(names), key=names.count))
+
+
 def _assigned(owner: ast.AST) -> str:
     """The one name every branch of an ``if`` chain assigns, if there is one."""
     if not isinstance(owner, ast.If):
@@ -260,6 +275,8 @@ def extraction(source: str, line: int, name: str | None = None) -> Extraction | 
         return None
     _, kind, owner, start, end = best
     subject = _subject(owner)
+    if len(subject) < 3:  # `i`, `j`, `ch`: a loop counter names nothing
+        subject = _stored(func, start, end) or _snake(getattr(func, "name", ""))
     assigned = _assigned(owner) if kind == "if/elif chain" else ""
     if assigned:
         helper = f"{assigned}_for_{subject}" if subject and subject != assigned else assigned

@@ -203,6 +203,10 @@ timing (no repeated samples, so no significance), and averages and sizes that mo
 whenever code is added, however good or bad."""
 
 
+_MIN_MOVE = {"lint.score": 0.1}
+"""Smaller moves of a score averaged over the whole code base are not news."""
+
+
 def _is_noisy(metric: str) -> bool:
     return metric.startswith(_NOISY) or (metric.startswith("bench.") and metric.endswith("_s"))
 
@@ -223,7 +227,9 @@ def _moves(ctx: FeedbackContext) -> list[tuple[str, float, float, bool]]:
         direction = better_direction(ctx.config, metric)
         if after is None or before is None or direction is None:
             continue
-        if fmt(metric, before) == fmt(metric, after):
+        if fmt(metric, before) == fmt(metric, after) or abs(after - before) < _MIN_MOVE.get(
+            metric, 0.0
+        ):
             continue
         moves.append((metric, before, after, (after > before) == (direction == "higher")))
     return moves
@@ -471,13 +477,15 @@ def _change_feedback(
         cc_target=cc_target(criteria),
         metric_owner=lambda metric: _competency_of(ctx, metric),
     )
+    split = complexity_steps(view, _competency_of(ctx, "complexity.cc_max"))
+    split_at = {(i.evidence.file or "", i.evidence.function or "") for i in split}
     steps = [
-        *complexity_steps(view, _competency_of(ctx, "complexity.cc_max")),
+        *split,
         *untested_steps(
             view,
             _competency_of(ctx, "coverage.patch_pct") or _competency_of(ctx, "coverage.line_pct"),
         ),
-        *lint_steps(view, _competency_of(ctx, "lint.score")),
+        *lint_steps(view, _competency_of(ctx, "lint.score"), split_at),
     ]
     pointed = {(i.evidence.file, i.evidence.function) for i in steps}
     changed = set(comparison.changed_lines)

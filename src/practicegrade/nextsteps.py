@@ -41,6 +41,7 @@ from practicegrade.prose import (
     fmt,
     goal_text,
     line_ranges,
+    lines_phrase,
     metric_label,
     own,
     plural,
@@ -221,7 +222,7 @@ def _function_lines_step(ctx: FeedbackContext) -> _Step | None:
         ")",
         *where,
         "," if where else "",
-        f" so that its untested lines {line_ranges(lines)} run.",
+        f" so that its untested {lines_phrase(lines)} run{'s' if len(lines) == 1 else ''}.",
     )
     total = sum(len(f.missing_lines) for f in ctx.coverage())
     why = (
@@ -297,7 +298,7 @@ def _failing_step(ctx: FeedbackContext, metric: str) -> _Step | None:
     if not cases:
         return None
     verb, tail = ("Make ", " pass first.") if failed else ("Fix the error in ", " first.")
-    what = "fail" if failed else "stop with an error"
+    what = ("fails" if len(cases) == 1 else "fail") if failed else "stop with an error"
     why = (
         f"{plural(len(cases), 'test')} {what}; "
         "a red suite hides every new failure behind the old ones."

@@ -113,6 +113,11 @@ def line_ranges(lines: Sequence[int], limit: int = 5) -> str:
     return shown + (f" and {rest} more line{'s' if rest != 1 else ''}" if rest else "")
 
 
+def lines_phrase(lines: Sequence[int]) -> str:
+    """``line 12`` or ``lines 12-18, 30``."""
+    return ("line " if len(set(lines)) == 1 else "lines ") + line_ranges(lines)
+
+
 def plural(count: int, noun: str) -> str:
     suffix = "es" if noun.endswith(("ch", "sh", "s", "x")) else "s"
     return f"{count} {noun}{'' if count == 1 else suffix}"

@@ -476,7 +476,7 @@ def _feedback_rest(report: Report) -> list[str]:
     lines: list[str] = []
     for items, summary in (
         (more, f"{_n(len(more), 'more next step')}"),
-        (backlog, f"Backlog: {_n(len(backlog), 'step')} on code this change did not touch"),
+        (backlog, f"Backlog: {_n(len(backlog), 'step')} this change did not call for"),
     ):
         if not items:
             continue
