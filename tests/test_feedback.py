@@ -728,3 +728,75 @@ def test_project_coverage_settings_that_leave_out_over_a_quarter_are_observed(
     assert [t[: len(items[0])] for t in found] == items
     if found:
         assert "1 file omitted, 2 lines excluded" in found[0]
+
+
+# --------------------------------------------------------------------------- what a mentor keeps
+
+
+def _with_change(**changes: object) -> Report:
+    rep = with_base_report()
+    assert rep.comparison is not None
+    return dataclasses.replace(rep, comparison=dataclasses.replace(rep.comparison, **changes))
+
+
+def test_one_more_branch_in_an_old_complex_function_is_backlog_not_a_lead() -> None:
+    rep = _with_change(
+        complexity_changes=(
+            ComplexityChange("src/app/old.py", "legacy", 36, 37),
+            ComplexityChange("src/app/parser.py", "parse", 9, 14),
+        ),
+        changed_lines={"src/app/old.py": (31,), "src/app/parser.py": (11, 12)},
+        patch=(),
+        new_lint=(),
+    )
+    steps = [i for i in feedback(BASE_CONFIG, rep) if i.category == "suggestion"]
+    lead = [i.evidence.function for i in steps if not i.backlog]
+    assert lead == ["parse"], "9 -> 14 crosses the target; 36 -> 37 does not lead"
+
+
+def test_untested_module_level_lines_are_no_step() -> None:
+    rep = _with_change(patch=(PatchFile("src/app/new.py", 3, (40, 41)),), new_lint=())
+    steps = of(feedback(BASE_CONFIG, rep), "suggestion")
+    assert not any(i.evidence.metric == "coverage.patch_pct" for i in steps)
+
+
+def test_too_many_statements_on_a_changed_function_is_its_split_step() -> None:
+    message = LintMessage(
+        "src/app/parser.py",
+        10,
+        0,
+        "too-many-statements",
+        "R0915",
+        "refactor",
+        "Too many statements (60/50)",
+        "parse",
+    )
+    rep = _with_change(new_lint=(message,), complexity_changes=(), patch=())
+    step = next(i for i in of(feedback(BASE_CONFIG, rep), "suggestion") if not i.backlog)
+    assert plain(step.next_step or ()).startswith("Split parse (src/app/parser.py:10)")
+
+
+def test_an_unused_argument_of_a_method_is_a_question_not_an_order() -> None:
+    message = LintMessage(
+        "src/app/new.py",
+        4,
+        0,
+        "unused-argument",
+        "W0613",
+        "warning",
+        "Unused argument 'path'",
+        "Finder.find_spec",
+    )
+    rep = _with_change(new_lint=(message,), complexity_changes=(), patch=())
+    rep = dataclasses.replace(
+        rep,
+        complexity=ComplexityDetails(
+            functions=(
+                FunctionComplexity("src/app/new.py", "Finder.find_spec", "method", 3, 8, 2, "A"),
+            )
+        ),
+    )
+    step = next(i for i in of(feedback(BASE_CONFIG, rep), "suggestion") if not i.backlog)
+    assert plain(step.next_step or ()).startswith(
+        "Check whether Finder.find_spec (src/app/new.py:4) needs the argument:"
+    )
