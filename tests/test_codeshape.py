@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import textwrap
 
-from practicegrade.codeshape import changed_tests, extraction, guards
+from practicegrade.codeshape import changed_tests, extraction, guards, in_import_fallback
 from practicegrade.lintexamples import lint_example, lint_why, symbols
 from practicegrade.model import TestChange
 
@@ -96,3 +96,18 @@ def test_forty_lint_symbols_have_our_why_and_a_bad_good_example() -> None:
         assert lint_why(symbol, "warning")
     assert lint_example("no-such-symbol") is None
     assert lint_why("no-such-symbol", "error") == "pylint errors are usually real bugs"
+
+
+def test_a_module_level_import_fallback_is_a_compat_shim() -> None:
+    source = (
+        "try:\n"
+        "    from os import scandir\n"
+        "except ImportError:\n"
+        "    def scandir(path):\n"
+        "        return []\n"
+        "\n"
+        "def other():\n"
+        "    return 1\n"
+    )
+    assert in_import_fallback(source, 4)
+    assert not in_import_fallback(source, 8)

@@ -800,3 +800,28 @@ def test_an_unused_argument_of_a_method_is_a_question_not_an_order() -> None:
     assert plain(step.next_step or ()).startswith(
         "Check whether Finder.find_spec (src/app/new.py:4) needs the argument:"
     )
+
+
+def test_lines_only_another_interpreter_runs_are_no_step() -> None:
+    source = (
+        "import sys\n\n\ndef f(x):\n"
+        "    if sys.version_info >= (3, 12):\n        return x\n    return -x\n"
+    )
+    rep = _with_change(
+        patch=(PatchFile("src/app/v.py", 2, (6,)),),
+        changed_lines={"src/app/v.py": (5, 6)},
+        new_lint=(),
+        complexity_changes=(),
+    )
+    rep = dataclasses.replace(
+        rep, complexity=ComplexityDetails(functions=(fn("src/app/v.py", "f", 4, 2),))
+    )
+    config = BASE_CONFIG
+    evaluation = evaluate(
+        config,
+        rep.metrics,
+        today=TODAY,
+        base_metrics=rep.comparison.base_metrics if rep.comparison else None,
+    )
+    items = build_feedback(evaluation, rep, config, {"src/app/v.py": source}.get)
+    assert not any(i.evidence.metric == "coverage.patch_pct" for i in of(items, "suggestion"))

@@ -19,12 +19,13 @@ starting point, and :mod:`practicegrade.nextsteps` ranks the hotspots by the sma
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from practicegrade import expr
-from practicegrade.codeshape import extraction, guards
+from practicegrade.codeshape import extraction, guards, in_import_fallback
 from practicegrade.lintexamples import lint_example, lint_why
 from practicegrade.model import (
     Code,
@@ -81,6 +82,10 @@ class ChangeView:
     def head_function(self, file: str, name: str) -> FunctionComplexity | None:
         return next((f for f in self.functions if f.file == file and f.name == name), None)
 
+    def in_fallback(self, file: str, line: int) -> bool:
+        text = self.source(file) if self.source else None
+        return text is not None and in_import_fallback(text, line)
+
     def line_text(self, file: str, line: int) -> str | None:
         text = self.source(file) if self.source else None
         if text is None:
@@ -98,8 +103,9 @@ def _is_test_path(path: str) -> bool:
 
 
 def _names(names: Sequence[str], limit: int = 3) -> tuple[Part, ...]:
-    """```a```, ```b``` and ```c``` (and N more)."""
-    shown = list(names[:limit])
+    """```a```, ```b``` and ```c``` (and N more); a name said once."""
+    names = list(dict.fromkeys(names))
+    shown = names[:limit]
     parts: list[Part] = []
     for i, name in enumerate(shown):
         if i:
@@ -266,13 +272,22 @@ def _split_step(view: ChangeView, change: ComplexityChange, fn: FunctionComplexi
     )
 
 
-def _what_runs_them(view: ChangeView, file: str, lines: Sequence[int]) -> tuple[Part, ...]:
+_ENVIRONMENT = re.compile(
+    r"version_info|hexversion|sys\.platform|os\.name|platform\.|TYPE_CHECKING|\bPY\d"
+)
+"""Conditions on the interpreter or platform: no test input can make them true."""
+
+
+def _what_runs_them(view: ChangeView, file: str, lines: Sequence[int]) -> tuple[Part, ...] | None:
     """``with input where `a < 0`, `not name` (and 2 more)``: what a test must make true;
-    else the first untested line, quoted."""
+    else the first untested line, quoted; ``None`` when only another interpreter or
+    platform runs them (a version switch is no test step)."""
     text = view.source(file) if view.source else None
     if text is None:
         return ()
     conditions, total = guards(text, lines)
+    if conditions and all(_ENVIRONMENT.search(c) for c in conditions):
+        return None
     if conditions:
         parts: list[Part] = [" with input where "]
         for i, cond in enumerate(conditions):
@@ -312,6 +327,8 @@ def untested_steps(view: ChangeView, competency: str | None) -> list[FeedbackIte
     for (file, name), lines in ordered:
         count = plural(len(lines), "changed line")
         what = _what_runs_them(view, file, lines)
+        if what is None:
+            continue
         if name is not None:
             step = compose(
                 "Write a test that calls ",
@@ -356,8 +373,15 @@ _SEVERITY = {"fatal": 0, "error": 1, "warning": 2, "refactor": 3, "convention": 
 
 
 def on_changed_lines(view: ChangeView, messages: Sequence[LintMessage]) -> list[LintMessage]:
-    """Messages that sit on a line the change added or modified."""
-    return [m for m in messages if m.line in view.changed(m.path)]
+    """Messages that sit on a line the change added or modified, except module-level ones
+    inside an ``except ImportError/NameError`` fallback: a compatibility shim has to
+    redefine the name it stands in for."""
+    return [
+        m
+        for m in messages
+        if m.line in view.changed(m.path)
+        and not (m.category != "error" and not m.obj and view.in_fallback(m.path, m.line))
+    ]
 
 
 _SPLIT_SYMBOLS = frozenset(

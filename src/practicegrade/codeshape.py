@@ -324,3 +324,28 @@ def guards(source: str, lines: Collection[int], limit: int = 3) -> tuple[list[st
         if best is not None and best[1] not in found:
             found.append(best[1])
     return found[:limit], len(found)
+
+
+_FALLBACK_ERRORS = {"ImportError", "ModuleNotFoundError", "NameError", "AttributeError"}
+
+
+def in_import_fallback(source: str, line: int) -> bool:
+    """Whether ``line`` is in a module-level ``try``/``except ImportError`` (or NameError,
+    AttributeError) block: the usual shape of a compatibility shim."""
+    tree = _parse(source)
+    if tree is None:
+        return False
+    for node in tree.body:
+        if not isinstance(node, ast.Try) or not node.handlers:
+            continue
+        caught = {
+            n.id if isinstance(n, ast.Name) else n.attr
+            for h in node.handlers
+            if h.type is not None
+            for n in ast.walk(h.type)
+            if isinstance(n, (ast.Name, ast.Attribute))
+        }
+        end = node.end_lineno or node.lineno
+        if caught & _FALLBACK_ERRORS and node.lineno <= line <= end:
+            return True
+    return False
