@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from practicegrade.history import HistoryPoint as NotesPoint
+from practicegrade.model import CompetencyResult, CriterionResult
 from practicegrade.render.html import ChartPoint, HistoryPoint, line_chart, render_dashboard
 from tests.helpers import reports
 
@@ -287,3 +288,42 @@ def test_the_compiled_template_cache_is_used_and_a_missing_folder_only_costs_tim
     stored.write_bytes(b"not jinja bytecode")  # a corrupt entry is recompiled
     third = _fresh_environment(str(kept)).get_template("dashboard.html.j2")  # type: ignore[attr-defined]
     assert third.render(**context) == expected
+
+
+def test_unmeasured_competency_says_not_measured_and_progressing_is_never_100() -> None:
+    rep = reports.failing_gate()
+    assert rep.evaluation is not None
+    unmeasured = CompetencyResult(
+        "perf",
+        "Fast code",
+        "",
+        "gap",
+        (CriterionResult("bench.x.median_s", "<= 1", None, None, "gap", False, 1.0),),
+        1.0,
+    )
+    almost = CompetencyResult(
+        "near",
+        "Nearly there",
+        "",
+        "progressing",
+        (CriterionResult("lint.score", ">= 9", None, 8.99, "progressing", False, 0.001),),
+        0.001,
+    )
+    ev = dataclasses.replace(rep.evaluation, competencies=(unmeasured, almost))
+    page = render_dashboard(dataclasses.replace(rep, evaluation=ev), [])
+    perf = page[page.index("Fast code") : page.index("Nearly there")]
+    assert "not measured" in perf and "% to target" not in perf
+    near = page[page.index("Nearly there") :]
+    assert "<strong>99%</strong> to target" in near
+    assert "100%</strong> to target" not in near
+
+
+def test_backlog_steps_are_apart_from_the_next_steps() -> None:
+    rep = reports.failing_gate()
+    steps = [i for i in rep.feedback if i.category == "suggestion"]
+    others = [i for i in rep.feedback if i.category != "suggestion"]
+    old = dataclasses.replace(steps[0], backlog=True)
+    page = render_dashboard(dataclasses.replace(rep, feedback=(*others, old, *steps[1:])), [])
+    lead = page[page.index("<h2>Next steps</h2>") : page.index("Backlog: steps")]
+    assert "Write one test for" not in lead
+    assert "Write one test for" in page[page.index("Backlog: steps") :]

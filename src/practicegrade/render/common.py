@@ -182,6 +182,7 @@ def feedback_by_category(report: Report) -> dict[str, list[FeedbackItem]]:
     Milestone celebrations (:func:`is_celebration`) form their own group, shown first."""
     groups: dict[str, list[FeedbackItem]] = {
         "celebration": [],
+        "change": [],
         "blocker": [],
         "suggestion": [],
         "praise": [],

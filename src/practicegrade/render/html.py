@@ -284,7 +284,11 @@ def _competency(c: CompetencyResult, values: Mapping[str, float]) -> dict[str, A
         "title": _t(c.title, 120),
         "why": _t(c.why, 300),
         "status": c.status,
-        "progress": round(progress(c.distance) * 100),
+        # "100% to target" beside "progressing" would contradict itself: not met is < 100.
+        "progress": round(progress(c.distance) * 100)
+        if c.status == "met"
+        else min(99, round(progress(c.distance) * 100)),
+        "measured": any(cr.value is not None for cr in c.criteria),
         "distance": f"{c.distance:.2f}" if math.isfinite(c.distance) else "n/a",
         "criteria": [
             {
@@ -292,7 +296,11 @@ def _competency(c: CompetencyResult, values: Mapping[str, float]) -> dict[str, A
                 "value": fmt_value(cr.metric, cr.value),
                 "target": _t(cr.target, 30),
                 "gate": _t(cr.gate, 30),
-                "status": "gate" if cr.gate_failed else cr.status,
+                "status": "gate"
+                if cr.gate_failed
+                else "not measured"
+                if cr.value is None
+                else cr.status,
             }
             for cr in c.criteria[:50]
         ],
@@ -315,14 +323,20 @@ def _feedback_item(item: FeedbackItem) -> dict[str, Any]:
         "next_step": _text_html(item.next_step) if item.next_step else None,
         "competency": _t(item.competency, 60) if item.competency else "",
         "evidence": evidence,
+        "example": _t(item.example, 2000) if item.example else "",
     }
 
 
 def _feedback(report: Report) -> dict[str, list[dict[str, Any]]]:
-    return {
-        cat: [_feedback_item(i) for i in items[:200]]
-        for cat, items in feedback_by_category(report).items()
+    """Items by category; backlog steps (old hotspots) apart, so they never lead."""
+    groups = feedback_by_category(report)
+    suggestions = groups.get("suggestion", [])
+    groups = {
+        **groups,
+        "suggestion": [i for i in suggestions if not i.backlog],
+        "backlog": [i for i in suggestions if i.backlog],
     }
+    return {cat: [_feedback_item(i) for i in items[:200]] for cat, items in groups.items()}
 
 
 def _coverage_rows(report: Report) -> list[dict[str, Any]]:
