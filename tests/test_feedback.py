@@ -825,3 +825,27 @@ def test_lines_only_another_interpreter_runs_are_no_step() -> None:
     )
     items = build_feedback(evaluation, rep, config, {"src/app/v.py": source}.get)
     assert not any(i.evidence.metric == "coverage.patch_pct" for i in of(items, "suggestion"))
+
+
+def test_following_the_projects_house_style_is_no_step() -> None:
+    def tab(line: int) -> LintMessage:
+        return LintMessage(
+            "src/app/new.py",
+            line,
+            0,
+            "bad-indentation",
+            "W0311",
+            "warning",
+            "Bad indentation. Found 1 spaces, expected 4",
+            "build",
+        )
+
+    new = (tab(4),)
+    rep = _with_change(new_lint=new, complexity_changes=(), patch=())
+    everywhere = tuple(tab(100 + i) for i in range(30)) + new
+    rep = dataclasses.replace(rep, lint=LintDetails(messages=everywhere))
+    steps = of(feedback(BASE_CONFIG, rep), "suggestion")
+    assert not any("bad-indentation" in plain(i.next_step or ()) for i in steps if not i.backlog)
+    rep = dataclasses.replace(rep, lint=LintDetails(messages=new))
+    steps = of(feedback(BASE_CONFIG, rep), "suggestion")
+    assert any("bad-indentation" in plain(i.next_step or ()) for i in steps if not i.backlog)

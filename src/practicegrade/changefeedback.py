@@ -414,17 +414,35 @@ def _lint_step(view: ChangeView, symbol: str, group: Sequence[LintMessage]) -> T
     return compose("Fix ", Code(symbol), " at ", where, more, *quoted)
 
 
+_HOUSE_STYLE = 10
+"""A non-error symbol the base already has this many times (and three times as often as the
+change adds it) is the project's own style (tabs, its naming): following it is no mistake."""
+
+
+def _house_style(symbol: str, category: str, head: Sequence[LintMessage], new: int) -> bool:
+    if category in ("error", "fatal"):
+        return False
+    before = sum(1 for m in head if m.symbol == symbol) - new
+    return before >= _HOUSE_STYLE and before >= 3 * new
+
+
 def lint_steps(
-    view: ChangeView, competency: str | None, skip: set[tuple[str, str]] | None = None
+    view: ChangeView,
+    competency: str | None,
+    skip: set[tuple[str, str]] | None = None,
+    head: Sequence[LintMessage] = (),
 ) -> list[FeedbackItem]:
     """New pylint messages on changed lines, one symbol a step: errors first, then frequency.
 
-    ``skip``: (file, function) pairs a split step already covers (its too-many-* messages)."""
+    ``skip``: (file, function) pairs a split step already covers (its too-many-* messages);
+    ``head``: every message of the head, to tell the project's house style from a slip."""
     new = [
         m
         for m in on_changed_lines(view, view.comparison.new_lint)
         if not (m.symbol in _SPLIT_SYMBOLS and (m.path, m.obj) in (skip or set()))
     ]
+    added = Counter(m.symbol for m in new)
+    new = [m for m in new if not _house_style(m.symbol, m.category, head, added[m.symbol])]
     if not new:
         return []
     counts = Counter(m.symbol for m in new)

@@ -485,10 +485,9 @@ def _change_feedback(
             view,
             _competency_of(ctx, "coverage.patch_pct") or _competency_of(ctx, "coverage.line_pct"),
         ),
-        *lint_steps(view, _competency_of(ctx, "lint.score"), split_at),
+        *lint_steps(view, _competency_of(ctx, "lint.score"), split_at, ctx.lint()),
     ]
     pointed = {(i.evidence.file, i.evidence.function) for i in steps}
-    changed = set(comparison.changed_lines)
     for item in criterion_steps:
         if (
             item.evidence.file is not None
@@ -497,19 +496,30 @@ def _change_feedback(
             continue  # the change's own step already points there
         delta = value_of(ctx.deltas, item.evidence.metric or "")
         direction = better_direction(ctx.config, item.evidence.metric or "")
+        metric = item.evidence.metric or ""
         made_worse = (
             delta is not None
-            and delta != 0
+            and abs(delta) >= max(_MIN_MOVE.get(metric, 0.0), 1e-9)
             and direction is not None
             and (delta > 0) != (direction == "higher")
         )
-        about_change = item.evidence.file is None or item.evidence.file in changed
+        about_change = item.evidence.file is None or _points_at_change(view, item.evidence)
         if made_worse and about_change and not _is_noisy(item.evidence.metric or ""):
             steps.append(replace(item, rank=RANK_REGRESSION))
         else:
             steps.append(replace(item, rank=90, backlog=True))
     praise = change_praise(view, ctx.report.metrics, ctx.base)
     return change_summary(view), steps, praise
+
+
+def _points_at_change(view: ChangeView, evidence: Evidence) -> bool:
+    """Whether a step's evidence is a line the change wrote, or a function it touched."""
+    if evidence.file is None:
+        return False
+    if evidence.line is not None and evidence.line in view.changed(evidence.file):
+        return True
+    fn = view.head_function(evidence.file, evidence.function) if evidence.function else None
+    return fn is not None and view.touched(fn) > 0
 
 
 def build_feedback(
