@@ -622,3 +622,53 @@ def test_built_in_roles_parse_the_same_in_c_as_in_python() -> None:
     for name in module.role_names():
         text = module.role_source(name)
         assert _with_lines(parse_trusted_yaml(text, name)) == _with_lines(parse_yaml(text, name))
+
+
+# --------------------------------------------------------------------------- ratchets
+
+
+def test_a_ratchet_criterion_loads_with_its_tolerance(tmp_path: Path) -> None:
+    config = load_text(
+        tmp_path,
+        """
+        version: 1
+        role: custom
+        competencies:
+          testing:
+            title: Tests
+            criteria:
+              - {metric: coverage.line_pct, ratchet: base, tolerance: 1.0}
+              - {metric: lint.score, target: ">= 9", ratchet: best}
+        """,
+    )
+    first, second = config.competencies[0].criteria
+    assert (first.ratchet, first.tolerance, first.target, first.gate) == ("base", 1.0, None, None)
+    assert (second.ratchet, second.tolerance) == ("best", 0.0)
+
+
+def test_a_ratchet_must_be_base_or_best(tmp_path: Path) -> None:
+    error = error_of(
+        tmp_path,
+        """
+        version: 1
+        role: custom
+        competencies:
+          testing:
+            title: Tests
+            criteria:
+              - {metric: coverage.line_pct, ratchet: always}
+        """,
+    )
+    assert "ratchet must be base or best" in str(error)
+
+
+def test_built_in_roles_hold_coverage_to_the_base_within_a_point() -> None:
+    from practicegrade.config import role_model  # noqa: PLC0415
+
+    crit = next(
+        k
+        for c in role_model("backend-developer").competencies
+        for k in c.criteria
+        if k.metric == "coverage.line_pct"
+    )
+    assert (crit.ratchet, crit.tolerance) == ("base", 1.0)

@@ -466,3 +466,69 @@ def test_evaluation_is_deterministic() -> None:
     metrics = {"coverage.line_pct": 70.0, "tests.failed": 1.0, "lint.score": 7.5}
     first = evaluate(config, metrics, today=TODAY)
     assert first == evaluate(config, dict(reversed(list(metrics.items()))), today=TODAY)
+
+
+# --------------------------------------------------------------------------- ratchets
+
+
+def _ratchet_config(ratchet: str, tolerance: float, gate: str | None = None) -> Config:
+    crit = Criterion("coverage.line_pct", ">= 90", gate, ratchet=ratchet, tolerance=tolerance)  # type: ignore[arg-type]
+    return Config(competencies=(Competency("testing", "Tests", criteria=(crit,)),))
+
+
+def _gate_failed(ev: Evaluation) -> bool:
+    return ev.competencies[0].criteria[0].gate_failed
+
+
+TODAY_R = dt.date(2026, 11, 1)
+
+
+def test_ratchet_base_fails_a_drop_beyond_the_tolerance_only() -> None:
+    config = _ratchet_config("base", 1.0)
+    base = {"coverage.line_pct": 80.0}
+    held = evaluate(config, {"coverage.line_pct": 79.2}, today=TODAY_R, base_metrics=base)
+    dropped = evaluate(config, {"coverage.line_pct": 78.9}, today=TODAY_R, base_metrics=base)
+    assert not _gate_failed(held)
+    assert _gate_failed(dropped)
+    assert dropped.competencies[0].criteria[0].gate == ">= 79.0"
+    first = evaluate(config, {"coverage.line_pct": 10.0}, today=TODAY_R)
+    assert not _gate_failed(first), "a first grading has nothing to ratchet against"
+
+
+def test_ratchet_best_holds_to_the_best_grade_in_the_history() -> None:
+    config = _ratchet_config("best", 0.5)
+    history = [{"coverage.line_pct": 70.0}, {"coverage.line_pct": 84.0}, {}]
+    ev = evaluate(config, {"coverage.line_pct": 83.0}, today=TODAY_R, history=history)
+    assert _gate_failed(ev)
+    assert ev.competencies[0].criteria[0].gate == ">= 83.5"
+
+
+def test_the_stricter_of_a_written_gate_and_the_ratchet_applies() -> None:
+    config = _ratchet_config("base", 1.0, gate=">= 60")
+    low_base = evaluate(
+        config, {"coverage.line_pct": 55.0}, today=TODAY_R, base_metrics={"coverage.line_pct": 40.0}
+    )
+    assert low_base.competencies[0].criteria[0].gate == ">= 60"
+    assert _gate_failed(low_base)
+
+
+@given(
+    base=st.floats(0, 100, allow_nan=False),
+    head=st.floats(0, 100, allow_nan=False),
+    tolerance=st.floats(0, 10, allow_nan=False),
+)
+@settings(max_examples=200, deadline=None)
+def test_ratchet_base_gate_is_exactly_no_worse_than_base_minus_tolerance(
+    base: float, head: float, tolerance: float
+) -> None:
+    config = _ratchet_config("base", tolerance)
+    ev = evaluate(
+        config, {"coverage.line_pct": head}, today=TODAY_R, base_metrics={"coverage.line_pct": base}
+    )
+    floor = base - tolerance
+    assume(abs(head - floor) > 1e-3)  # expressions compare at their written precision
+    assert _gate_failed(ev) == (head < floor)
+    same = evaluate(
+        config, {"coverage.line_pct": base}, today=TODAY_R, base_metrics={"coverage.line_pct": base}
+    )
+    assert not _gate_failed(same), "the base's own value never fails its ratchet"

@@ -88,6 +88,7 @@ __all__ = [  # the metric catalogue and the file cap live apart, but are still i
     "iter_criteria",
     "list_roles",
     "load_config",
+    "metric_direction",
     "metric_info",
     "role_model",
     "starter_config",
@@ -108,6 +109,10 @@ class Criterion:
     target: str | None = None
     gate: str | None = None
     weight: float = 1.0
+    ratchet: Literal["base", "best"] | None = None
+    """A gate that moves: no worse than the base (``base``) or the best grade in the history
+    (``best``), give or take ``tolerance``; the stricter of it and ``gate`` applies."""
+    tolerance: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +207,7 @@ _TOP_KEYS = (
 )
 _ROLE_KEYS = ("version", "summary", "competencies")
 _COMPETENCY_KEYS = ("title", "why", "criteria", "weight", "next_steps")
-_CRITERION_KEYS = ("metric", "target", "gate", "weight")
+_CRITERION_KEYS = ("metric", "target", "gate", "weight", "ratchet", "tolerance")
 _MILESTONE_KEYS = ("id", "title", "due", "requires", "criteria")
 _BENCH_KEYS = ("name", "call", "setup", "target")
 _CADENCE_KEYS = ("checkin_every_days", "review_every_days")
@@ -250,17 +255,59 @@ def _criterion(raw: object, at: At, benches: Sequence[str]) -> Criterion:
     _known_metric(metric, at.key(data, "metric"), benches)
     target = as_expression(data["target"], at.key(data, "target")) if "target" in data else None
     gate = as_expression(data["gate"], at.key(data, "gate")) if "gate" in data else None
-    if target is None and gate is None:
+    ratchet = _ratchet(data, at)
+    if target is None and gate is None and ratchet is None:
         raise at.problem(
             "criterion has neither target nor gate",
-            hint='add target: ">= 85" (where to head) and/or gate: ">= 60" (the floor)',
+            hint='add target: ">= 85" (where to head) and/or gate: ">= 60" (the floor), '
+            "or ratchet: base (no worse than the base)",
         )
     if target is not None and gate is not None:
         _check_gate_vs_target(target, gate, at.key(data, "gate"))
+    if ratchet is not None and target is None and gate is None and metric_direction(metric) is None:
+        raise at.problem(
+            f"ratchet on {metric!r} needs a direction",
+            hint='add target: (e.g. ">= 85") so that "no worse" has a meaning',
+        )
     weight = 1.0
     if "weight" in data:
         weight = as_number(data["weight"], at.key(data, "weight"), minimum=0.01, example="1.5")
-    return Criterion(metric, target.text if target else None, gate.text if gate else None, weight)
+    tolerance = 0.0
+    if "tolerance" in data:
+        tolerance = as_number(
+            data["tolerance"], at.key(data, "tolerance"), minimum=0.0, example="1.0"
+        )
+    return Criterion(
+        metric,
+        target.text if target else None,
+        gate.text if gate else None,
+        weight,
+        ratchet,
+        tolerance,
+    )
+
+
+def _ratchet(data: Mapping[str, object], at: At) -> Literal["base", "best"] | None:
+    """``ratchet: base`` or ``ratchet: best``; anything else is a configuration error."""
+    if "ratchet" not in data:
+        return None
+    value = data["ratchet"]
+    if value == "base":
+        return "base"
+    if value == "best":
+        return "best"
+    raise at.key(data, "ratchet").problem(
+        f"ratchet must be base or best, not {value!r}",
+        hint="ratchet: base (no worse than the base) or ratchet: best (no worse than the best "
+        "grade in the history)",
+    )
+
+
+def metric_direction(metric: str) -> Literal["higher", "lower"] | None:
+    """Which way the catalogue says ``metric`` improves."""
+    info = metric_info(metric)
+    better = info.better if info else None
+    return better if better in ("higher", "lower") else None
 
 
 def _check_gate_vs_target(target: expr.Expr, gate: expr.Expr, at: At) -> None:

@@ -946,6 +946,7 @@ def grade(request: GradeRequest) -> GradeOutcome:
             comparison=comparison,
             display_root=str(root),
             waived=acks.waived(request.now.date()),
+            history=_ratchet_history(config, request, repo, target),
         )
     report = acks.shown_in(report, request.now.date())
     report, newly = _milestones_met(report, config, request, repo, target)
@@ -991,6 +992,25 @@ def _acks(
     )
     warnings.extend(problems)
     return _Acks(in_force, pending)
+
+
+def _ratchet_history(
+    config: Config, request: GradeRequest, repo: Path | None, target: Target
+) -> list[Mapping[str, float]]:
+    """Earlier grades' metrics on this branch, when a criterion says ``ratchet: best``; in
+    CI only the CI-recorded ones (a mentee's own note cannot lower a mentor's bar)."""
+    from practicegrade.history import read_history  # noqa: PLC0415
+
+    wanted = any(k.ratchet == "best" for c in config.competencies for k in c.criteria)
+    if not wanted or repo is None or target.commit is None:
+        return []
+    points = read_history(repo, target.commit, limit=HISTORY_POINTS * 4)
+    return [
+        p.metrics
+        for p in points
+        if (p.commit != target.commit or target.dirty)
+        and (request.trusts_local_state or p.source == "ci")
+    ]
 
 
 def _milestones_met(
@@ -1173,10 +1193,12 @@ def build_report(
     comparison: Comparison | None = None,
     display_root: str | None = None,
     waived: frozenset[str] = frozenset(),
+    history: Sequence[Mapping[str, float]] = (),
 ) -> Report:
     """Assemble the report, then evaluate it against the competence model and add feedback.
 
-    ``waived``: metrics whose gate a mentor's waiver in force suspends."""
+    ``waived``: metrics whose gate a mentor's waiver in force suspends; ``history``:
+    earlier grades' metrics, for criteria with ``ratchet: best``."""
     from practicegrade.feedback import build_feedback  # noqa: PLC0415
     from practicegrade.rubric import evaluate  # noqa: PLC0415
 
@@ -1218,6 +1240,7 @@ def build_report(
         skipped=frozenset(skipped),
         failed_by=incomplete_run(findings, config),
         waived=waived,
+        history=history,
     )
     report = replace(report, evaluation=evaluation)
     return replace(

@@ -22,6 +22,11 @@ early exit, our timeout) is a ``gap`` whose gate fails whatever its value, with 
 reason: a partial run says nothing about the bar, and an option that stops the tests
 from running must not be a way past it.
 
+A criterion with ``ratchet: base`` (or ``best``) gets a moving gate: no worse than the
+base's value (or the best value in the history), give or take its ``tolerance``; when it
+also has a written ``gate`` the stricter of the two applies (:func:`ratcheted`). With no
+reference (a first grading, a metric the base did not measure) only the written gate holds.
+
 Competency: ``met`` when every criterion is met, ``gap`` when any is a gap, else
 ``progressing``; its distance is the weight-averaged criteria distance.
 
@@ -49,11 +54,20 @@ import dataclasses
 import datetime as dt
 import math
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import Literal
 
 from practicegrade import expr
-from practicegrade.config import Cadence, Competency, Config, Criterion, Milestone, metric_info
+from practicegrade.config import (
+    Cadence,
+    Competency,
+    Config,
+    Criterion,
+    Milestone,
+    metric_direction,
+    metric_info,
+)
 from practicegrade.model import (
     CompetencyResult,
     CriterionResult,
@@ -140,19 +154,71 @@ def _weighted(pairs: Sequence[tuple[float, float]]) -> float:
     return min(1.0, max(0.0, sum(d * w for d, w in pairs) / total))
 
 
+def _direction(criterion: Criterion) -> Literal["higher", "lower"] | None:
+    for text in (criterion.gate, criterion.target):
+        direction = _parse(text).direction if text else "exact"
+        if direction in ("higher", "lower"):
+            return direction
+    return metric_direction(criterion.metric)
+
+
+def ratchet_reference(
+    criterion: Criterion,
+    base: Mapping[str, float],
+    history: Sequence[Mapping[str, float]] = (),
+) -> float | None:
+    """The value a ratchet holds the metric to: the base's, or the best in the history."""
+    if criterion.ratchet == "base":
+        return value_of(base, criterion.metric)
+    if criterion.ratchet != "best":
+        return None
+    values = [v for m in history if (v := value_of(m, criterion.metric)) is not None]
+    if not values:
+        return None
+    return max(values) if _direction(criterion) == "higher" else min(values)
+
+
+def ratcheted(
+    criterion: Criterion,
+    base: Mapping[str, float],
+    history: Sequence[Mapping[str, float]] = (),
+) -> Criterion:
+    """``criterion`` with its ratchet turned into a gate: no worse than the reference, give
+    or take the tolerance, or the written gate when that is stricter. No reference (a first
+    grading, a metric the base did not measure): the written gate alone."""
+    reference = ratchet_reference(criterion, base, history)
+    direction = _direction(criterion)
+    if reference is None or direction is None:
+        return criterion
+    # Rounded towards leniency, so the base's own value always passes its ratchet.
+    if direction == "higher":
+        floor, op = math.floor((reference - criterion.tolerance) * 1e4) / 1e4, ">="
+    else:
+        floor, op = math.ceil((reference + criterion.tolerance) * 1e4) / 1e4, "<="
+    if criterion.gate is not None:
+        written = float(_parse(criterion.gate).threshold)
+        stricter = floor > written if direction == "higher" else floor < written
+        if not stricter:
+            return criterion
+    return replace(criterion, gate=f"{op} {floor!r}")
+
+
 def assess_competency(
     competency: Competency,
     metrics: Mapping[str, float],
     base_metrics: Mapping[str, float] | None = None,
     absent_fails: Collection[str] = (),
     failed_by: Mapping[str, str] | None = None,
+    history: Sequence[Mapping[str, float]] = (),
 ) -> CompetencyResult:
-    """Every criterion of ``competency``, its status and weighted distance."""
+    """Every criterion of ``competency``, its status and weighted distance.
+
+    ``history``: earlier grades' metrics, for ``ratchet: best``."""
     base = base_metrics or {}
     forced = failed_by or {}
     results = tuple(
         assess(
-            c,
+            ratcheted(c, base, history),
             value_of(metrics, c.metric),
             value_of(base, c.metric),
             absent_fails=c.metric in absent_fails,
@@ -284,6 +350,7 @@ def evaluate(
     skipped: Collection[str] = (),
     failed_by: Mapping[str, str] | None = None,
     waived: Collection[str] = (),
+    history: Sequence[Mapping[str, float]] = (),
 ) -> Evaluation:
     """Evaluate ``metrics`` against ``config``'s competence model (module docstring).
 
@@ -292,7 +359,10 @@ def evaluate(
     ``waived``: metrics whose gate a mentor's waiver in force suspends
     (:mod:`practicegrade.loop.acks`): their criteria keep their status, but no gate fails."""
     results = tuple(
-        _waive(assess_competency(c, metrics, base_metrics, absent_fails, failed_by), waived)
+        _waive(
+            assess_competency(c, metrics, base_metrics, absent_fails, failed_by, history),
+            waived,
+        )
         for c in config.competencies
     )
     by_id = {r.id: r for r in results}

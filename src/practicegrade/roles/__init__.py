@@ -49,6 +49,10 @@ def _criterion_line(crit: Criterion) -> str:
         parts.append(f"gate: {_q(crit.gate)}")
     if crit.weight != 1.0:
         parts.append(f"weight: {crit.weight:g}")
+    if crit.ratchet is not None:
+        parts.append(f"ratchet: {crit.ratchet}")
+        if crit.tolerance:
+            parts.append(f"tolerance: {crit.tolerance:g}")
     return "      - {" + ", ".join(parts) + "}"
 
 
@@ -74,6 +78,8 @@ _HEADER = """\
 # target: where you are heading (drives praise, gaps and milestones).
 # gate:   the floor. Below it `git push` (the hook) and CI fail with exit 1,
 #         unless `gates: advisory`, which only warns.
+# ratchet: base (or best): a moving floor, no worse than the base (or the best grade
+#         so far) give or take `tolerance`; the stricter of it and `gate` applies.
 # Expressions are quoted: ">= 85", "<= 10", "== 0". Before comparing, a value is
 # rounded to one more decimal than the threshold has: 84.95 meets ">= 85", 84.94 not.
 version: 1
