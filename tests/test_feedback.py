@@ -798,7 +798,7 @@ def test_an_unused_argument_of_a_method_is_a_question_not_an_order() -> None:
     )
     step = next(i for i in of(feedback(BASE_CONFIG, rep), "suggestion") if not i.backlog)
     assert plain(step.next_step or ()).startswith(
-        "Check whether Finder.find_spec (src/app/new.py:4) needs the argument:"
+        "Check whether Finder.find_spec (src/app/new.py:4) needs its unused argument path:"
     )
 
 

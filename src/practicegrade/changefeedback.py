@@ -384,6 +384,8 @@ def on_changed_lines(view: ChangeView, messages: Sequence[LintMessage]) -> list[
     ]
 
 
+_QUOTED = re.compile(r"'([^']{1,60})'")
+
 _SPLIT_SYMBOLS = frozenset(
     {"too-many-statements", "too-many-branches", "too-many-locals", "too-many-return-statements"}
 )
@@ -399,15 +401,20 @@ def _lint_step(view: ChangeView, symbol: str, group: Sequence[LintMessage]) -> T
     where = code_at(first.path, first.line)
     more = f" and {plural(len(group) - 1, 'other')}" if len(group) > 1 else ""
     if symbol == "unused-argument" and fn is not None and "." in fn.name:
+        names = [n for m in group for n in _QUOTED.findall(m.message)][:3]
+        listed: list[Part] = []
+        for i, name in enumerate(names):
+            listed += [", " if i else " ", Code(name)]
         return compose(
             "Check whether ",
             Code(fn.name),
             " (",
             where,
-            ") needs the argument",
-            more and f"s it does not use ({len(group)})",
-            ": remove it if nothing calls it with one; if a base class or protocol fixes the "
-            "signature, say so in the docstring.",
+            ") needs ",
+            "its unused argument" if len(group) == 1 else "its unused arguments",
+            *listed,
+            ": remove what nothing passes; if a base class or protocol fixes the signature, "
+            "say so in the docstring.",
         )
     said = first.message.splitlines()[0] if first.message else ""
     quoted: tuple[Part, ...] = (": ", Code(said), ".") if 0 < len(said) <= 90 else (".",)
@@ -550,10 +557,14 @@ def change_praise(
             )
         )
     changed_files = set(view.comparison.files_changed)
+    alive = {(f.file, f.name) for f in view.functions}
+    # A message in a function the change deleted went with it: removed, not fixed.
     fixed = [
         m
         for m in view.comparison.fixed_lint
-        if m.path in changed_files or any(m.path == old for old in view.comparison.removed_files)
+        if m.path in changed_files
+        and m.path not in view.comparison.removed_files
+        and (not m.obj or (m.path, m.obj) in alive)
     ]
     new_here = on_changed_lines(view, view.comparison.new_lint)
     if fixed and len(fixed) > len(new_here):
