@@ -47,6 +47,9 @@ BASE_FILES = {
             call: logtool.parser:parse_many
             setup: logtool.parser:sample_lines
             target: "<= 0.050"
+        # The practice cycle adds code faster than tests: its coverage ratchet fails, and
+        # the demo shows that as a warning rather than ending on exit 1.
+        gates: advisory
     """,
     "src/logtool/__init__.py": '"""Summarise web server logs."""\n',
     "src/logtool/stats.py": '''
