@@ -21,8 +21,10 @@ from practicegrade.compare import (
     mann_whitney_u,
     metric_deltas,
     ratio_ci,
+    security_changes,
+    sequential_verdict,
 )
-from practicegrade.model import FunctionComplexity, LintMessage
+from practicegrade.model import FunctionComplexity, LintMessage, SecurityIssue
 
 
 def msg(
@@ -292,3 +294,92 @@ def test_ratio_ci_covers_the_true_ratio() -> None:
     low, high = ratio_ci(base, head)
     assert low < 1.5 < high
     assert low < high
+
+
+# --------------------------------------------------------------------------- sequential
+
+
+def _sequential(
+    rng: random.Random, base_s: float, head_s: float, max_runs: int = 40, noise: float = 0.08
+) -> tuple[str, int]:
+    """Run the sequential comparison on simulated runs, as grade.compare_one does."""
+    base: list[float] = []
+    head: list[float] = []
+    for runs in range(1, max_runs + 1):
+        base.append(base_s * math.exp(rng.gauss(0, noise)))
+        head.append(head_s * math.exp(rng.gauss(0, noise)))
+        verdict = sequential_verdict(base, head, 1.10, final=runs == max_runs)
+        if verdict is not None:
+            return verdict.change, runs
+    raise AssertionError("the final look always answers")
+
+
+def test_sequential_a_a_is_never_a_verdict() -> None:
+    """Looking after every pair does not turn noise into a regression or improvement."""
+    rng = random.Random(16)
+    outcomes = [_sequential(rng, 0.01, 0.01, max_runs=25) for _ in range(300)]
+    assert {change for change, _ in outcomes} <= {"unchanged", "inconclusive"}
+    # With modest noise most A/A comparisons settle early as unchanged.
+    assert sum(1 for change, runs in outcomes if change == "unchanged" and runs < 20) > 240
+
+
+def test_sequential_finds_a_two_fold_slowdown_at_the_first_look() -> None:
+    rng = random.Random(2)
+    for _ in range(100):
+        change, runs = _sequential(rng, 0.01, 0.02)
+        assert change == "regression"
+        assert runs == 7
+    assert _sequential(rng, 0.02, 0.01)[0] == "improvement"
+
+
+def test_sequential_waits_for_enough_runs_and_is_inconclusive_when_cut_short() -> None:
+    base, head = [1.0, 1.01, 0.99], [2.0, 2.02, 1.98]
+    assert sequential_verdict(base, head) is None
+    cut = sequential_verdict(base, head, final=True)
+    assert cut is not None
+    assert cut.change == "inconclusive"
+    assert cut.ratio == pytest.approx(2.0)
+    assert sequential_verdict([], [], final=True) is None
+
+
+def test_sequential_noise_wider_than_the_factor_stays_open() -> None:
+    rng = random.Random(5)
+    change, runs = _sequential(rng, 0.01, 0.01, max_runs=12, noise=0.5)
+    assert (change, runs) == ("inconclusive", 12)
+
+
+# --------------------------------------------------------------------------- security
+
+
+def issue(
+    path: str, line: int, test_id: str = "B602", code: str = "run(x, shell=True)"
+) -> SecurityIssue:
+    return SecurityIssue(
+        file=path,
+        line=line,
+        test_id=test_id,
+        test_name="subprocess_popen_with_shell_equals_true",
+        severity="high",
+        confidence="high",
+        message="subprocess call with shell=True identified, security issue.",
+        cwe=78,
+        fingerprint=f"{path}:{test_id}:{code}",
+    )
+
+
+def test_security_changes_ignore_line_shifts_and_count_copies() -> None:
+    base = [issue("a.py", 10), issue("b.py", 3, "B301", "pickle.loads(b)")]
+    head = [issue("a.py", 12), issue("a.py", 40), issue("b.py", 5, "B301", "pickle.loads(b)")]
+    new, fixed = security_changes(base, head)
+    assert [(i.file, i.line) for i in new] == [("a.py", 40)]
+    assert fixed == ()
+    new, fixed = security_changes(head, base)
+    assert new == ()
+    assert [(i.file, i.line) for i in fixed] == [("a.py", 40)]
+
+
+def test_security_changes_follow_a_rename() -> None:
+    base = [issue("old.py", 10)]
+    head = [issue("new.py", 10)]
+    assert security_changes(base, head) == ((head[0],), (base[0],))
+    assert security_changes(base, head, {"old.py": "new.py"}) == ((), ())

@@ -117,6 +117,7 @@ def test_full_design_example_loads(tmp_path: Path) -> None:
         "code-quality",
         "design",
         "fast-feedback",
+        "security",
         "clarity",
         "performance",
     ]
@@ -146,7 +147,7 @@ def test_role_merge_rule(tmp_path: Path) -> None:
         """,
     )
     ids = [c.id for c in config.competencies]
-    assert ids == ["testing", "readability", "docs"]
+    assert ids == ["testing", "readability", "security", "docs"]
     readability = config.competencies[1]
     original = next(c for c in base.competencies if c.id == "readability")
     assert readability.why == "Our own reason."
@@ -592,6 +593,47 @@ def test_coverage_project_settings_can_be_switched_off(tmp_path: Path) -> None:
     assert config.coverage.project_settings is False
     with pytest.raises(ConfigError, match=r"coverage.project_settings"):
         load_text(tmp_path, "coverage: {project_settings: sometimes}\n")
+
+
+def test_benchmark_sizes_growth_budget_and_hook_bench(tmp_path: Path) -> None:
+    config = load_text(
+        tmp_path,
+        """
+        bench_budget_s: 4
+        hook: {bench: true}
+        benchmarks:
+          - name: dedupe
+            call: app.core:dedupe
+            setup: app.bench:make
+            sizes: [10000, 1000, 100000]
+            growth: "O(n)"
+        """,
+    )
+    assert config.bench_budget_s == 4.0
+    assert config.hook.bench is True
+    (bench,) = config.benchmarks
+    assert bench.sizes == (1000, 10000, 100000)
+    assert bench.growth == "n"
+    assert load_text(tmp_path, "version: 1\n").hook.bench is False
+    assert load_text(tmp_path, "version: 1\n").bench_budget_s == 10.0
+
+
+@pytest.mark.parametrize(
+    ("entry", "where", "what"),
+    [
+        ("sizes: 1000", "benchmarks[0].sizes", "a list of input sizes"),
+        ("sizes: [1000, 1000]", "benchmarks[0].sizes", "at least two different sizes"),
+        ("sizes: [1, 1000]", "benchmarks[0].sizes[0]", "a whole number >= 2"),
+        ("sizes: [10, 100]\n    growth: O(2^n)", "benchmarks[0].growth", "one of O(1)"),
+        ('growth: "O(n)"', "benchmarks[0].growth", "growth needs sizes"),
+    ],
+)
+def test_benchmark_growth_errors_name_the_key(
+    tmp_path: Path, entry: str, where: str, what: str
+) -> None:
+    error = error_of(tmp_path, f"benchmarks:\n  - name: b\n    call: app:f\n    {entry}\n")
+    assert where in str(error)
+    assert what in str(error)
 
 
 def test_config_types_are_frozen() -> None:

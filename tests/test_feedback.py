@@ -119,6 +119,8 @@ GOOD = {
     "complexity.cc_max": 7.0,
     "complexity.cc_mean": 2.5,
     "complexity.mi_min": 55.0,
+    "security.high": 0.0,
+    "security.medium": 0.0,
 }
 
 FUNCTIONS = (

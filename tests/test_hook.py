@@ -482,3 +482,6 @@ def test_grader_runs_with_the_work_trees_virtualenv(
     assert argv[argv.index("--rev") + 1] == A
     assert argv[argv.index("--base") + 1] == B
     assert "--no-tests" in argv
+    assert "--no-bench" in argv, "benchmarks run in the hook only with hook: {bench: true}"
+    argv = hook._grader_argv(repo, plan, True, tmp_path / "out", {}, bench=True)
+    assert "--no-bench" not in argv

@@ -89,18 +89,25 @@ def error_boundary(func: Callable[P, R]) -> Callable[P, R]:
 def progress_line(
     enabled: bool,
 ) -> Iterator[Callable[[str, Literal["start", "done"]], None] | None]:
-    """A one-line status on stderr naming the running collectors and the elapsed time."""
+    """A one-line status on stderr naming the running collectors and the elapsed time.
+
+    ``"name: detail"`` started again under the same name updates what it is doing (the
+    benchmark being timed and its progress) and keeps its clock.
+    """
     if not enabled:
         yield None
         return
-    running: dict[str, float] = {}
+    running: dict[str, tuple[float, str]] = {}
     lock = threading.Lock()
     stop = threading.Event()
     started = time.monotonic()
 
     def draw() -> None:
         with lock:
-            names = ", ".join(f"{n} {time.monotonic() - t:.0f}s" for n, t in running.items())
+            names = ", ".join(
+                f"{n}{': ' + d if d else ''} {time.monotonic() - t:.0f}s"
+                for n, (t, d) in running.items()
+            )
         line = f"grading… {time.monotonic() - started:4.0f}s  {names}"
         sys.stderr.write("\r\x1b[2K" + line[:120])
         sys.stderr.flush()
@@ -110,11 +117,13 @@ def progress_line(
             draw()
 
     def callback(name: str, event: Literal["start", "done"]) -> None:
+        key, _, detail = name.partition(": ")
         with lock:
             if event == "start":
-                running[name] = time.monotonic()
+                since = running.get(key, (time.monotonic(), ""))[0]
+                running[key] = (since, detail)
             else:
-                running.pop(name, None)
+                running.pop(key, None)
 
     thread = threading.Thread(target=ticker, daemon=True)
     thread.start()

@@ -28,6 +28,7 @@ from practicegrade.model import (
     ComplexityChange,
     FunctionComplexity,
     LintMessage,
+    SecurityIssue,
 )
 
 # --------------------------------------------------------------------------- metrics
@@ -165,6 +166,53 @@ def _multiset_diff(
     return tuple(extra)
 
 
+# --------------------------------------------------------------------------- security
+
+
+def security_changes(
+    base: Sequence[SecurityIssue],
+    head: Sequence[SecurityIssue],
+    renames: Mapping[str, str] | None = None,
+) -> tuple[tuple[SecurityIssue, ...], tuple[SecurityIssue, ...]]:
+    """``(new, fixed)`` bandit results, matched like lint messages: as multisets of a key
+    that leaves the line number out (path, test id, bandit's text, the flagged code).
+
+    The collector's fingerprint holds the path, so across a rename both sides are keyed
+    on the head path again.
+    """
+    renames = renames or {}
+
+    renamed_heads = set(renames.values())
+
+    def key(issue: SecurityIssue, renamed: str | None) -> tuple[str, str]:
+        if renamed is None:
+            return (issue.file, issue.fingerprint or f"{issue.test_id}\0{issue.message}")
+        return (renamed, f"{issue.test_id}\0{issue.message}")
+
+    def base_key(issue: SecurityIssue) -> tuple[str, str]:
+        return key(issue, renames.get(issue.file))
+
+    def head_key(issue: SecurityIssue) -> tuple[str, str]:
+        return key(issue, issue.file if issue.file in renamed_heads else None)
+
+    def extra(
+        ours: Sequence[SecurityIssue],
+        theirs: Sequence[SecurityIssue],
+        our_key: Callable[[SecurityIssue], tuple[str, str]],
+        their_key: Callable[[SecurityIssue], tuple[str, str]],
+    ) -> tuple[SecurityIssue, ...]:
+        budget = Counter(their_key(i) for i in theirs)
+        left: list[SecurityIssue] = []
+        for issue in sorted(ours, key=lambda i: (i.file, i.line, i.column, i.test_id)):
+            if budget[our_key(issue)] > 0:
+                budget[our_key(issue)] -= 1
+            else:
+                left.append(issue)
+        return tuple(left)
+
+    return extra(head, base, head_key, base_key), extra(base, head, base_key, head_key)
+
+
 # --------------------------------------------------------------------------- complexity
 
 
@@ -209,7 +257,7 @@ def _by_block(
 
 # --------------------------------------------------------------------------- benchmarks
 
-BenchChange = Literal["regression", "improvement", "inconclusive"]
+BenchChange = Literal["regression", "improvement", "unchanged", "inconclusive"]
 SIGNIFICANCE = 0.002
 """asv's threshold: a change must be this unlikely under "no difference" to be reported."""
 
@@ -353,6 +401,51 @@ def compare_samples(
     elif p_value < SIGNIFICANCE and ratio < 1 / factor:
         change = "improvement"
     return BenchComparison(ratio=ratio, ci=ratio_ci(base, head), p_value=p_value, change=change)
+
+
+MIN_RUNS = 7
+"""Runs a side before a sequential look may decide: with 7 against 7 the U test can reach
+:data:`SIGNIFICANCE` (perfect separation gives p = 2/3432); with 6, never (p >= 2/924)."""
+
+
+def sequential_verdict(
+    base: Sequence[float],
+    head: Sequence[float],
+    factor: float = 1.10,
+    *,
+    final: bool = False,
+) -> BenchComparison | None:
+    """One look of the sequential comparison: the verdict once the data settle it.
+
+    ``base`` and ``head`` hold one number per timed run (the median of that process's
+    samples: runs, not samples, are the independent units). Decided when, with at least
+    :data:`MIN_RUNS` a side, either :func:`compare_samples` calls a regression (or an
+    improvement) *and* the ratio's whole ~95% CI lies beyond ``factor`` (or
+    ``1/factor``), or the CI lies inside ``[1/factor, factor]`` (``unchanged``: no change
+    a mentor should hear about, and more runs would not find one). ``None`` means "keep
+    going"; with ``final`` (the time budget is spent) the answer is ``inconclusive``.
+
+    Why the CI condition: a test repeated after every pair finds a "significant" blip by
+    chance sooner or later (each look is another chance). Demanding that the interval
+    clear the factor, not just the medians, keeps an A/A comparison from becoming a
+    verdict however often it is looked at, and costs a real 2x slowdown nothing: its
+    interval clears 1.10 at the first look.
+    """
+    if not base or not head:
+        return None
+    result = compare_samples(base, head, factor)
+    low, high = result.ci
+    if min(len(base), len(head)) >= MIN_RUNS:
+        beyond = (result.change == "regression" and low > factor) or (
+            result.change == "improvement" and high < 1 / factor
+        )
+        if beyond:
+            return result
+        if 1 / factor < low and high < factor:
+            return BenchComparison(result.ratio, result.ci, result.p_value, "unchanged")
+    if not final:
+        return None
+    return BenchComparison(result.ratio, result.ci, result.p_value, "inconclusive")
 
 
 # --------------------------------------------------------------------------- files

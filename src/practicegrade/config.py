@@ -64,6 +64,7 @@ from practicegrade.configsource import (
     read_text,
 )
 from practicegrade.errors import ConfigError
+from practicegrade.growth import class_names, parse_class
 from practicegrade.metrics import METRICS, MetricInfo, bench_name, metric_info
 from practicegrade.roles import render_starter, role_names, role_source
 
@@ -140,6 +141,10 @@ class Benchmark:
     call: str
     setup: str | None = None
     target: str | None = None
+    sizes: tuple[int, ...] = ()
+    """Input sizes passed to ``setup``; the growth class is fitted over them."""
+    growth: str | None = None
+    """The expected class (``growth: "O(n)"`` -> ``n``); a worse fit is a finding."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +156,7 @@ class Cadence:
 @dataclass(frozen=True, slots=True)
 class HookSettings:
     tests: bool = True
+    bench: bool = False
     timeout_s: float = 120.0
     strict: bool = False
     tags: bool = False
@@ -181,6 +187,8 @@ class Config:
     bench_factor: float = 1.10
     baseline: str | None = None
     """The commit a progress review measures from (default: the first graded commit)."""
+    bench_budget_s: float = 10.0
+    """Seconds one benchmark's base comparison (and growth fit) may take."""
     path: str | None = None
     """The file the config came from; ``None`` for the embedded default."""
     warnings: tuple[str, ...] = field(default=())
@@ -204,14 +212,15 @@ _TOP_KEYS = (
     "test_timeout_s",
     "bench_factor",
     "baseline",
+    "bench_budget_s",
 )
 _ROLE_KEYS = ("version", "summary", "competencies")
 _COMPETENCY_KEYS = ("title", "why", "criteria", "weight", "next_steps")
 _CRITERION_KEYS = ("metric", "target", "gate", "weight", "ratchet", "tolerance")
 _MILESTONE_KEYS = ("id", "title", "due", "requires", "criteria")
-_BENCH_KEYS = ("name", "call", "setup", "target")
+_BENCH_KEYS = ("name", "call", "setup", "target", "sizes", "growth")
 _CADENCE_KEYS = ("checkin_every_days", "review_every_days")
-_HOOK_KEYS = ("tests", "timeout_s", "strict", "tags")
+_HOOK_KEYS = ("tests", "bench", "timeout_s", "strict", "tags")
 _COVERAGE_KEYS = ("project_settings",)
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _CALL = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
@@ -497,7 +506,43 @@ def _benchmark(raw: object, at: At) -> Benchmark:
     target = (
         as_expression(data["target"], at.key(data, "target")).text if "target" in data else None
     )
-    return Benchmark(name, calls[0] or "", calls[1], target)
+    sizes, growth = _growth_keys(data, at)
+    return Benchmark(name, calls[0] or "", calls[1], target, sizes, growth)
+
+
+def _growth_keys(data: Mapping[str, object], at: At) -> tuple[tuple[int, ...], str | None]:
+    """``sizes`` (at least two distinct whole numbers >= 2) and ``growth`` (a class we fit;
+    it needs ``sizes``)."""
+    sizes: tuple[int, ...] = ()
+    if "sizes" in data:
+        where = at.key(data, "sizes")
+        raw = data["sizes"]
+        if not isinstance(raw, list):
+            raise where.fail("a list of input sizes, e.g. [1000, 10000, 100000]", raw)
+        sizes = tuple(
+            int(as_number(v, where.item(raw, i), minimum=2, example="1000", integer=True))
+            for i, v in enumerate(raw)
+        )
+        if len(set(sizes)) < 2:
+            raise where.problem(
+                "a growth fit needs at least two different sizes",
+                hint="write e.g. sizes: [1000, 10000, 100000]",
+            )
+        sizes = tuple(sorted(set(sizes)))
+    growth = None
+    if "growth" in data:
+        where = at.key(data, "growth")
+        text = as_text(data["growth"], where, example='"O(n)"')
+        growth = parse_class(text)
+        if growth is None:
+            names = ", ".join(f"O({c})" for c in class_names())
+            raise where.fail(f"one of {names}", text, hint='write e.g. growth: "O(n)"')
+        if not sizes:
+            raise where.problem(
+                "growth needs sizes: the class is fitted over several input sizes",
+                hint="add sizes: [1000, 10000, 100000]; setup then receives each size",
+            )
+    return sizes, growth
 
 
 def _benchmarks(raw: object, at: At) -> tuple[Benchmark, ...]:
@@ -526,7 +571,7 @@ def _hook(raw: object, at: At) -> HookSettings:
     data = as_mapping(raw, at, "{tests: true, timeout_s: 120, strict: false}")
     warn_unknown_keys(data, at, _HOOK_KEYS)
     hook = HookSettings()
-    for key in ("tests", "strict", "tags"):
+    for key in ("tests", "bench", "strict", "tags"):
         if key in data:
             hook = dataclasses.replace(hook, **{key: as_bool(data[key], at.key(data, key))})
     if "timeout_s" in data:
@@ -616,7 +661,12 @@ def _settings(data: Mapping[str, object], at: At) -> dict[str, object]:
     for key, parse in parsers.items():
         if key in data:
             settings[key] = parse(data[key], at.key(data, key))
-    for key, minimum, example in (("test_timeout_s", 1.0, "600"), ("bench_factor", 1.0, "1.10")):
+    numbers = (
+        ("test_timeout_s", 1.0, "600"),
+        ("bench_factor", 1.0, "1.10"),
+        ("bench_budget_s", 1.0, "10"),
+    )
+    for key, minimum, example in numbers:
         if key in data:
             settings[key] = as_number(
                 data[key], at.key(data, key), minimum=minimum, example=example

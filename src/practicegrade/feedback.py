@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from practicegrade import expr
+from practicegrade import securityfeedback as security
 from practicegrade.changefeedback import (
     RANK_REGRESSION,
     ChangeView,
@@ -310,6 +311,8 @@ _FINDING_TEXT = {
     "tests-not-found": "No tests were found: ",
     "not-importable": "The tests could not import the project: ",
     "tests-fallback": "Where the tests were found: ",
+    "bench-growth": "A benchmark scales worse than expected: ",
+    "bench-regression": "A benchmark is slower than on the base: ",
 }
 
 
@@ -434,9 +437,12 @@ suggestion  with a base: 10 a function the change made too complex, 20 its untes
             lines, 30-35 its new pylint messages (errors first), 40 a graded metric it
             made worse; 90 backlog (old hotspots, ``backlog=True``, shown collapsed).
             Without a base: 0-9 a failed gate's step, 10-49 the rest by effort.
-praise      0-9 a milestone met for the first time, 10-49 what the change improved,
-            50 targets it reached, 60+ strengths against target; at most three are kept.
-observed    10 regressions, 20 not measured, 30 findings, 40 milestones, 70 pragmas.
+            bandit's new findings: 15 high, 25 medium, 36 low severity (32 without a base).
+praise      0-9 a milestone met for the first time, 10-49 what the change improved
+            (25 security findings it fixed), 50 targets it reached, 60+ strengths against
+            target; at most three are kept.
+observed    10 regressions, 20 not measured, 30 findings, 40 milestones, 70 pragmas and
+            ``# nosec``.
 """
 
 
@@ -541,5 +547,8 @@ def build_feedback(
         praise = [*praise, *reached] if report.comparison.changed_lines else praise
     if not praise:  # nothing the change improved: strengths measured against the targets
         praise = _strengths(ctx, MAX_STRENGTHS)
+    steps = [*steps, *security.suggestions(ctx, steps)]
+    praise = [*security.praise(ctx), *praise]
     said = {i.evidence.metric for i in steps if i.evidence.metric and not i.backlog}
-    return _ranked((*change, *_blockers(ctx), *steps, *praise, *_observed(ctx, said)))
+    observed = [*_observed(ctx, said), *security.observed(ctx)]
+    return _ranked((*change, *_blockers(ctx), *steps, *praise, *observed))

@@ -35,10 +35,10 @@ Cache keys (what each cached value depends on, so a hit is correct by constructi
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import importlib
 import os
 import shutil
+import statistics
 import tempfile
 import threading
 import time
@@ -76,6 +76,7 @@ from practicegrade.model import (
     LintDetails,
     RepoInfo,
     Report,
+    SecurityDetails,
     TestChange,
 )
 
@@ -84,14 +85,20 @@ if TYPE_CHECKING:
 
 ProgressCallback = Callable[[str, Literal["start", "done"]], None]
 
-STATIC_COLLECTORS = ("complexity", "lint")
+STATIC_COLLECTORS = ("complexity", "lint", "security")
 DYNAMIC_COLLECTORS = ("tests",)
-BENCH_SAMPLES = 10
-"""Samples a side for the base/head benchmark comparison (at least 10, ABBA order)."""
 NO_BASE = "none"
 HISTORY_POINTS = 50
 """Earlier grades shown in the dashboard's trend charts."""
-TRACKED_TOOLS = ("radon", "pylint", "astroid", "coverage", "pytest", "pytest-benchmark")
+TRACKED_TOOLS = (
+    "radon",
+    "pylint",
+    "astroid",
+    "coverage",
+    "pytest",
+    "pytest-benchmark",
+    "bandit",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,13 +270,17 @@ def measure(
     cores_free = threading.Event()
     if not run_tests:
         cores_free.set()
-    settings = replace(settings, cores_free=cores_free)
+    settings = replace(settings, cores_free=cores_free, progress=progress)
 
     def call(name: str) -> CollectorResult:
         if cache is not None and cache.enabled and name == "complexity":
             return cached_complexity(project, cache)
         if cache is not None and cache.enabled and name == "lint":
             return cached_lint(project, settings, cache)
+        if cache is not None and cache.enabled and name == "security":
+            from practicegrade.collectors.security import scan_project  # noqa: PLC0415
+
+            return scan_project(project, cache)
         return _load_collector(name)(project, settings)
 
     def run_one(name: str) -> CollectorResult:
@@ -328,7 +339,11 @@ def _settings(
     return Settings(
         jobs=max(1, jobs),
         test_timeout_s=config.test_timeout_s,
-        benchmarks=tuple(BenchmarkSpec(b.name, b.call, b.setup) for b in config.benchmarks),
+        benchmarks=tuple(
+            BenchmarkSpec(b.name, b.call, b.setup, sizes=b.sizes, growth=b.growth)
+            for b in config.benchmarks
+        ),
+        bench_budget_s=config.bench_budget_s,
         scratch=scratch,
         cache_dir=cache.directory if cache is not None else None,
         pycache_prefix=pycache_prefix,
@@ -345,6 +360,7 @@ def _details(results: Sequence[CollectorResult]) -> Mapping[str, object]:
         "lint": by_name.get("lint"),
         "tests": by_name.get("tests"),
         "bench": by_name.get("bench"),
+        "security": by_name.get("security"),
     }
 
 
@@ -646,6 +662,128 @@ def _import_roots(project: Project) -> list[str]:
     return [str((project.root / r).resolve()) for r in project.import_roots]
 
 
+RUN_SAMPLES = 3
+"""Samples per timed run of the base comparison; their median is the run's one number."""
+RUN_SAMPLE_S = (0.02, 0.04)
+"""A base-comparison sample lasts 20-40 ms: the runs, not long samples, carry the
+statistics, and short runs let more of them fit the budget."""
+
+
+@dataclass(frozen=True, slots=True)
+class SideBySide:
+    """One benchmark's base comparison: the verdict and what it cost."""
+
+    verdict: Any
+    """A :class:`practicegrade.compare.BenchComparison`, or ``None`` with no run at all."""
+    runs: int
+    elapsed_s: float
+
+
+def compare_one(
+    spec: BenchmarkSpec,
+    head: Project,
+    base: Project,
+    *,
+    factor: float,
+    budget_s: float,
+    progress: ProgressCallback | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> SideBySide:
+    """Time one benchmark on base and head within ``budget_s``, stopping once it is decided.
+
+    1. Calibrate once for both sides: each side's loop count for a ~0.1 s sample, and
+       the smaller one serves both, so the slower side's samples are not stretched (a
+       count calibrated on the faster side made a slow head take minutes).
+    2. Timed runs alternate ABBA (base, head, head, base, ...), each a fresh process
+       taking :data:`RUN_SAMPLES` samples after a warm-up; a run's median is one unit.
+    3. After every pair, :func:`practicegrade.compare.sequential_verdict` looks: a
+       regression or improvement that is already certain, or a ratio known to lie within
+       the factor (``unchanged``), ends the comparison early.
+    4. A run is started only if the last run of that side says it fits what is left of
+       the budget; when the budget ends first, the verdict is ``inconclusive``.
+
+    Raises :class:`~practicegrade.collectors.bench.BenchmarkError` when a side cannot be
+    timed at all (import error, exception, crash).
+    """
+    from practicegrade.collectors import bench as bench_collector  # noqa: PLC0415
+    from practicegrade.compare import interleave_abba, sequential_verdict  # noqa: PLC0415
+
+    started = clock()
+    deadline = started + budget_s
+    sides = {"base": base, "head": head}
+
+    def left() -> float:
+        return deadline - clock()
+
+    def tell(detail: str) -> None:
+        if progress is not None:
+            progress(f"bench: {spec.name} vs base, {detail}, {max(0.0, left()):.0f}s left", "start")
+
+    tell("calibrating")
+    took: dict[str, float] = {}
+    loops: list[int] = []
+    for name, side in sides.items():
+        began = clock()
+        timeout = max(1.0, left()) + 1.0
+        loops.append(
+            bench_collector.calibrate(
+                side.python,
+                _import_roots(side),
+                spec,
+                cwd=side.root,
+                timeout_s=timeout,
+                min_s=RUN_SAMPLE_S[0],
+                target_s=RUN_SAMPLE_S[1],
+            )
+        )
+        took[name] = clock() - began
+    loop_count = max(1, min(loops))
+    units: dict[str, list[float]] = {"base": [], "head": []}
+    verdict = None
+    pairs = 0
+    while verdict is None:
+        order = interleave_abba(pairs + 1)[-2:]
+        for name in order:
+            if took[name] > left():
+                return SideBySide(
+                    sequential_verdict(units["base"], units["head"], factor, final=True),
+                    min(len(units["base"]), len(units["head"])),
+                    clock() - started,
+                )
+            side = sides[name]
+            began = clock()
+            samples = bench_collector.sample(
+                side.python,
+                _import_roots(side),
+                spec,
+                loop_count,
+                RUN_SAMPLES,
+                cwd=side.root,
+                timeout_s=max(1.0, left()) + 1.0,
+            )
+            took[name] = clock() - began
+            units[name].append(statistics.median(samples))
+        pairs += 1
+        tell(f"{pairs} runs a side")
+        verdict = sequential_verdict(units["base"], units["head"], factor)
+    return SideBySide(verdict, pairs, clock() - started)
+
+
+def bench_regressions(details: BenchDetails | None) -> list[Finding]:
+    """A finding with the numbers for each benchmark the comparison found slower."""
+    found = []
+    for result in details.results if details else ():
+        if result.change != "regression" or result.ratio_vs_base is None:
+            continue
+        low, high = result.ratio_ci or (result.ratio_vs_base, result.ratio_vs_base)
+        message = (
+            f"{result.name} takes {result.ratio_vs_base:.2f}x the base's time "
+            f"(95% CI {low:.2f}-{high:.2f}x, {result.runs} runs a side)"
+        )
+        found.append(Finding("bench-regression", message, collector="compare"))
+    return found
+
+
 def compare_benchmarks(
     head: Project,
     base: Project,
@@ -653,19 +791,22 @@ def compare_benchmarks(
     bench: BenchDetails | None,
     *,
     factor: float,
-    samples: int = BENCH_SAMPLES,
+    budget_s: float | None = None,
+    progress: ProgressCallback | None = None,
 ) -> tuple[BenchDetails | None, dict[str, float], dict[str, str]]:
-    """Time base and head in the same run, interleaved ABBA, and judge each benchmark.
+    """Time base and head in the same run, interleaved ABBA, within a budget each.
 
     Returns the head's benchmark details with ``ratio_vs_base``/``ratio_ci``/``p_value``/
-    ``change`` filled, the ``bench.<name>.ratio_vs_base`` metrics, and unmeasured reasons.
+    ``change``/``runs``/``compare_s`` filled, the ``bench.<name>.ratio_vs_base`` metrics,
+    and unmeasured reasons. A benchmark with input sizes is compared at the size its
+    ``median_s`` was timed at.
     """
     from practicegrade.collectors import bench as bench_collector  # noqa: PLC0415
-    from practicegrade.compare import collect_interleaved, compare_samples  # noqa: PLC0415
 
     if bench is None:
         reason = "the benchmarks did not run on the head"
         return bench, {}, {f"bench.{s.name}.ratio_vs_base": reason for s in settings.benchmarks}
+    budget = settings.bench_budget_s if budget_s is None else budget_s
     by_name = {r.name: r for r in bench.results}
     metrics: dict[str, float] = {}
     unmeasured: dict[str, str] = {}
@@ -676,33 +817,28 @@ def compare_benchmarks(
         if current is None:
             unmeasured[key] = "the benchmark did not run on the head"
             continue
-
-        def one(side: Project, spec: BenchmarkSpec = spec, loops: int = 1) -> float:
-            return bench_collector.sample(
-                side.python, _import_roots(side), spec, loops, 1, cwd=side.root
-            )[0]
-
+        sized = replace(spec, size=current.size) if current.size is not None else spec
         try:
-            one(base)
+            done = compare_one(
+                sized, head, base, factor=factor, budget_s=budget, progress=progress
+            )
         except bench_collector.BenchmarkError as exc:
             unmeasured[key] = (
                 "new benchmark: the base does not have it yet"
                 if exc.kind == "bench-import-error"
-                else f"could not time the base: {exc.message}"
+                else f"could not time base and head: {exc.message}"
             )
             continue
-        try:
-            loops = bench_collector.calibrate(head.python, _import_roots(head), spec, cwd=head.root)
-            base_s, head_s = collect_interleaved(
-                functools.partial(one, base, loops=loops),
-                functools.partial(one, head, loops=loops),
-                samples,
+        verdict = done.verdict
+        if verdict is None:
+            unmeasured[key] = (
+                f"the time budget ({budget:g} s, bench_budget_s) ended before base and head "
+                "were each timed once"
             )
-        except bench_collector.BenchmarkError as exc:
-            unmeasured[key] = f"could not time base and head: {exc.message}"
-            updated.append(current)
+            updated.append(
+                replace(current, change="inconclusive", runs=0, compare_s=done.elapsed_s)
+            )
             continue
-        verdict = compare_samples(base_s, head_s, factor)
         metrics[key] = verdict.ratio
         updated.append(
             replace(
@@ -711,14 +847,18 @@ def compare_benchmarks(
                 ratio_ci=verdict.ci,
                 p_value=verdict.p_value,
                 change=verdict.change,
+                runs=done.runs,
+                compare_s=round(done.elapsed_s, 3),
             )
         )
-    done = {r.name for r in updated}
-    rest = [r for r in bench.results if r.name not in done]
+    if progress is not None:
+        progress("bench", "done")
+    done_names = {r.name for r in updated}
+    rest = [r for r in bench.results if r.name not in done_names]
     return (
         BenchDetails(results=tuple(sorted([*updated, *rest], key=lambda r: r.name))),
         metrics,
-        (unmeasured),
+        unmeasured,
     )
 
 
@@ -760,6 +900,11 @@ def build_comparison(
     cc_changes: tuple[Any, ...] = ()
     if isinstance(base_cc, ComplexityDetails) and isinstance(head_cc, ComplexityDetails):
         cc_changes = compare.complexity_changes(base_cc.functions, head_cc.functions, renames)
+    base_sec, head_sec = base_details["security"], head_details["security"]
+    new_sec: tuple[Any, ...] = ()
+    fixed_sec: tuple[Any, ...] = ()
+    if isinstance(base_sec, SecurityDetails) and isinstance(head_sec, SecurityDetails):
+        new_sec, fixed_sec = compare.security_changes(base_sec.issues, head_sec.issues, renames)
     extra: dict[str, float] = {}
     unmeasured: dict[str, str] = {}
     patch_files: tuple[Any, ...] = ()
@@ -791,6 +936,8 @@ def build_comparison(
         changed_lines={f: tuple(lines) for f, lines in sorted(changed.items()) if lines},
         removed_files=tuple(c.path for c in changes if c.status == "D"),
         test_changes=_changed_tests(target.root, changed),
+        new_security=new_sec,
+        fixed_security=fixed_sec,
     )
     return comparison, extra, unmeasured
 
@@ -903,6 +1050,7 @@ def grade(request: GradeRequest) -> GradeOutcome:
             )
             extra_metrics: dict[str, float] = {}
             extra_unmeasured: dict[str, str] = {}
+            extra_findings: list[Finding] = []
             if benchmarks and base.folder is not None:
                 bench_details, bench_metrics, bench_unmeasured = compare_benchmarks(
                     project,
@@ -910,12 +1058,14 @@ def grade(request: GradeRequest) -> GradeOutcome:
                     _settings(config, request.jobs, Path(stack.enter_context(_scratch()))),
                     _details(results)["bench"],  # type: ignore[arg-type]
                     factor=config.bench_factor,
+                    progress=request.progress,
                 )
                 results = [
                     replace(r, details=bench_details) if r.name == "bench" else r for r in results
                 ]
                 extra_metrics.update(bench_metrics)
                 extra_unmeasured.update(bench_unmeasured)
+                extra_findings.extend(bench_regressions(bench_details))
             comparison, patch_metrics, patch_unmeasured = build_comparison(
                 repo,
                 target,
@@ -927,7 +1077,12 @@ def grade(request: GradeRequest) -> GradeOutcome:
             extra_metrics.update(patch_metrics)
             extra_unmeasured.update(patch_unmeasured)
             results.append(
-                CollectorResult(name="compare", metrics=extra_metrics, unmeasured=extra_unmeasured)
+                CollectorResult(
+                    name="compare",
+                    metrics=extra_metrics,
+                    unmeasured=extra_unmeasured,
+                    findings=tuple(extra_findings),
+                )
             )
         else:
             results.append(
@@ -1167,7 +1322,7 @@ def skipped_by_request(request: GradeRequest, config: Config) -> dict[str, str]:
     under ``unmeasured`` with a reason. The rubric does not count them among the biggest
     gaps: a mentee who turned the hook's tests off has not regressed at testing.
     """
-    from practicegrade.collectors.bench import metric_key, ratio_key  # noqa: PLC0415
+    from practicegrade.collectors.bench import growth_key, metric_key, ratio_key  # noqa: PLC0415
     from practicegrade.collectors.tests import COVERAGE_KEYS, TEST_KEYS  # noqa: PLC0415
 
     hook = request.origin == "hook"
@@ -1176,9 +1331,10 @@ def skipped_by_request(request: GradeRequest, config: Config) -> dict[str, str]:
         why = "hook.tests: false" if hook else "--no-tests"
         skipped.update(dict.fromkeys((*TEST_KEYS, *COVERAGE_KEYS), NOT_RUN + why))
     if not request.run_bench:
-        why = "the pre-push hook runs no benchmarks" if hook else "--no-bench"
+        why = "hook.bench: false" if hook else "--no-bench"
         for spec in config.benchmarks:
-            for key in (metric_key(spec.name), ratio_key(spec.name)):
+            grows = (growth_key(spec.name),) if spec.sizes else ()
+            for key in (metric_key(spec.name), ratio_key(spec.name), *grows):
                 skipped[key] = NOT_RUN + why
     return skipped
 
@@ -1226,6 +1382,7 @@ def build_report(
         lint=details["lint"],  # type: ignore[arg-type]
         tests=details["tests"],  # type: ignore[arg-type]
         bench=details["bench"],  # type: ignore[arg-type]
+        security=details["security"],  # type: ignore[arg-type]
         findings=findings,
         timings={r.name: r.duration_s for r in results},
         comparison=comparison,

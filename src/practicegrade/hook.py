@@ -544,7 +544,12 @@ def plan_push(
 
 
 def _grader_argv(
-    root: Path, plan: GradePlan, tests: bool, out_dir: Path, env: Mapping[str, str]
+    root: Path,
+    plan: GradePlan,
+    tests: bool,
+    out_dir: Path,
+    env: Mapping[str, str],
+    bench: bool = False,
 ) -> list[str]:
     """``practicegrade grade`` for the pushed commit, as a child process.
 
@@ -575,10 +580,12 @@ def _grader_argv(
         str(out_dir),
         "--format",
         "report.json",
-        "--no-bench",
         "--python",
         choose_python(root),
     ]
+    # Benchmarks only when asked (hook: {bench: true}): they must run alone and take
+    # seconds each, which a push should not wait for by default.
+    argv += [] if bench else ["--no-bench"]
     return [*argv, "--no-tests"] if not tests else argv
 
 
@@ -622,6 +629,7 @@ def grade_commit(
     limit_s: float,
     env: Mapping[str, str],
     echo: Echo,
+    bench: bool = False,
 ) -> tuple[ChildStatus, str | None, Mapping[str, Any] | None]:
     """Grade one pushed commit in a child process bounded by ``timeout_s``.
 
@@ -639,7 +647,7 @@ def grade_commit(
     try:
         child_env = {**gitrepo.git_env(), IN_HOOK_ENV: "1"}
         done = proc.run(
-            _grader_argv(root, plan, tests, out_dir, env),
+            _grader_argv(root, plan, tests, out_dir, env, bench),
             cwd=root,
             timeout=timeout_s,
             kill_grace_s=KILL_GRACE_S,
@@ -734,6 +742,7 @@ def _grade_all(
             root,
             plan,
             tests=hook.tests,
+            bench=hook.bench,
             timeout_s=left,
             limit_s=hook.timeout_s,
             env=env,

@@ -18,7 +18,7 @@ class MetricInfo:
     """What a metric key means: a label for prose, its unit and its good direction."""
 
     label: str
-    unit: Literal["count", "%", "/10", "s", "cc", "mi", "x"]
+    unit: Literal["count", "%", "/10", "s", "cc", "mi", "x", "exponent"]
     better: Literal["higher", "lower"] | None
 
 
@@ -43,13 +43,17 @@ METRICS: Mapping[str, MetricInfo] = {
     "complexity.mi_mean": MetricInfo("mean maintainability index", "mi", "higher"),
     "size.sloc": MetricInfo("source lines of code", "count", None),
     "size.functions": MetricInfo("functions", "count", None),
+    "security.high": MetricInfo("high-severity security findings", "count", "lower"),
+    "security.medium": MetricInfo("medium-severity security findings", "count", "lower"),
+    "security.low": MetricInfo("low-severity security findings", "count", "lower"),
 }
 _BENCH_METRIC = re.compile(
-    r"^bench\.(?P<name>[A-Za-z_][A-Za-z0-9_-]*)\.(?P<kind>median_s|ratio_vs_base)$"
+    r"^bench\.(?P<name>[A-Za-z_][A-Za-z0-9_-]*)\.(?P<kind>median_s|ratio_vs_base|growth)$"
 )
 _BENCH_INFO = {
     "median_s": MetricInfo("benchmark median time", "s", "lower"),
     "ratio_vs_base": MetricInfo("benchmark time relative to base", "x", "lower"),
+    "growth": MetricInfo("benchmark growth exponent", "exponent", "lower"),
 }
 
 

@@ -213,6 +213,29 @@ class TestDetails:
 
 
 @dataclass(frozen=True, slots=True)
+class GrowthFit:
+    """How a benchmark's time grows with its input (``sizes:``), and the class that fits."""
+
+    sizes: tuple[int, ...]
+    times_s: tuple[float, ...]
+    """Per-call time at each size (the best of its samples)."""
+    best: str
+    """The best-fitting class: ``1``, ``log n``, ``n``, ``n log n``, ``n^2`` or ``n^3``."""
+    exponent: float
+    """The fitted power ``k`` of ``time ~ c * n^k`` (the ``bench.<name>.growth`` metric)."""
+    error: float
+    """The best class's goodness of fit: its root-mean-square relative error."""
+    fits: Mapping[str, float] = field(default_factory=dict)
+    """Every class's relative error, for the mentor to see how clear the choice was."""
+    expected: str | None = None
+    """The class the configuration expects (``growth: "O(n)"`` -> ``n``)."""
+    worse: bool = False
+    """The code grows clearly faster than expected."""
+    clock: Literal["cpu", "wall"] = "wall"
+    """``cpu``: the times are CPU time (CPU-bound code; immune to other processes)."""
+
+
+@dataclass(frozen=True, slots=True)
 class BenchResult:
     name: str
     median_s: float
@@ -223,7 +246,16 @@ class BenchResult:
     ratio_vs_base: float | None = None
     ratio_ci: tuple[float, float] | None = None
     p_value: float | None = None
-    change: Literal["regression", "improvement", "inconclusive"] | None = None
+    change: Literal["regression", "improvement", "unchanged", "inconclusive"] | None = None
+    """``unchanged``: the ratio is known to lie within the factor; ``inconclusive``: the
+    time budget ended before the data could tell."""
+    runs: int | None = None
+    """Timed processes a side in the base comparison."""
+    compare_s: float | None = None
+    """How long the base comparison took (at most its budget, ``bench_budget_s``)."""
+    growth: GrowthFit | None = None
+    size: int | None = None
+    """The input size ``median_s`` was timed at (the largest of ``sizes``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +263,44 @@ class BenchDetails:
     results: tuple[BenchResult, ...] = ()
 
 
-Details = ComplexityDetails | LintDetails | TestDetails | BenchDetails
+# --------------------------------------------------------------------------- security
+
+Severity = Literal["low", "medium", "high"]
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityIssue:
+    """One bandit result, as ``bandit -f json`` reports it (levels in lower case)."""
+
+    file: str
+    line: int
+    test_id: str
+    """bandit's test id, e.g. ``B602``."""
+    test_name: str
+    """bandit's test name, e.g. ``subprocess_popen_with_shell_equals_true``."""
+    severity: Severity
+    confidence: Severity
+    message: str
+    """bandit's own text."""
+    cwe: int | None = None
+    column: int = 0
+    fingerprint: str = ""
+    """Stable across line shifts: path, test id, text and the flagged line's code."""
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityDetails:
+    issues: tuple[SecurityIssue, ...] = ()
+    """The results the ``security.*`` metrics count (medium confidence or more)."""
+    command: str = ""
+    """The bandit command that reports the same results, for the learner to rerun."""
+    config: str | None = None
+    """The project's bandit configuration that was honoured, if any."""
+    suppressed: int = 0
+    """Results hidden by ``# nosec`` comments (bandit's own count)."""
+
+
+Details = ComplexityDetails | LintDetails | TestDetails | BenchDetails | SecurityDetails
 
 
 # --------------------------------------------------------------------------- collection
@@ -380,6 +449,8 @@ class Comparison:
     removed_files: tuple[str, ...] = ()
     test_changes: tuple[TestChange, ...] = ()
     """Test functions the change added or edited, with the assertions it added to them."""
+    new_security: tuple[SecurityIssue, ...] = ()
+    fixed_security: tuple[SecurityIssue, ...] = ()
 
 
 # --------------------------------------------------------------------------- report
@@ -413,6 +484,7 @@ class Report:
     lint: LintDetails | None = None
     tests: TestDetails | None = None
     bench: BenchDetails | None = None
+    security: SecurityDetails | None = None
     findings: tuple[Finding, ...] = ()
     timings: Mapping[str, float] = field(default_factory=dict)
     comparison: Comparison | None = None

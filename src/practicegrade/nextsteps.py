@@ -102,6 +102,7 @@ _BANK_WORDS = {
     "complexity": ("split", "complex", "function"),
     "size": ("function", "split"),
     "bench": ("profil", "fast", "slow"),
+    "security": ("shell", "secret", "json"),
 }
 _FALLBACK_STEP = {
     "tests": "Run pytest locally and fix the first problem it reports.",
@@ -110,6 +111,7 @@ _FALLBACK_STEP = {
     "complexity": "Split the most complex function into two smaller helpers.",
     "size": "Move one self-contained part of the largest file into its own module.",
     "bench": "Profile the benchmark with python -m cProfile and speed up its slowest call.",
+    "security": "Run bandit on the file it flags and apply the fix its documentation gives.",
 }
 
 # --------------------------------------------------------------------------- context
@@ -459,6 +461,17 @@ def _bench_step(ctx: FeedbackContext, metric: str) -> _Step | None:
     return _Step(step, "Measure first: the slow part is rarely where it seems.")
 
 
+def _security_step(ctx: FeedbackContext, metric: str) -> _Step | None:
+    """The safe alternative for the most frequent bandit result of the metric's severity."""
+    from practicegrade.securityfeedback import criterion_step  # noqa: PLC0415
+
+    found = criterion_step(ctx, metric)
+    if found is None:
+        return None
+    step, why, issue = found
+    return _Step(step, why, issue.file, issue.line)
+
+
 def _none(ctx: FeedbackContext, metric: str) -> _Step | None:
     """No concrete step for this metric: the bank step fills in."""
     del ctx, metric
@@ -485,6 +498,7 @@ def _concrete(ctx: FeedbackContext, crit: CriterionResult) -> _Step | None:
         "lint": lambda: _lint_step(ctx, crit.metric),
         "complexity": lambda: _complexity_step(ctx, crit.metric),
         "bench": lambda: _bench_step(ctx, crit.metric),
+        "security": lambda: _security_step(ctx, crit.metric),
     }
     build = builders.get(family)
     return build() if build else None

@@ -39,7 +39,7 @@ def _decimals(metric: str, value: float) -> int:
         return 1
     if metric.endswith("_s"):
         return 3
-    if metric == "lint.score" or metric.endswith(("_mean", "_min", "ratio_vs_base")):
+    if metric == "lint.score" or metric.endswith(("_mean", "_min", "ratio_vs_base", "growth")):
         return 2
     return 0 if float(value).is_integer() else 2
 

@@ -295,3 +295,82 @@ def test_nothing_configured_and_no_benchmark_tests_measures_nothing(tmp_path: Pa
     assert result.metrics == {}
     assert result.unmeasured == {}
     assert result.findings == ()
+
+
+GROWING = """
+def dedupe(items):
+    out = []
+    for item in items:
+        for kept in out:
+            if kept == item:
+                break
+        else:
+            out.append(item)
+    return out
+
+
+def total(items):
+    result = 0
+    for item in items:
+        result += item
+    return result
+
+
+def make(size):
+    return list(range(size))
+
+
+def never(size):
+    return list(range(size))
+"""
+
+
+@pytest.mark.slow
+def test_growth_is_fitted_and_a_worse_class_is_a_finding_with_numbers(tmp_path: Path) -> None:
+    write_files(tmp_path, {**SAMPLE_PROJECT, "src/calc/grow.py": GROWING})
+    specs = (
+        BenchmarkSpec("dedupe", "calc.grow:dedupe", "calc.grow:make", (50, 100, 200, 400), "n"),
+        BenchmarkSpec("total", "calc.grow:total", "calc.grow:make", (1000, 2000, 4000, 8000), "n"),
+    )
+    progress: list[tuple[str, str]] = []
+    settings = Settings(
+        scratch=tmp_path / "s",
+        test_timeout_s=60,
+        benchmarks=specs,
+        bench_budget_s=5,
+        progress=lambda name, event: progress.append((name, event)),
+    )
+    result = collect(discover(tmp_path, python=PYTHON), settings)
+    by_name = _results(result)
+    quadratic = by_name["dedupe"].growth
+    linear = by_name["total"].growth
+    assert quadratic is not None
+    assert linear is not None
+    assert (quadratic.best, quadratic.worse, quadratic.expected) == ("n^2", True, "n")
+    assert (linear.best, linear.worse) == ("n", False)
+    assert quadratic.sizes == (50, 100, 200, 400)
+    assert result.metrics["bench.dedupe.growth"] == quadratic.exponent
+    assert 1.6 < quadratic.exponent < 2.4
+    assert 0.8 < result.metrics["bench.total.growth"] < 1.2
+    # median_s is timed at the largest size, which the report names.
+    assert by_name["dedupe"].size == 400
+    assert result.metrics["bench.dedupe.median_s"] == by_name["dedupe"].median_s
+    (finding,) = [f for f in result.findings if f.kind == "bench-growth"]
+    assert finding.message.startswith("dedupe grows like n^2, expected n: 8.0x the input took ")
+    assert finding.message.endswith("x the time")
+    assert ("bench: timing dedupe at 4 input sizes", "start") in progress
+
+
+@pytest.mark.slow
+def test_sizes_that_cannot_fit_the_budget_are_left_out(tmp_path: Path) -> None:
+    write_files(tmp_path, {**SAMPLE_PROJECT, "src/calc/grow.py": GROWING})
+    spec = BenchmarkSpec("dedupe", "calc.grow:dedupe", "calc.grow:make", (100, 200, 10**7))
+    settings = Settings(scratch=tmp_path / "s", benchmarks=(spec,), bench_budget_s=2)
+    started = time.monotonic()
+    result = collect(discover(tmp_path, python=PYTHON), settings)
+    assert time.monotonic() - started < 10
+    growth = _results(result)["dedupe"].growth
+    assert growth is not None
+    assert growth.sizes == (100, 200)
+    (skipped,) = [f for f in result.findings if f.kind == "bench-sizes-skipped"]
+    assert "10000000" in skipped.message

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:  # annotations only: the pylint driver imports this package at start-up
     from practicegrade.lintproc import WarmDriver
@@ -53,6 +53,12 @@ class BenchmarkSpec:
     call: str
     """``module:function`` timed with no arguments, or with the value ``setup`` returns."""
     setup: str | None = None
+    sizes: tuple[int, ...] = ()
+    """Input sizes ``setup`` receives, to fit how the time grows (empty: no argument)."""
+    growth: str | None = None
+    """The expected class, as :func:`practicegrade.growth.parse_class` names it."""
+    size: int | None = None
+    """One size to time at (the base comparison of a benchmark with ``sizes``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +68,10 @@ class Settings:
     jobs: int = 2
     test_timeout_s: float = 600.0
     benchmarks: tuple[BenchmarkSpec, ...] = ()
+    bench_budget_s: float = 10.0
+    """Time for one benchmark's growth fit, and for one base comparison."""
+    progress: Callable[[str, Literal["start", "done"]], None] | None = None
+    """``progress("bench: <detail>", "start")`` names what a long collector is doing."""
     scratch: Path = Path(".")
     """A private temporary folder for this run (data files, plugin shims)."""
     cache_dir: Path | None = None

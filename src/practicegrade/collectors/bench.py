@@ -43,7 +43,8 @@ from practicegrade.collectors._pytest_env import (
     make_home,
 )
 from practicegrade.errors import ToolError
-from practicegrade.model import BenchDetails, BenchResult, CollectorResult, Finding
+from practicegrade.growth import best_times, describe, fit
+from practicegrade.model import BenchDetails, BenchResult, CollectorResult, Finding, GrowthFit
 
 NAME = "bench"
 DEFAULT_SAMPLES = 9
@@ -74,6 +75,13 @@ class Timing:
     samples: tuple[float, ...]
     python: str = ""
     cpu: str = ""
+    size: int | None = None
+    """The input size of ``samples`` (the largest measured, for a growth run)."""
+    growth: tuple[tuple[int, tuple[float, ...], tuple[float, ...]], ...] = ()
+    """A growth run's ``(size, wall seconds per call, CPU seconds per call)`` samples,
+    smallest size first."""
+    skipped: tuple[int, ...] = ()
+    """Sizes a growth run left out: they would not have fitted its time budget."""
 
 
 # --------------------------------------------------------------------------- pure
@@ -82,6 +90,11 @@ class Timing:
 def metric_key(name: str) -> str:
     """``bench.<name>.median_s`` with the name reduced to ``[A-Za-z0-9_.-]``."""
     return f"bench.{sanitize(name)}.median_s"
+
+
+def growth_key(name: str) -> str:
+    """``bench.<name>.growth``: the fitted power of the time's growth with the input size."""
+    return f"bench.{sanitize(name)}.growth"
 
 
 def ratio_key(name: str) -> str:
@@ -174,8 +187,18 @@ def _answer(done: proc.Completed, out: Path, timeout_s: float, label: str) -> Ti
         where = {"import": "importing", "setup": "running setup for"}.get(stage, "running")
         raise BenchmarkError(kind, f"{where} {label} raised {error}")
     samples = tuple(float(x) for x in data["samples"])
+    growth = tuple(
+        (int(size), tuple(float(x) for x in wall), tuple(float(x) for x in cpu))
+        for size, _loops, wall, cpu in data.get("growth", ())
+    )
     return Timing(
-        int(data["loops"]), samples, str(data.get("python", "")), str(data.get("cpu", ""))
+        int(data["loops"]),
+        samples,
+        str(data.get("python", "")),
+        str(data.get("cpu", "")),
+        size=int(data["size"]) if data.get("size") is not None else None,
+        growth=growth,
+        skipped=tuple(int(x) for x in data.get("skipped", ())),
     )
 
 
@@ -192,7 +215,13 @@ def _run_runner(
     try:
         roots = [str(Path(r).resolve()) for r in import_roots]
         out = work / "answer.json"
-        payload = {"roots": roots, "call": spec.call, "setup": spec.setup, **request}
+        payload = {
+            "roots": roots,
+            "call": spec.call,
+            "setup": spec.setup,
+            "size": spec.size,
+            **request,
+        }
         try:
             done = proc.run(
                 [python, "-c", _RUNNER.read_text(encoding="utf-8"), json.dumps(payload), str(out)],
@@ -235,6 +264,57 @@ def measure(
     return _run_runner(python, import_roots, spec, request, cwd=cwd, timeout_s=timeout_s)
 
 
+GROWTH_SAMPLES = 3
+"""Samples per size and pass of a growth run."""
+GROWTH_ROUNDS = 5
+"""Passes over all sizes: load on a shared machine comes in bursts, which hit one pass."""
+GROWTH_MIN_SAMPLE_S = 0.005
+GROWTH_TARGET_SAMPLE_S = 0.01
+
+
+def measure_growth(
+    python: str,
+    import_roots: Sequence[str | Path],
+    spec: BenchmarkSpec,
+    *,
+    cwd: str | Path | None = None,
+    budget_s: float = 10.0,
+    n: int = GROWTH_SAMPLES,
+    timeout_s: float = MAX_TIMEOUT_S,
+) -> Timing:
+    """Time ``spec`` at each of its ``sizes`` in one fresh process, within ``budget_s``.
+
+    Samples are short (5-10 ms) and few, taken in :data:`GROWTH_ROUNDS` passes over the
+    sizes: a fit needs the shape over sizes, which spans orders of magnitude, not the
+    last percent at one size. Sizes that would not fit the budget are left out
+    (:attr:`Timing.skipped`).
+    """
+    request = {
+        "sizes": list(spec.sizes),
+        "n": n,
+        "rounds": GROWTH_ROUNDS,
+        "min_s": GROWTH_MIN_SAMPLE_S,
+        "target_s": GROWTH_TARGET_SAMPLE_S,
+        "budget_s": budget_s,
+    }
+    limit = min(timeout_s, budget_s * 3 + 5)
+    return _run_runner(python, import_roots, spec, request, cwd=cwd, timeout_s=limit)
+
+
+def growth_of(name: str, timing: Timing, expected: str | None) -> GrowthFit | None:
+    """The fitted growth of a growth run, or ``None`` with fewer than two sizes."""
+    if len(timing.growth) < 2:
+        return None
+    sizes = [size for size, _, _ in timing.growth]
+    times, clock = best_times(
+        [wall for _, wall, _ in timing.growth], [cpu for _, _, cpu in timing.growth]
+    )
+    try:
+        return fit(sizes, times, expected, clock=clock)
+    except ValueError:
+        return None
+
+
 def calibrate(
     python: str,
     import_roots: Sequence[str | Path],
@@ -242,14 +322,17 @@ def calibrate(
     *,
     cwd: str | Path | None = None,
     timeout_s: float = MAX_TIMEOUT_S,
+    min_s: float = MIN_SAMPLE_S,
+    target_s: float = TARGET_SAMPLE_S,
 ) -> int:
-    """The loop count that makes one sample last 0.05-0.2 s (use it for both sides of an A/B)."""
+    """The loop count that makes one sample last ``min_s`` to about ``target_s`` (by
+    default 0.05-0.2 s; use it for both sides of an A/B)."""
     request = {
         "loops": None,
         "n": 0,
         "warmup": 0,
-        "min_s": MIN_SAMPLE_S,
-        "target_s": TARGET_SAMPLE_S,
+        "min_s": min_s,
+        "target_s": target_s,
     }
     return _run_runner(python, import_roots, spec, request, cwd=cwd, timeout_s=timeout_s).loops
 
@@ -373,6 +456,35 @@ def _unique(name: str, taken: set[str], fallback: str) -> str:
     return f"{name}.{i}"
 
 
+def _with_growth(
+    spec: BenchmarkSpec,
+    result: BenchResult,
+    timing: Timing,
+    metrics: dict[str, float],
+    unmeasured: dict[str, str],
+) -> tuple[BenchResult, list[Finding]]:
+    """The result with its growth fit; the metric, or why it is missing; findings."""
+    findings: list[Finding] = []
+    key = growth_key(spec.name)
+    growth = growth_of(spec.name, timing, spec.growth)
+    if timing.skipped:
+        left_out = ", ".join(str(n) for n in timing.skipped)
+        findings.append(
+            _finding(
+                "bench-sizes-skipped",
+                f"benchmark {spec.name!r}: sizes {left_out} were left out; at the growth "
+                f"measured they would not fit the time budget (bench_budget_s)",
+            )
+        )
+    if growth is None:
+        unmeasured[key] = "fewer than two input sizes could be timed within the budget"
+    else:
+        metrics[key] = growth.exponent
+        if growth.worse:
+            findings.append(_finding("bench-growth", describe(spec.name, growth)))
+    return replace(result, growth=growth, size=timing.size), findings
+
+
 def collect(project: Project, settings: Settings) -> CollectorResult:
     """Time every configured benchmark, then harvest pytest-benchmark results."""
     started = time.monotonic()
@@ -388,13 +500,33 @@ def collect(project: Project, settings: Settings) -> CollectorResult:
     roots = absolute_roots(project)
     for spec in settings.benchmarks:
         key = metric_key(spec.name)
+        if settings.progress is not None:
+            sizes = f" at {len(spec.sizes)} input sizes" if spec.sizes else ""
+            settings.progress(f"bench: timing {spec.name}{sizes}", "start")
         try:
-            timing = measure(project.python, roots, spec, cwd=project.root, timeout_s=timeout_s)
+            if spec.sizes:
+                timing = measure_growth(
+                    project.python,
+                    roots,
+                    spec,
+                    cwd=project.root,
+                    budget_s=settings.bench_budget_s,
+                    timeout_s=timeout_s,
+                )
+            else:
+                timing = measure(
+                    project.python, roots, spec, cwd=project.root, timeout_s=timeout_s
+                )
         except BenchmarkError as exc:
             findings.append(_finding(exc.kind, exc.message))
             unmeasured[key] = exc.message
+            if spec.sizes:
+                unmeasured[growth_key(spec.name)] = exc.message
             continue
         result = to_result(spec.name, timing)
+        if spec.sizes:
+            result, more = _with_growth(spec, result, timing, metrics, unmeasured)
+            findings += more
         results.append(result)
         metrics[key] = result.median_s
         versions.update({"python": timing.python, "cpu": timing.cpu})

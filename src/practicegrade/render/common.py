@@ -70,7 +70,7 @@ def _decimals(key: str, value: float) -> int:
         return 1
     if key.endswith("_s"):
         return 3
-    if key == "lint.score" or key.endswith(("_mean", "_min", "ratio_vs_base")):
+    if key == "lint.score" or key.endswith(("_mean", "_min", "ratio_vs_base", "growth")):
         return 2
     return 0 if float(value).is_integer() else 2
 

@@ -18,6 +18,13 @@ Mapping, following the SARIF 2.1.0 spec (OASIS, §3):
   approximation. Messages with no line (about the configuration) get no region;
 * ``partialFingerprints`` carries our line-shift-stable fingerprint.
 
+bandit's results, when the report has them, are a second ``run`` whose driver is bandit:
+one rule per test id (help: why it matters and the safe alternative, from
+:mod:`practicegrade.security_advice`), ``level`` from the severity (high -> ``error``,
+medium -> ``warning``, low -> ``note``), and the tags code-scanning services read:
+``security``, ``external/cwe/cwe-<id>``, and a ``security-severity`` score on the rule
+(high 7.5, medium 5.0, low 2.0).
+
 Every learner string (paths, messages, ``obj``) goes through
 :func:`~practicegrade.render.escape.neutralise` (controls and bidi/zero-width characters
 made visible, ``<!--`` defused), and lone surrogates become visible escapes so the
@@ -31,8 +38,9 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from practicegrade.model import LintMessage, Report
+from practicegrade.model import LintMessage, Report, SecurityIssue
 from practicegrade.render.escape import neutralise
+from practicegrade.security_advice import advice_for, bandit_doc_url
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -51,6 +59,9 @@ LEVELS = {
 }
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+BANDIT_URI = "https://bandit.readthedocs.io/"
+SECURITY_LEVELS = {"high": "error", "medium": "warning", "low": "note"}
+SECURITY_SEVERITY = {"high": "7.5", "medium": "5.0", "low": "2.0"}
 
 
 def _text(s: str) -> str:
@@ -125,6 +136,76 @@ def _invocation(report: Report) -> dict[str, Any]:
     return invocation
 
 
+def _security_tags(issue: SecurityIssue) -> list[str]:
+    tags = ["security"]
+    if issue.cwe:
+        tags.append(f"external/cwe/cwe-{issue.cwe}")
+    return tags
+
+
+def _security_rule(issue: SecurityIssue) -> dict[str, Any]:
+    advice = advice_for(issue.test_id)
+    help_text = f"{advice.why[:1].upper()}{advice.why[1:]}. Instead: {advice.instead}."
+    return {
+        "id": _text(issue.test_id),
+        "name": _text(issue.test_name),
+        "shortDescription": {"text": _text(f"{issue.test_id} {issue.test_name}")},
+        "help": {"text": help_text},
+        "helpUri": bandit_doc_url(issue),
+        "defaultConfiguration": {"level": SECURITY_LEVELS[issue.severity]},
+        "properties": {
+            "tags": _security_tags(issue),
+            "security-severity": SECURITY_SEVERITY[issue.severity],
+        },
+    }
+
+
+def _security_result(issue: SecurityIssue, rule_index: int) -> dict[str, Any]:
+    region = {"startLine": max(issue.line, 1), "startColumn": max(issue.column, 0) + 1}
+    physical = {
+        "artifactLocation": {"uri": _uri(issue.file), "uriBaseId": SRCROOT},
+        "region": region,
+    }
+    result: dict[str, Any] = {
+        "ruleId": _text(issue.test_id),
+        "ruleIndex": rule_index,
+        "level": SECURITY_LEVELS[issue.severity],
+        "message": {"text": _text(issue.message) or _text(issue.test_id)},
+        "locations": [{"physicalLocation": physical}],
+        "properties": {
+            "tags": _security_tags(issue),
+            "severity": issue.severity,
+            "confidence": issue.confidence,
+        },
+    }
+    if issue.fingerprint:
+        result["partialFingerprints"] = {FINGERPRINT_KEY: issue.fingerprint}
+    return result
+
+
+def _security_run(report: Report) -> dict[str, Any] | None:
+    """bandit's results as their own run, or ``None`` when bandit did not run."""
+    if report.security is None:
+        return None
+    issues = sorted(report.security.issues, key=lambda i: (i.file, i.line, i.column, i.test_id))
+    rules: dict[str, SecurityIssue] = {}
+    for issue in issues:
+        rules.setdefault(issue.test_id, issue)
+    ids = sorted(rules)
+    index = {t: i for i, t in enumerate(ids)}
+    driver: dict[str, Any] = {"name": "bandit", "informationUri": BANDIT_URI}
+    if report.tools.get("bandit"):
+        driver["version"] = report.tools["bandit"]
+    driver["rules"] = [_security_rule(rules[t]) for t in ids]
+    return {
+        "tool": {"driver": driver},
+        "invocations": [{"executionSuccessful": "security.high" in report.metrics}],
+        "originalUriBaseIds": {SRCROOT: {"description": {"text": "The repository root."}}},
+        "columnKind": "unicodeCodePoints",
+        "results": [_security_result(i, index[i.test_id]) for i in issues],
+    }
+
+
 def sarif_log(report: Report) -> dict[str, Any]:
     """The SARIF log as plain JSON values (what :func:`render_sarif` serializes)."""
     messages = sorted(report.lint.messages if report.lint else (), key=_sort_key)
@@ -156,7 +237,9 @@ def sarif_log(report: Report) -> dict[str, Any]:
     if report.repo.commit:
         # versionControlProvenance would need the repository URI, which we do not know.
         run["properties"] = {"commit": _text(report.repo.commit)}
-    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+    security = _security_run(report)
+    runs = [run] if security is None else [run, security]
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": runs}
 
 
 def render_sarif(report: Report) -> str:

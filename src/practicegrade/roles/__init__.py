@@ -98,7 +98,8 @@ role: {role}
 #   coverage.line_pct coverage.branch_pct coverage.patch_pct lint.score lint.errors
 #   lint.warnings lint.refactors lint.conventions complexity.cc_mean complexity.cc_max
 #   complexity.cc_over_10 complexity.mi_min complexity.mi_mean size.sloc size.functions
-#   bench.<name>.median_s bench.<name>.ratio_vs_base
+#   security.high security.medium security.low (bandit, medium confidence or more)
+#   bench.<name>.median_s bench.<name>.ratio_vs_base bench.<name>.growth
 competencies:
 """
 
@@ -118,10 +119,16 @@ _FOOTER = """
 #     call: mypackage.parser:parse
 #     setup: mypackage.bench:make_input
 #     target: "<= 0.050"
+#   - name: dedupe                      # how the time grows with the input:
+#     call: mypackage.clean:dedupe
+#     setup: mypackage.bench:make_items # receives each size
+#     sizes: [1000, 10000, 100000]
+#     growth: "O(n)"                    # a worse fitted class is a finding
+# bench_budget_s: 10     # seconds per benchmark for its base comparison (and growth fit)
 
 cadence: {checkin_every_days: 14, review_every_days: 90}
 gates: blocking          # or advisory
-hook: {tests: true, timeout_s: 120, strict: false, tags: false}
+hook: {tests: true, bench: false, timeout_s: 120, strict: false, tags: false}
 """
 
 
