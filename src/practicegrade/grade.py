@@ -769,10 +769,10 @@ def compare_one(
     return SideBySide(verdict, pairs, clock() - started)
 
 
-def bench_regressions(details: BenchDetails | None) -> list[Finding]:
+def bench_regressions(details: object) -> list[Finding]:
     """A finding with the numbers for each benchmark the comparison found slower."""
     found = []
-    for result in details.results if details else ():
+    for result in details.results if isinstance(details, BenchDetails) else ():
         if result.change != "regression" or result.ratio_vs_base is None:
             continue
         low, high = result.ratio_ci or (result.ratio_vs_base, result.ratio_vs_base)
@@ -1050,7 +1050,6 @@ def grade(request: GradeRequest) -> GradeOutcome:
             )
             extra_metrics: dict[str, float] = {}
             extra_unmeasured: dict[str, str] = {}
-            extra_findings: list[Finding] = []
             if benchmarks and base.folder is not None:
                 bench_details, bench_metrics, bench_unmeasured = compare_benchmarks(
                     project,
@@ -1065,7 +1064,6 @@ def grade(request: GradeRequest) -> GradeOutcome:
                 ]
                 extra_metrics.update(bench_metrics)
                 extra_unmeasured.update(bench_unmeasured)
-                extra_findings.extend(bench_regressions(bench_details))
             comparison, patch_metrics, patch_unmeasured = build_comparison(
                 repo,
                 target,
@@ -1081,7 +1079,7 @@ def grade(request: GradeRequest) -> GradeOutcome:
                     name="compare",
                     metrics=extra_metrics,
                     unmeasured=extra_unmeasured,
-                    findings=tuple(extra_findings),
+                    findings=tuple(bench_regressions(_details(results)["bench"])),
                 )
             )
         else:

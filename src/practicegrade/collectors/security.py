@@ -43,9 +43,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import tomllib
-
 from practicegrade.collectors import Project, Settings
+from practicegrade.compat import tomllib
 from practicegrade.model import (
     CollectorResult,
     Finding,
