@@ -321,6 +321,7 @@ def _register_optional() -> None:
         ("practicegrade.loop.commands", "review_cli"),
         ("practicegrade.loop.commands", "showcase_cli"),
         ("practicegrade.loop.commands", "ack_cli"),
+        ("practicegrade.loop.commands", "cohort_cli"),
         ("practicegrade.comment", "comment_cli"),
         ("practicegrade.annotate", "annotate_cli"),
     ):

@@ -425,3 +425,51 @@ def ack_list(as_json: bool, path: Path) -> None:
             )
 
     _bounded(body)
+
+
+# --------------------------------------------------------------------------- cohort
+
+
+@click.command(name="cohort")
+@click.argument("sources", nargs=-1, required=True, metavar="REPO...")
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
+@click.option(
+    "--md", "md_file", type=click.Path(path_type=Path, dir_okay=False), help="Also write Markdown."
+)
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write a self-contained HTML page.",
+)
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=8, show_default=True)
+def cohort_cli(
+    sources: tuple[str, ...],
+    as_json: bool,
+    md_file: Path | None,
+    html_file: Path | None,
+    jobs: int,
+) -> None:
+    """One table over several mentees (repository folders, clone URLs or report.json files).
+
+    Reads notes and reports; grades nothing. Stalled mentees come first."""
+
+    def body() -> None:
+        import json  # noqa: PLC0415
+
+        from practicegrade.history import format_ts  # noqa: PLC0415
+        from practicegrade.loop import cohort, files  # noqa: PLC0415
+        from practicegrade.loop.cohortio import read_cohort  # noqa: PLC0415
+
+        now = _now()
+        rows = cohort.sort_rows(read_cohort(sources, now.date(), jobs))
+        if md_file is not None:
+            files.write_atomic(md_file, cohort.render_markdown(rows))
+        if html_file is not None:
+            files.write_atomic(html_file, cohort.render_html(rows, format_ts(now)))
+        if as_json:
+            click.echo(json.dumps(cohort.to_json(rows), indent=2, ensure_ascii=False))
+        else:
+            click.echo(cohort.render_terminal(rows))
+
+    _bounded(body)
