@@ -46,6 +46,7 @@ REAL_IMPROVEMENT = 0.02
 """A drop in a competency's normalised distance smaller than this is noise, not progress."""
 RECURRING_WINDOW = 6
 RECURRING_MIN = 3
+RECURRING_PER_KIND = 4
 TREND_POINTS = 6
 """The rate of a criterion is fitted through at most this many recent grades."""
 MAX_FOCUS = 3
@@ -423,7 +424,14 @@ def find_recurring(points: Sequence[HistoryPoint]) -> list[Recurring]:
         if n >= RECURRING_MIN and prefix in _KINDS and name:
             found.append(Recurring(_KINDS[prefix], name, n, len(window)))
     order = {"lint": 0, "function": 1, "file": 2}
-    return sorted(found, key=lambda r: (order[r.kind], -r.cycles, r.name))
+    found.sort(key=lambda r: (order[r.kind], -r.cycles, r.name))
+    per_kind: Counter[str] = Counter()
+    kept = []
+    for item in found:
+        per_kind[item.kind] += 1
+        if per_kind[item.kind] <= RECURRING_PER_KIND:
+            kept.append(item)
+    return kept
 
 
 def find_reopened(
@@ -558,24 +566,32 @@ def plan_moves(milestones: Sequence[MilestoneRow]) -> list[DateMove]:
 def _comp_rows(
     config: Config, then: Evaluation | None, last: Evaluation | None, now: Evaluation | None
 ) -> tuple[CompetencyRow, ...]:
-    t, la, n = _by_id(then), _by_id(last), _by_id(now)
+    t, la, n = _measured(then), _measured(last), _measured(now)
 
     def prog(r: CompetencyResult | None) -> float | None:
         return None if r is None else round(1.0 - r.distance, 3)
+
+    def status(r: CompetencyResult | None) -> str | None:
+        return None if r is None else r.status
 
     return tuple(
         CompetencyRow(
             c.id,
             c.title,
-            t[c.id].status if c.id in t else None,
-            la[c.id].status if c.id in la else None,
-            n[c.id].status if c.id in n else None,
+            status(t.get(c.id)),
+            status(la.get(c.id)),
+            status(n.get(c.id)),
             prog(t.get(c.id)),
             prog(la.get(c.id)),
             prog(n.get(c.id)),
         )
         for c in config.competencies
     )
+
+
+def _measured(ev: Evaluation | None) -> dict[str, CompetencyResult]:
+    """The competencies with at least one measured criterion (the rest show as unknown)."""
+    return {k: r for k, r in _by_id(ev).items() if any(c.value is not None for c in r.criteria)}
 
 
 def _metric_rows(
