@@ -42,6 +42,8 @@ def test_demo_runs_the_whole_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     first_item = next(line for line in comment.splitlines() if line.startswith("- "))
     assert "Milestone reached" in first_item
     assert "Milestone reached" in (out / "report.html").read_text()
+    # The three entries committed on the branch since main (the fourth is not committed yet).
+    assert "- log: 3 new entries in practice-log.md; latest: `Renamed a one-letter" in comment
     # Every cycle was graded and noted; the met milestone is recorded on the last one.
     repo = out.parent.parent
     noted = git(repo, "notes", "--ref", "practicegrade", "list").splitlines()

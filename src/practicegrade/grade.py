@@ -1102,6 +1102,7 @@ def grade(request: GradeRequest) -> GradeOutcome:
             history=_ratchet_history(config, request, repo, target),
         )
     report = acks.shown_in(report, request.now.date())
+    report = _log_news(report, repo, target, choice)
     report, newly = _milestones_met(report, config, request, repo, target)
     if repo is not None and target.clean_commit and request.write_note and target.commit:
         warnings.extend(_note(repo, target, report, request, keys, met=newly))
@@ -1164,6 +1165,17 @@ def _ratchet_history(
         if (p.commit != target.commit or target.dirty)
         and (request.trusts_local_state or p.source == "ci")
     ]
+
+
+def _log_news(
+    report: Report, repo: Path | None, target: Target, choice: gitrepo.BaseChoice | None
+) -> Report:
+    """One observed line when the change adds practice-log entries (``log: 2 new entries``)."""
+    from practicegrade.loop.files import log_news  # noqa: PLC0415
+    from practicegrade.loop.practicelog import news_item  # noqa: PLC0415
+
+    item = news_item(log_news(target.root, repo, choice.commit if choice else None))
+    return report if item is None else replace(report, feedback=(*report.feedback, item))
 
 
 def _milestones_met(

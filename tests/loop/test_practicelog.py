@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from practicegrade.cli import main
 from practicegrade.history import NoteEntry, append_note
 from practicegrade.loop import practicelog as pl
+from practicegrade.render.escape import render_text_md
 from tests.helpers.repos import commit_all, git, init_repo
 
 HOSTILE = "---\n<!-- practicegrade:v1 -->\n| a | b |\n@octocat #1 `x` </details><h1>✅</h1>\u202e"
@@ -164,3 +165,14 @@ def test_log_add_keeps_what_was_there(repo: Path) -> None:
     text = (repo / pl.LOG_FILE).read_text()
     assert text.startswith("# My log\n\nnotes by hand\n")
     assert len(pl.parse_log(text).entries) == 1
+
+
+def test_new_entries_and_the_comment_line() -> None:
+    old, new = entry(attempt="old"), entry(attempt="new `x` | y", date="2026-11-02T12:00:00Z")
+    assert pl.new_entries([old], [old, new]) == [new]
+    assert pl.news_item([]) is None
+    item = pl.news_item([new])
+    assert item is not None and item.category == "observed"
+    assert (
+        render_text_md(item.text) == "log: 1 new entry in practice-log.md; latest: ``new `x` | y``"
+    )

@@ -15,6 +15,7 @@ MAX_ACKS_READ = 64 * 1024
 
 if TYPE_CHECKING:
     from practicegrade.loop.acks import Ack
+    from practicegrade.loop.practicelog import LogEntry
 
 
 def write_atomic(path: Path, text: str) -> Path:
@@ -89,3 +90,18 @@ def read_acks(
     shown = gitrepo.git(repo, "show", f"{base_commit}:{ACKS_FILE}")
     base = parse_acks(shown.stdout[:MAX_ACKS_READ] if shown.returncode == 0 else None)
     return base.acks, tuple(proposed(base.acks, head.acks)), base.problems
+
+
+def log_news(root: Path, repo: Path | None, base_commit: str | None) -> list[LogEntry]:
+    """Practice-log entries the graded tree has that the base commit's log does not."""
+    from practicegrade import gitrepo  # noqa: PLC0415
+    from practicegrade.loop import practicelog as pl  # noqa: PLC0415
+
+    if repo is None or base_commit is None:
+        return []
+    head = pl.parse_log(read_bounded(root / pl.LOG_FILE, pl.MAX_LOG_BYTES) or "").entries
+    if not head:
+        return []
+    shown = gitrepo.git(repo, "show", f"{base_commit}:{pl.LOG_FILE}")
+    base = pl.parse_log(shown.stdout if shown.returncode == 0 else "").entries
+    return pl.new_entries(base, head)

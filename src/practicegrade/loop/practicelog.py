@@ -31,6 +31,7 @@ import yaml
 
 from practicegrade.configsource import parse_yaml
 from practicegrade.errors import ConfigError
+from practicegrade.model import Code, FeedbackItem, Text
 
 LOG_FILE = "practice-log.md"
 MAX_LOG_BYTES = 1024 * 1024
@@ -291,3 +292,19 @@ def entries_json(entries: Sequence[LogEntry], now: Mapping[str, float]) -> str:
         "now": dict(now),
     }
     return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def new_entries(at_base: Sequence[LogEntry], at_head: Sequence[LogEntry]) -> list[LogEntry]:
+    """Entries the change adds (by content: an entry moved or re-indented is not new)."""
+    seen = {(e.date, e.attempt, e.outcome, e.lesson) for e in at_base}
+    return [e for e in at_head if (e.date, e.attempt, e.outcome, e.lesson) not in seen]
+
+
+def news_item(added: Sequence[LogEntry]) -> FeedbackItem | None:
+    """The comment's one line about the practice log: ``log: 2 new entries``, the latest named."""
+    if not added:
+        return None
+    noun = "entry" if len(added) == 1 else "entries"
+    latest = added[-1]
+    text: Text = (f"log: {len(added)} new {noun} in {LOG_FILE}; latest: ", Code(latest.attempt))
+    return FeedbackItem("observed", None, text)
