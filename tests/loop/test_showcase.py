@@ -61,7 +61,8 @@ def test_showcase_writes_markdown_and_a_chart_beside_it(repo: Path) -> None:
     assert md.count("\n- `") == 2  # the two commits after the first graded one
     assert "tests first" in md
     svg = ET.parse(md_path.with_suffix(".svg")).getroot()
-    assert svg.tag.endswith("svg") and len([e for e in svg.iter() if e.tag.endswith("circle")]) == 3
+    circles = [e for e in svg.iter() if e.tag.endswith("circle")]
+    assert svg.tag.endswith("svg") and len(circles) == 3  # one metric, three grades
     doc = render(md)
     assert doc.count("h1") == 1 and not {"details", "script"} & doc.tags()
     assert doc.comments == []

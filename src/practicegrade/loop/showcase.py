@@ -55,7 +55,10 @@ class Showcase:
 
     @property
     def chart_metrics(self) -> tuple[str, ...]:
-        return tuple(n.metric for n in self.numbers if n.before is not None)[:4]
+        """The criteria that moved (a flat line shows nothing), at most three."""
+        moved = [n.metric for n in self.numbers if None not in (n.before, n.after)]
+        changed = [n.metric for n in self.numbers if n.before != n.after and n.metric in moved]
+        return tuple(changed or moved)[:3]
 
 
 def find_milestone(config: Config, wanted: str) -> Milestone:
