@@ -1101,8 +1101,7 @@ def grade(request: GradeRequest) -> GradeOutcome:
             waived=acks.waived(request.now.date()),
             history=_ratchet_history(config, request, repo, target),
         )
-    report = acks.shown_in(report, request.now.date())
-    report = _log_news(report, repo, target, choice)
+    report = _log_news(acks.shown_in(report, request.now.date()), repo, target, choice)
     report, newly = _milestones_met(report, config, request, repo, target)
     if repo is not None and target.clean_commit and request.write_note and target.commit:
         warnings.extend(_note(repo, target, report, request, keys, met=newly))
