@@ -286,3 +286,14 @@ def test_notes_cli_push_and_pull(clones: tuple[Path, Path, Path]) -> None:
     bad = runner.invoke(notes_cli, ["pull", "nowhere", "-C", str(two)])
     assert bad.exit_code == 2
     assert "hint:" in bad.output
+
+
+def test_a_ci_trend_keeps_only_what_ci_measured(repo: Path) -> None:
+    commits = git(repo, "rev-list", "--reverse", "HEAD").split()
+    append_note(repo, commits[1], entry("2026-11-01T00:00:00Z", 61.0, source="ci"))
+    append_note(repo, commits[1], entry("2026-11-05T00:00:00Z", 100.0, source="hook"))
+    append_note(repo, commits[2], entry("2026-11-06T00:00:00Z", 100.0, source="local"))
+    everything = read_history(repo)
+    assert [p.metrics["coverage.line_pct"] for p in everything] == [100.0, 100.0]
+    ci = read_history(repo, sources=("ci",))
+    assert [(p.commit, p.metrics["coverage.line_pct"]) for p in ci] == [(commits[1], 61.0)]

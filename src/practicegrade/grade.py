@@ -1255,7 +1255,9 @@ def _write(
 
     history = []
     if repo is not None and target.commit is not None:
-        earlier = read_history(repo, target.commit, limit=HISTORY_POINTS + 1)
+        # A CI grade's trend is CI's own record: notes a learner wrote never reach the mentor.
+        sources = ("ci",) if request.origin == "ci" else None
+        earlier = read_history(repo, target.commit, limit=HISTORY_POINTS + 1, sources=sources)
         history = [p for p in earlier if p.commit != target.commit or target.dirty]
     out_dir = request.out_dir or default_out_dir(root)
     written = write_artifacts(

@@ -304,9 +304,16 @@ class HistoryPoint:
 
 
 def read_history(
-    root: Path, rev_range: str = "HEAD", limit: int | None = None
+    root: Path,
+    rev_range: str = "HEAD",
+    limit: int | None = None,
+    *,
+    sources: Sequence[str] | None = None,
 ) -> list[HistoryPoint]:
     """Graded commits reachable from ``rev_range``, oldest first, at most ``limit`` (newest kept).
+
+    ``sources`` keeps only grades of those origins: a CI grade's trend shows what CI
+    measured (``("ci",)``), never what a hook or a laptop noted.
 
     One ``git log`` prints every commit with its note; commits without a (valid) note are
     skipped. A repository without commits or notes has an empty history, not an error
@@ -324,6 +331,8 @@ def read_history(
     points: list[HistoryPoint] = []
     for item in logged:
         entries = parse_note(item.note)
+        if sources is not None:
+            entries = [e for e in entries if e.source in sources]
         best = newest(entries)
         if best is None:
             continue

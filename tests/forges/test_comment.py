@@ -529,3 +529,14 @@ def test_gitea_older_run_skipped_and_502_retried(
     assert post(gt_env(gitea, tmp_path), report_file, sleeps).action == "skipped"
     assert note["body"].endswith("newer")
     assert sleeps == [1.0]
+
+
+def test_api_url_option_reaches_github_enterprise_paths(
+    github: FakeForge, tmp_path: Path, report_file: Path
+) -> None:
+    env = gh_env(github, tmp_path)
+    del env["GITHUB_API_URL"]
+    env["GITHUB_ACTIONS"] = ""
+    outcome = post(env, report_file, forge="github", api_url=github.base_url + "/api/v3")
+    assert outcome.action == "created"
+    assert all(r.path.startswith("/api/v3/") for r in github.requests)
