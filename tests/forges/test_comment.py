@@ -540,3 +540,42 @@ def test_api_url_option_reaches_github_enterprise_paths(
     outcome = post(env, report_file, forge="github", api_url=github.base_url + "/api/v3")
     assert outcome.action == "created"
     assert all(r.path.startswith("/api/v3/") for r in github.requests)
+
+
+def test_a_symlinked_report_in_an_artifact_folder_is_refused(
+    github: FakeForge, tmp_path: Path, report_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "linked"
+    folder.mkdir()
+    (folder / "report.json").symlink_to(report_file)
+    code, out = post_cli(gh_env(github, tmp_path), folder, capsys)
+    assert (code, "symbolic link" in out, github.requests) == (2, True, [])
+
+
+def test_a_workflow_run_not_from_a_pull_request_posts_nothing(
+    github: FakeForge, tmp_path: Path, report_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = tmp_path / "push-run.json"
+    event.write_text(json.dumps({"workflow_run": {"event": "push", "head_sha": HEAD}}))
+    env = gh_env(github, tmp_path, GITHUB_EVENT_NAME="workflow_run", GITHUB_EVENT_PATH=str(event))
+    code, out = post_cli(env, report_file, capsys)
+    assert (code, "not triggered by a pull request" in out, github.requests) == (2, True, [])
+
+
+def test_a_workflow_run_whose_head_moved_on_finds_no_pr(
+    github: FakeForge, tmp_path: Path, report_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    github.pulls = [
+        {"number": 7, "owner": "fork-owner", "branch": "feature", "sha": NEWER, "state": "open"}
+    ]
+    event = tmp_path / "run.json"
+    run = {
+        "event": "pull_request",
+        "head_sha": HEAD,
+        "head_branch": "feature",
+        "head_repository": {"owner": {"login": "fork-owner"}},
+    }
+    event.write_text(json.dumps({"workflow_run": run}))
+    env = gh_env(github, tmp_path, GITHUB_EVENT_NAME="workflow_run", GITHUB_EVENT_PATH=str(event))
+    code, out = post_cli(env, report_file, capsys)
+    assert (code, "no open pull request" in out, github.writes()) == (2, True, [])
