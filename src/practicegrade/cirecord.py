@@ -13,7 +13,8 @@ that can push it. A collaborator with push access could push a forged record, as
 could push to any unprotected ref; such a record can change the *comparison* (deltas,
 ``ratchet: base``), never the head's own measurements, and it is accepted only when it
 was made for the same tree with the same tool versions, configuration and options
-(:attr:`practicegrade.grade.Keys.note_key`) and passes the report schema. Where that is
+(:attr:`practicegrade.grade.Keys.note_key`) and rebuilds into the typed report (every
+value of the right type, no unknown key). Where that is
 not enough, pass ``--no-reuse-base`` (the action's ``reuse-base: false``) and the base
 is graded again. The record is read before any learner code runs (the head's tests
 run after it is loaded), so the code under review cannot rewrite it mid-grade.
@@ -52,7 +53,7 @@ def decode(text: str | None, *, tree: str, key: str) -> Report | None:
     Anything else (no note, another version, another tree or key, a report that fails
     the schema) is simply not a usable record: the base is graded as before.
     """
-    from practicegrade.reportfile import parse_report  # noqa: PLC0415
+    from practicegrade.reportfile import report_from_value  # noqa: PLC0415
 
     if not text or len(text) > MAX_RECORD_BYTES:
         return None
@@ -65,7 +66,7 @@ def decode(text: str | None, *, tree: str, key: str) -> Report | None:
     if record.get("tree") != tree or record.get("key") != key:
         return None
     try:
-        report = parse_report(json.dumps(record.get("report")).encode("utf-8"), RECORD_REF)
+        report = report_from_value(record.get("report"), RECORD_REF, schema=False)
     except PracticegradeError:
         return None
     return report if report.repo.tree in (None, tree) else None
