@@ -143,3 +143,49 @@ def test_grade_reports_a_syntax_error_and_still_measures_the_rest(tmp_path: Path
     assert ("syntax-error", "src/calc/broken.py") in kinds
     assert "complexity.cc_max" in report["metrics"]
     assert "lint.score" in report["metrics"]
+
+
+@pytest.fixture(scope="module")
+def graded_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return init_repo(tmp_path_factory.mktemp("color") / "repo", SAMPLE_PROJECT)
+
+
+@pytest.mark.parametrize(
+    ("env", "styled"),
+    [
+        ({}, False),  # CliRunner's output is no terminal
+        ({"FORCE_COLOR": "1"}, True),
+        ({"NO_COLOR": "1"}, False),
+        ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, False),  # NO_COLOR wins, as in CPython
+        ({"NO_COLOR": "", "FORCE_COLOR": "1"}, True),  # an empty NO_COLOR is not set
+    ],
+)
+def test_grade_honours_no_color_and_force_color(
+    graded_repo: Path, env: dict[str, str], styled: bool
+) -> None:
+    clean = {"NO_COLOR": None, "FORCE_COLOR": None, **env}
+    result = CliRunner().invoke(
+        main, ["grade", str(graded_repo), "--no-tests", "--base", "none"], env=clean
+    )
+    assert result.exit_code in (0, 1), result.output
+    assert ("\x1b[" in result.output) is styled
+
+
+def test_our_folder_gets_its_own_gitignore_so_git_add_all_commits_no_artifact(
+    tmp_path: Path,
+) -> None:
+    root = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
+    result = CliRunner().invoke(main, ["grade", str(root), "--no-tests", "--base", "none"])
+    assert result.exit_code in (0, 1), result.output
+    assert (root / ".practicegrade" / "out" / "report.json").is_file()
+    assert (root / ".practicegrade" / ".gitignore").read_text().splitlines()[-1] == "*"
+    status = subprocess.run(
+        ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=all"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert status.stdout == ""
+    (root / ".practicegrade" / ".gitignore").write_text("!keep.md\n")  # the user's own
+    CliRunner().invoke(main, ["grade", str(root), "--no-tests", "--base", "none"])
+    assert (root / ".practicegrade" / ".gitignore").read_text() == "!keep.md\n"

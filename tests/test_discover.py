@@ -124,3 +124,33 @@ def test_flat_package_named_in_pyproject_beats_other_folders(tmp_path: Path) -> 
         },
     )
     assert discover(tmp_path).source_dirs == ("my_tool",)
+
+
+@pytest.mark.parametrize("top", [".", "src"])
+def test_a_package_inside_a_namespace_package_is_found_by_its_dotted_name(
+    tmp_path: Path, top: str
+) -> None:
+    """``jaraco.functools`` lives in ``jaraco/functools`` (``jaraco`` has no __init__.py)."""
+    folder = "jaraco/functools" if top == "." else "src/jaraco/functools"
+    write_files(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "jaraco.functools"\n',
+            f"{folder}/__init__.py": "def f():\n    return 1\n",
+            "test_functools.py": "def test_f():\n    pass\n",
+        },
+    )
+    project = discover(tmp_path)
+    assert project.source_dirs == (folder,)
+    assert project.source_files == (f"{folder}/__init__.py",)
+    assert project.packages == ("jaraco",)
+    assert project.import_roots == (top,)
+
+
+def test_top_level_test_py_is_a_test_not_source(tmp_path: Path) -> None:
+    write_files(tmp_path, {"shapes.py": "X = 1\n", "tests.py": "import shapes\n"})
+    project = discover(tmp_path)
+    assert project.source_files == ("shapes.py",)
+    assert project.test_paths == ("tests.py",)
+    assert not project.tests_configured
+    assert discover(tmp_path, tests=["tests.py"]).tests_configured

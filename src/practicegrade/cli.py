@@ -138,8 +138,13 @@ def progress_line(
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="practicegrade")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Measure a practice repo against the competence model mentor and mentee agreed on."""
+    from practicegrade.render.terminal import color_choice  # noqa: PLC0415
+
+    # Every command's click.echo follows NO_COLOR / FORCE_COLOR (None: terminals only).
+    ctx.color = color_choice(os.environ)
 
 
 FORMATS = ("report.json", "comment.md", "report.html", "lint.sarif", "junit.xml", "gradescope.json")
@@ -263,9 +268,9 @@ def grade(
 
         click.echo(dumps(outcome.report))
     else:
-        from practicegrade.render.terminal import render_summary  # noqa: PLC0415
+        from practicegrade.render.terminal import render_summary, wants_color  # noqa: PLC0415
 
-        click.echo(render_summary(outcome.report, color=sys.stdout.isatty()))
+        click.echo(render_summary(outcome.report, color=wants_color(sys.stdout, os.environ)))
         if outcome.artifacts:
             where = outcome.artifacts[0].parent
             click.echo(f"\nArtifacts: {where}/ ({', '.join(p.name for p in outcome.artifacts)})")

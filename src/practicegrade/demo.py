@@ -20,6 +20,7 @@ loop without setting anything up. Nothing touches the network.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 import tempfile
 import textwrap
@@ -377,7 +378,7 @@ def run_demo(*, echo: Callable[[str], None] = print) -> int:
     from practicegrade.loop import files  # noqa: PLC0415
     from practicegrade.loop.commands import load_review, write_showcase  # noqa: PLC0415
     from practicegrade.loop.reviewrender import render_review_md, render_review_terminal  # noqa: PLC0415
-    from practicegrade.render.terminal import render_summary  # noqa: PLC0415
+    from practicegrade.render.terminal import render_summary, wants_color  # noqa: PLC0415
 
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     root = Path(tempfile.mkdtemp(prefix="practicegrade-demo-")) / "logtool"
@@ -410,7 +411,7 @@ def run_demo(*, echo: Callable[[str], None] = print) -> int:
         raise
     outcome = outcomes[-1]
     echo("")
-    echo(render_summary(outcome.report, color=sys.stdout.isatty()))
+    echo(render_summary(outcome.report, color=wants_color(sys.stdout, os.environ)))
     out = root / ".practicegrade" / "out"
     review = load_review(root, None, None, now.date())
     review_md = files.write_atomic(out / "review.md", render_review_md(review))

@@ -108,6 +108,20 @@ def pyproject_name(root: Path) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def _namespace_package(root: Path) -> tuple[str, str] | None:
+    """A package inside a namespace package (``jaraco.functools`` in ``jaraco/functools``,
+    or under ``src/``), named by ``pyproject.toml``: ``(folder, import root)``."""
+    name = pyproject_name(root)
+    if not name or "." not in name:
+        return None
+    path = "/".join(re.sub(r"[-.]+", "_", part).lower() for part in name.split("."))
+    for top in (".", "src"):
+        folder = path if top == "." else f"src/{path}"
+        if (root / folder / "__init__.py").is_file():
+            return folder, top
+    return None
+
+
 def _packages_in(root: Path, folder: str) -> list[str]:
     base = root / folder
     if not base.is_dir():
@@ -135,6 +149,9 @@ def detect_source_dirs(root: Path) -> tuple[list[str], str]:
     flat = _packages_in(root, ".")
     if flat:
         return flat, "."
+    namespaced = _namespace_package(root)
+    if namespaced is not None:
+        return [namespaced[0]], namespaced[1]
     modules = sorted(
         p.name
         for p in root.glob("*.py")

@@ -354,9 +354,7 @@ def _coverage_left_out(ctx: FeedbackContext) -> list[FeedbackItem]:
     )
     evidence = Evidence(metric="coverage.line_pct", file=left.config)
     return [
-        FeedbackItem(
-            "observed", _competency_of(ctx, "coverage.line_pct"), text, evidence, rank=60
-        )
+        FeedbackItem("observed", _competency_of(ctx, "coverage.line_pct"), text, evidence, rank=60)
     ]
 
 

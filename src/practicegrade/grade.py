@@ -819,9 +819,7 @@ def compare_benchmarks(
             continue
         sized = replace(spec, size=current.size) if current.size is not None else spec
         try:
-            done = compare_one(
-                sized, head, base, factor=factor, budget_s=budget, progress=progress
-            )
+            done = compare_one(sized, head, base, factor=factor, budget_s=budget, progress=progress)
         except bench_collector.BenchmarkError as exc:
             unmeasured[key] = (
                 "new benchmark: the base does not have it yet"
@@ -1282,7 +1280,22 @@ def default_out_dir(root: Path) -> Path:
             hint="remove the .practicegrade symlink (artifacts are always written inside the "
             "repository), or pass a folder of your own with --out",
         )
+    ignore_own_folder(out.parent)
     return out
+
+
+def ignore_own_folder(folder: Path) -> None:
+    """Give ``.practicegrade/`` its own ``.gitignore`` (``*``) the first time we write there,
+    so ``git add -A`` never commits our artifacts. One that exists is left as the user has
+    it (they may want to commit something from it)."""
+    try:
+        folder.mkdir(exist_ok=True)
+        with (folder / ".gitignore").open("x", encoding="utf-8") as stream:
+            stream.write(
+                "# Written by practicegrade: its artifacts are not part of the project.\n*\n"
+            )
+    except OSError:  # FileExistsError included: the user's own file stays
+        return
 
 
 DISCOVERY_NOTICES = ("no-tests", "tests-not-found", "not-importable")

@@ -614,7 +614,7 @@ def _summary(report: Mapping[str, Any] | None, fallback: str, env: Mapping[str, 
         from practicegrade.serialize import from_jsonable  # noqa: PLC0415
 
         terminal = importlib.import_module("practicegrade.render.terminal")
-        color = sys.stderr.isatty() and "NO_COLOR" not in env
+        color = terminal.wants_color(sys.stderr, env)
         return str(terminal.render_summary(from_jsonable(Report, report), color=color))
     except Exception:  # a summary we cannot draw must not cost the verdict
         return fallback

@@ -24,8 +24,7 @@ class Advice:
 
 
 _SHELL = Advice(
-    "a shell string runs whatever ends up in it: one ; or $(...) in an input runs "
-    "another command",
+    "a shell string runs whatever ends up in it: one ; or $(...) in an input runs another command",
     "pass an argument list and no shell, e.g. subprocess.run(['ls', path], check=True)",
 )
 _PICKLE = Advice(

@@ -63,9 +63,7 @@ def _groups(issues: Sequence[SecurityIssue]) -> list[tuple[SecurityIssue, int]]:
     return [(i, counts[i.test_id]) for i in ordered]
 
 
-def criterion_step(
-    ctx: FeedbackContext, metric: str
-) -> tuple[Text, str, SecurityIssue] | None:
+def criterion_step(ctx: FeedbackContext, metric: str) -> tuple[Text, str, SecurityIssue] | None:
     """The step for an unmet ``security.<level>`` criterion: the change's new results of
     that severity first, else all of them; the most frequent test id leads."""
     details = ctx.report.security
@@ -164,9 +162,7 @@ def praise(ctx: FeedbackContext) -> list[FeedbackItem]:
         ".",
     )
     return [
-        FeedbackItem(
-            "praise", _competency(ctx), text, Evidence(file=issue.file), rank=PRAISE_RANK
-        )
+        FeedbackItem("praise", _competency(ctx), text, Evidence(file=issue.file), rank=PRAISE_RANK)
     ]
 
 

@@ -25,7 +25,7 @@ from practicegrade.compat import tomllib
 from practicegrade.discover import is_test_file, walk_python_files
 from practicegrade.model import CoverageLeftOut, FileCoverage
 
-RUN_KEYS = ("source", "source_pkgs", "omit")
+RUN_KEYS = ("source", "source_pkgs", "include", "omit")
 """``[run]`` settings of the project we honour: what is measured."""
 REPORT_KEYS = ("omit", "include")
 """``[report]`` file filters we honour."""
@@ -138,7 +138,11 @@ class ProjectCoverage:
 
     @property
     def chooses_source(self) -> bool:
-        return bool(self.run.get("source") or self.run.get("source_pkgs"))
+        """The project says what to measure (``source``, ``source_pkgs`` or, without them,
+        ``[run] include``); otherwise practicegrade's discovered packages are measured."""
+        return bool(
+            self.run.get("source") or self.run.get("source_pkgs") or self.run.get("include")
+        )
 
     @property
     def leaves_out(self) -> bool:
@@ -317,9 +321,11 @@ class CoveragePlan:
             source, pkgs, omit = run.get("source", ()), run.get("source_pkgs", ()), ()
         else:
             source, pkgs, omit = self.source, self.source_pkgs, self.omit
+        include = run.get("include", ()) if project and project.chooses_source else ()
         for key, values in (
             ("source", source),
             ("source_pkgs", pkgs),
+            ("include", () if source or pkgs else include),
             ("omit", (*omit, *run.get("omit", ()))),
             ("patch", self.patch),
         ):

@@ -514,9 +514,7 @@ def collect(project: Project, settings: Settings) -> CollectorResult:
                     timeout_s=timeout_s,
                 )
             else:
-                timing = measure(
-                    project.python, roots, spec, cwd=project.root, timeout_s=timeout_s
-                )
+                timing = measure(project.python, roots, spec, cwd=project.root, timeout_s=timeout_s)
         except BenchmarkError as exc:
             findings.append(_finding(exc.kind, exc.message))
             unmeasured[key] = exc.message

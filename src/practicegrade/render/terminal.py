@@ -11,6 +11,8 @@ added by us, through ``click.style``.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
+from typing import TextIO
 
 import click
 
@@ -32,6 +34,27 @@ from practicegrade.render.escape import term_safe
 _VERDICT = {"pass": ("PASS", "green"), "fail": ("FAIL", "red"), "warn": ("WARN", "yellow")}
 _CHANGE = {"better": "green", "worse": "red", "": None}
 _NAME_WIDTH = 26
+
+
+def color_choice(env: Mapping[str, str]) -> bool | None:
+    """``NO_COLOR`` (no-color.org) and ``FORCE_COLOR`` (force-color.org), as CPython reads
+    them: a non-empty ``NO_COLOR`` turns colour off and wins over a non-empty
+    ``FORCE_COLOR``, which turns it on even into a pipe; ``None``: neither is set, colour
+    only on a terminal."""
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    return None
+
+
+def wants_color(stream: TextIO, env: Mapping[str, str]) -> bool:
+    """Whether to style what goes to ``stream`` (:func:`color_choice`, else a terminal)."""
+    choice = color_choice(env)
+    if choice is not None:
+        return choice
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
 
 
 def _style(text: str, color: bool, **kwargs: object) -> str:
