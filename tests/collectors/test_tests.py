@@ -30,6 +30,7 @@ from practicegrade.collectors import tests as tests_collector
 from practicegrade.collectors._pytest_coverage import (
     CoveragePlan,
     CoverageTotals,
+    ProjectCoverage,
     count_pragma_no_cover,
     parse_coverage_json,
     plan_coverage,
@@ -1363,3 +1364,22 @@ def test_coveragerc_wins_and_files_without_coverage_settings_do_not_count(
     assert found is not None
     assert found.config == ".coveragerc"
     assert dict(found.report) == {"exclude_lines": ("a, b", "c")}  # one regex a line
+
+
+def test_a_project_that_names_what_to_measure_replaces_our_source(tmp_path: Path) -> None:
+    project = Project(tmp_path, ("src/calc",), (), ("tests",), ("calc",), ("src",), "py")
+    (tmp_path / "src" / "calc").mkdir(parents=True)
+    settings = ProjectCoverage(
+        ".coveragerc",
+        run={"include": ("src/calc/*", "testing/*"), "omit": ("*/_version.py",)},
+        report={"exclude_lines": ("pragma: no cover", "if __name__ == .__main__.:")},
+    )
+    rc = plan_coverage(project, tmp_path / "d", "7.10", settings).rcfile()  # type: ignore[union-attr]
+    assert "source =" not in rc  # coverage.py ignores include when source is set
+    assert "include =\n    src/calc/*\n    testing/*\n" in rc
+    assert "omit =\n    */_version.py\n" in rc
+    assert "[report]" in rc
+    assert "exclude_lines =\n    pragma: no cover\n    if __name__ == .__main__.:\n" in rc
+    ours = plan_coverage(project, tmp_path / "d", "7.10", None).rcfile()  # type: ignore[union-attr]
+    assert f"source =\n    {tmp_path / 'src' / 'calc'}\n" in ours
+    assert "include" not in ours and "exclude_lines" not in ours
