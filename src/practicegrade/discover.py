@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from practicegrade.collectors import Project
 from practicegrade.configsource import load_toml, read_text
 from practicegrade.errors import ConfigError
+from practicegrade.generated import generated_files
 
 _SKIP_DIRS = frozenset(
     {
@@ -217,6 +218,8 @@ def discover(
             if not is_test_file(f) and not _excluded(f, exclude) and (d != "." or "/" not in f)
         }
     )
+    generated = generated_files(root, files)
+    files = [f for f in files if f not in generated]
     if source is None and source_dirs and all(d.endswith(".py") for d in source_dirs):
         packages = [d[:-3] for d in source_dirs]
     else:
@@ -230,6 +233,7 @@ def discover(
         packages=tuple(packages),
         import_roots=(import_root,),
         python=choose_python(root, python),
+        generated=tuple(sorted(generated.items())),
         tests_configured=bool(tests),
     )
 

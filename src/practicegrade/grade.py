@@ -1397,6 +1397,7 @@ def build_report(
             dirty=head.dirty if head else False,
             source=project.source_dirs,
             tests=project.test_paths,
+            generated=dict(project.generated),
         ),
         metrics=metrics,
         unmeasured=unmeasured,

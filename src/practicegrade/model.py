@@ -465,6 +465,8 @@ class RepoInfo:
     dirty: bool = False
     source: tuple[str, ...] = ()
     tests: tuple[str, ...] = ()
+    generated: Mapping[str, str] = field(default_factory=dict)
+    """Generated source files left out of the static metrics, each with the reason."""
 
 
 @dataclass(frozen=True, slots=True)

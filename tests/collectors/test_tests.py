@@ -1247,12 +1247,13 @@ def debug():  # pragma: no cover
 PROJECT_COVERAGE = {
     **SAMPLE_PROJECT,
     "pyproject.toml": str(SAMPLE_PROJECT["pyproject.toml"]) + "\n[tool.coverage.run]\n"
-    'source_pkgs = ["calc"]\nbranch = true\nomit = ["*/_version.py"]\n'
+    'source_pkgs = ["calc"]\nbranch = true\nomit = ["*/_version.py", "*/cli.py"]\n'
     'plugins = ["not_a_plugin_anyone_has"]\ndata_file = "learner.coverage"\n'
     "[tool.coverage.report]\n"
     'exclude_also = ["if TYPE_CHECKING:", "raise NotImplementedError"]\n',
     "src/calc/_version.py": VERSION_FILE,
     "src/calc/typed.py": TYPED_OPS,
+    "src/calc/cli.py": "import sys\n\n\ndef main():\n    print(sys.argv)\n",
 }
 
 
@@ -1300,18 +1301,17 @@ def test_coverage_honours_the_projects_settings_and_counts_what_they_leave_out(
     left = result.details.coverage_left_out  # type: ignore[union-attr]
     assert left is not None
     assert left.config == "pyproject.toml"
-    assert left.files == ("src/calc/_version.py",)
-    assert (
-        left.file_statements
-        == default["files"]["src/calc/_version.py"]["summary"]["num_statements"]
-    )
+    # _version.py is generated: not the learner's source, so not "left out" either.
+    assert left.files == ("src/calc/cli.py",)
+    assert left.file_statements == default["files"]["src/calc/cli.py"]["summary"]["num_statements"]
     assert left.excluded_lines == sum(
         info["summary"]["num_statements"] - raw["files"][name]["summary"]["num_statements"]
         for name, info in default["files"].items()
         if name in raw["files"]
     )
     assert left.excluded_lines >= 1  # the raise; the pragma is coverage.py's default too
-    assert left.source_statements == default["totals"]["num_statements"]
+    version = default["files"]["src/calc/_version.py"]["summary"]["num_statements"]
+    assert left.source_statements == default["totals"]["num_statements"] - version
     settings = result.details.coverage_settings  # type: ignore[union-attr]
     assert settings["project_config"] == "pyproject.toml"
     assert "plugins" not in str(settings) and "learner.coverage" not in str(settings)

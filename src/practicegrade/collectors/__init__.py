@@ -41,6 +41,9 @@ class Project:
     """Folders to put on ``sys.path`` so the code imports (``src`` for a src layout)."""
     python: str
     """Interpreter that runs the learner's tests and benchmarks."""
+    generated: tuple[tuple[str, str], ...] = ()
+    """Generated files under the source folders, left out of ``source_files``: ``(file,
+    reason)`` (:mod:`practicegrade.generated`)."""
     tests_configured: bool = False
     """``tests:`` named the test paths; otherwise pytest decides what runs (its rootdir,
     ``testpaths``, ``python_files``, ``addopts``), exactly as ``python -m pytest`` would,
