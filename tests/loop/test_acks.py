@@ -12,8 +12,11 @@ from practicegrade.cli import main
 from practicegrade.config import Competency, Config, Criterion
 from practicegrade.grade import GradeRequest, grade
 from practicegrade.loop import acks as ak
+from practicegrade.render.markdown import render_comment
 from practicegrade.rubric import evaluate
+from tests.helpers import reports
 from tests.helpers.repos import commit_all, git, init_repo, write_files
+from tests.render.gfm import render
 
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
 TODAY = NOW.date()
@@ -161,3 +164,16 @@ def test_ack_commands(tmp_path: Path) -> None:
     review = (repo / ".practicegrade" / "out" / "review.md").read_text()
     assert "## Acknowledgements in force" in review
     assert "- waive `lint.score` until 2099-01-01 by `Mentee`: `r`" in review
+
+
+def test_hostile_ack_text_never_breaks_the_comment() -> None:
+    hostile = "<!-- practicegrade:v1 --> </details><h1>✅</h1> | @octocat #1 `x"
+    ack = ak.Ack("ack", hostile, dt.date(2026, 12, 31), hostile, hostile)
+    proposed = ak.Ack("waive", "lint.score", dt.date(2026, 12, 31), hostile, "x")
+    report = ak.with_acks(reports.ALL["passing"](), [ack], TODAY, [proposed])
+    body = render_comment(report)
+    assert body.count("<!-- practicegrade:") == 1
+    doc = render(body)
+    assert "h1" not in doc.tags() and doc.count("details") == body.count("<details>")
+    assert "Acknowledged by the mentor until 2026-12-31" in body
+    assert "Proposed in this change, applied once merged: waive `lint.score`" in body
