@@ -851,3 +851,32 @@ def test_following_the_projects_house_style_is_no_step() -> None:
     rep = dataclasses.replace(rep, lint=LintDetails(messages=new))
     steps = of(feedback(BASE_CONFIG, rep), "suggestion")
     assert any("bad-indentation" in plain(i.next_step or ()) for i in steps if not i.backlog)
+
+
+def test_first_grading_skips_house_indentation_and_version_switched_code() -> None:
+    source = "import sys\nPY2 = sys.version_info[0] == 2\nif PY2:\n    text_type = unicode\n"
+    tabs = tuple(
+        lint("src/app/util.py", 10 + i, "bad-indentation", "warning", "Bad indentation")
+        for i in range(25)
+    )
+    switched = lint("src/app/compat.py", 4, "undefined-variable", "error", "Undefined 'unicode'")
+    real = lint("src/app/util.py", 9, "unused-variable", "warning", "Unused variable 'x'")
+    rep = dataclasses.replace(
+        failing_report(),
+        metrics={"lint.warnings": 27.0, "lint.errors": 1.0},
+        lint=LintDetails(messages=(*tabs, switched, real)),
+    )
+    config = Config(
+        competencies=(
+            Competency(
+                "clean",
+                "Clean",
+                criteria=(Criterion("lint.warnings", "<= 0"), Criterion("lint.errors", "== 0")),
+            ),
+        )
+    )
+    evaluation = evaluate(config, rep.metrics, today=TODAY)
+    items = build_feedback(evaluation, rep, config, {"src/app/compat.py": source}.get)
+    steps = [plain(i.next_step or ()) for i in of(items, "suggestion")]
+    assert any("unused-variable" in s for s in steps)
+    assert not any("bad-indentation" in s or "undefined-variable" in s for s in steps)

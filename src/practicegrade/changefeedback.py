@@ -25,7 +25,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from practicegrade import expr
-from practicegrade.codeshape import extraction, guards, in_import_fallback
+from practicegrade.codeshape import (
+    environment_only,
+    extraction,
+    guards,
+    in_import_fallback,
+    under_environment_switch,
+)
 from practicegrade.lintexamples import lint_example, lint_why
 from practicegrade.model import (
     Code,
@@ -81,6 +87,10 @@ class ChangeView:
 
     def head_function(self, file: str, name: str) -> FunctionComplexity | None:
         return next((f for f in self.functions if f.file == file and f.name == name), None)
+
+    def environment_only(self, file: str, line: int) -> bool:
+        text = self.source(file) if self.source else None
+        return text is not None and under_environment_switch(text, line)
 
     def in_fallback(self, file: str, line: int) -> bool:
         text = self.source(file) if self.source else None
@@ -272,12 +282,6 @@ def _split_step(view: ChangeView, change: ComplexityChange, fn: FunctionComplexi
     )
 
 
-_ENVIRONMENT = re.compile(
-    r"version_info|hexversion|sys\.platform|os\.name|platform\.|TYPE_CHECKING|\bPY\d"
-)
-"""Conditions on the interpreter or platform: no test input can make them true."""
-
-
 def _what_runs_them(view: ChangeView, file: str, lines: Sequence[int]) -> tuple[Part, ...] | None:
     """``with input where `a < 0`, `not name` (and 2 more)``: what a test must make true;
     else the first untested line, quoted; ``None`` when only another interpreter or
@@ -286,7 +290,7 @@ def _what_runs_them(view: ChangeView, file: str, lines: Sequence[int]) -> tuple[
     if text is None:
         return ()
     conditions, total = guards(text, lines)
-    if conditions and all(_ENVIRONMENT.search(c) for c in conditions):
+    if environment_only(conditions):
         return None
     if conditions:
         parts: list[Part] = [" with input where "]
@@ -381,6 +385,7 @@ def on_changed_lines(view: ChangeView, messages: Sequence[LintMessage]) -> list[
         for m in messages
         if m.line in view.changed(m.path)
         and not (m.category != "error" and not m.obj and view.in_fallback(m.path, m.line))
+        and not view.environment_only(m.path, m.line)
     ]
 
 

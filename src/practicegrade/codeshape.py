@@ -349,3 +349,20 @@ def in_import_fallback(source: str, line: int) -> bool:
         if caught & _FALLBACK_ERRORS and node.lineno <= line <= end:
             return True
     return False
+
+
+_ENVIRONMENT = re.compile(
+    r"version_info|hexversion|sys\.platform|os\.name|platform\.|TYPE_CHECKING|\bPY\d"
+)
+
+
+def environment_only(conditions: Collection[str]) -> bool:
+    """Whether every condition is about the interpreter or platform: no test input can make
+    such a line run, only another Python or another system."""
+    return bool(conditions) and all(_ENVIRONMENT.search(c) for c in conditions)
+
+
+def under_environment_switch(source: str, line: int) -> bool:
+    """Whether ``line`` runs only on some interpreter or platform (its innermost guard)."""
+    conditions, _ = guards(source, [line], limit=1)
+    return environment_only(conditions)

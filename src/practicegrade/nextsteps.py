@@ -16,7 +16,12 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from practicegrade.codeshape import extraction, guards
+from practicegrade.codeshape import (
+    environment_only,
+    extraction,
+    guards,
+    under_environment_switch,
+)
 from practicegrade.config import Competency, Config
 from practicegrade.metrics import bench_name
 from practicegrade.model import (
@@ -199,6 +204,11 @@ def _function_lines_step(ctx: FeedbackContext) -> _Step | None:
             fn = min(inside, key=lambda f: (f.endline - f.line, -f.line), default=None)
             if fn is not None:
                 groups.setdefault((fn.file, fn.line, fn.name), []).append(line)
+    if ctx.source is not None:  # lines only another interpreter or platform runs: no step
+        for key in list(groups):
+            text = ctx.source(key[0])
+            if text is not None and environment_only(guards(text, groups[key])[0]):
+                del groups[key]
     if not groups:
         return None
     fits = [k for k, v in groups.items() if len(v) <= _ONE_SESSION]
@@ -362,7 +372,11 @@ def _first_test_step(ctx: FeedbackContext) -> _Step | None:
 
 def _lint_step(ctx: FeedbackContext, metric: str) -> _Step | None:
     """The metric's messages grouped by symbol: the most severe, then most frequent, first."""
-    messages = ctx.lint(_LINT_CATEGORIES.get(metric))
+    messages = [
+        m
+        for m in ctx.lint(_LINT_CATEGORIES.get(metric))
+        if not _house_indentation(m, ctx) and not _switched(m, ctx)
+    ]
     if not messages:
         return None
     counts = Counter(m.symbol for m in messages)
@@ -387,6 +401,26 @@ def _lint_step(ctx: FeedbackContext, metric: str) -> _Step | None:
         first.obj or None,
         effort=2 * counts[symbol],
     )
+
+
+_INDENTATION = frozenset({"bad-indentation", "mixed-indentation"})
+
+
+def _house_indentation(message: LintMessage, ctx: FeedbackContext) -> bool:
+    """Indentation messages by the dozen mean the project indents its own way (tabs):
+    pylint's default is not the mentee's mistake."""
+    if message.symbol not in _INDENTATION:
+        return False
+    return sum(1 for m in ctx.lint() if m.symbol in _INDENTATION) >= 20
+
+
+def _switched(message: LintMessage, ctx: FeedbackContext) -> bool:
+    """A message on a line only another interpreter or platform runs (``if PY2:``): this
+    interpreter's pylint cannot judge it (``unicode`` is undefined on Python 3)."""
+    if ctx.source is None:
+        return False
+    text = ctx.source(message.path)
+    return text is not None and under_environment_switch(text, message.line)
 
 
 def _complexity_step(ctx: FeedbackContext, metric: str) -> _Step | None:
