@@ -880,3 +880,14 @@ def test_first_grading_skips_house_indentation_and_version_switched_code() -> No
     steps = [plain(i.next_step or ()) for i in of(items, "suggestion")]
     assert any("unused-variable" in s for s in steps)
     assert not any("bad-indentation" in s or "undefined-variable" in s for s in steps)
+
+
+def test_a_function_defined_only_on_another_interpreter_is_no_test_step() -> None:
+    # parse's def line (10) never ran although the module did: defined under a switch
+    rep = dataclasses.replace(
+        failing_report(),
+        tests=TestDetails(coverage=(cov("src/app/parser.py", (10, 12, 13)),)),
+    )
+    items = feedback(role_model("backend-developer"), rep)
+    steps = [i for i in of(items, "suggestion") if i.evidence.metric == "coverage.line_pct"]
+    assert all(i.evidence.function != "parse" for i in steps)

@@ -199,10 +199,14 @@ def _function_lines_step(ctx: FeedbackContext) -> _Step | None:
     functions = ctx.functions()
     groups: dict[tuple[str, int, str], list[int]] = {}
     for cov in ctx.coverage():
+        missing = set(cov.missing_lines)
         for line in cov.missing_lines:
             inside = [f for f in functions if f.file == cov.file and f.line <= line <= f.endline]
             fn = min(inside, key=lambda f: (f.endline - f.line, -f.line), default=None)
-            if fn is not None:
+            # A def that never ran in a module that did: the function is defined only on
+            # another interpreter or platform, and no test here can call it.
+            defined_elsewhere = fn is not None and fn.line in missing and cov.covered_lines > 0
+            if fn is not None and not defined_elsewhere:
                 groups.setdefault((fn.file, fn.line, fn.name), []).append(line)
     if ctx.source is not None:  # lines only another interpreter or platform runs: no step
         for key in list(groups):
