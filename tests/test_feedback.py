@@ -891,3 +891,51 @@ def test_a_function_defined_only_on_another_interpreter_is_no_test_step() -> Non
     items = feedback(role_model("backend-developer"), rep)
     steps = [i for i in of(items, "suggestion") if i.evidence.metric == "coverage.line_pct"]
     assert all(i.evidence.function != "parse" for i in steps)
+
+
+def test_benchmarks_speak_as_a_verdict() -> None:
+    from practicegrade.model import BenchDetails, BenchResult  # noqa: PLC0415
+
+    results = (
+        BenchResult(
+            "parse_many",
+            0.02,
+            0.001,
+            (0.02,),
+            10,
+            ratio_vs_base=1.9,
+            ratio_ci=(1.8, 2.0),
+            p_value=0.0001,
+            change="regression",
+        ),
+        BenchResult(
+            "load",
+            0.01,
+            0.001,
+            (0.01,),
+            10,
+            ratio_vs_base=0.5,
+            ratio_ci=(0.45, 0.55),
+            p_value=0.0001,
+            change="improvement",
+        ),
+        BenchResult(
+            "dump",
+            0.01,
+            0.001,
+            (0.01,),
+            10,
+            ratio_vs_base=1.02,
+            ratio_ci=(0.97, 1.08),
+            p_value=0.4,
+            change="inconclusive",
+        ),
+    )
+    rep = dataclasses.replace(with_base_report(), bench=BenchDetails(results=results))
+    items = feedback(BASE_CONFIG, rep)
+    observed = [plain(i.text) for i in of(items, "observed")]
+    praise = [plain(i.text) for i in of(items, "praise")]
+    assert "parse_many is 1.9x slower than main (95% CI 1.8-2.0)." in observed
+    assert "No significant change in timing against main: dump." in observed
+    assert "load is 2.0x faster than main (95% CI 1.8-2.2)." in praise
+    assert not any(" s to " in t or "0.020" in t for t in observed + praise)

@@ -23,6 +23,7 @@ titles and steps) is a :class:`~practicegrade.model.Code` part, never formatted 
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
@@ -358,10 +359,58 @@ def _coverage_left_out(ctx: FeedbackContext) -> list[FeedbackItem]:
     ]
 
 
+def _times(ratio: float) -> str:
+    return f"{ratio:.2f}x" if ratio < 1.095 else f"{ratio:.1f}x"
+
+
+def bench_verdicts(ctx: FeedbackContext) -> list[FeedbackItem]:
+    """Each benchmark timed against the base, as a verdict: slower or faster with the 95%
+    confidence interval when the comparison is significant, else "no significant change";
+    never two raw timings."""
+    comparison = ctx.report.comparison
+    results = ctx.report.bench.results if ctx.report.bench else ()
+    if comparison is None:
+        return []
+    items: list[FeedbackItem] = []
+    unchanged: list[str] = []
+    for r in results:
+        if r.ratio_vs_base is None or r.change is None:
+            continue
+        metric = f"bench.{r.name}.ratio_vs_base"
+        if r.change == "inconclusive":
+            unchanged.append(r.name)
+            continue
+        slower = r.change == "regression"
+        ratio = r.ratio_vs_base if slower else 1 / r.ratio_vs_base
+        low, high = r.ratio_ci or (r.ratio_vs_base, r.ratio_vs_base)
+        if not slower:
+            low, high = 1 / high, 1 / low
+        text = compose(
+            Code(r.name),
+            f" is {_times(ratio)} {'slower' if slower else 'faster'} than ",
+            Code(comparison.base_ref),
+            f" (95% CI {_times(low)[:-1]}-{_times(high)[:-1]})."
+            if math.isfinite(low) and math.isfinite(high)
+            else ".",
+        )
+        category: Category = "observed" if slower else "praise"
+        items.append(replace(_about(ctx, category, metric, text), rank=5 if slower else 25))
+    if unchanged:
+        names: list[Part] = []
+        for i, name in enumerate(unchanged[:5]):
+            names += [", " if i else "", Code(name)]
+        text = compose(
+            "No significant change in timing against ", Code(comparison.base_ref), ": ", *names, "."
+        )
+        items.append(FeedbackItem("observed", None, text, rank=50))
+    return items
+
+
 def _observed(ctx: FeedbackContext, said: set[str]) -> list[FeedbackItem]:
     """Neutral facts, in a fixed order: what moved, what could not be measured, what is due."""
     return [
         *_regressions(ctx, said),
+        *(i for i in bench_verdicts(ctx) if i.category == "observed"),
         *_unmeasured(ctx),
         *_findings(ctx),
         *_milestones(ctx),
@@ -543,6 +592,7 @@ def build_feedback(
     else:
         change, steps, praise = _change_feedback(ctx, criterion_steps)
         praise = [*praise, *reached] if report.comparison.changed_lines else praise
+    praise = [*praise, *(i for i in bench_verdicts(ctx) if i.category == "praise")]
     if not praise:  # nothing the change improved: strengths measured against the targets
         praise = _strengths(ctx, MAX_STRENGTHS)
     steps = [*steps, *security.suggestions(ctx, steps)]
