@@ -111,3 +111,24 @@ def test_a_module_level_import_fallback_is_a_compat_shim() -> None:
     )
     assert in_import_fallback(source, 4)
     assert not in_import_fallback(source, 8)
+
+
+def test_a_long_and_or_condition_is_extracted_as_a_named_predicate() -> None:
+    source = textwrap.dedent(
+        """
+        def bump(version, part):
+            checked = []
+            for p in version.parts:
+                checked.append(p)
+            if (version.pre or version.build) and (
+                part == "patch" or part == "minor" and version.patch == 0
+            ):
+                return version.clean()
+            checked.append(part)
+            checked.append(version)
+            return version.bump(part)
+        """
+    ).lstrip()
+    block = extraction(source, 1, "bump")
+    assert block is not None
+    assert (block.kind, block.start, block.end, block.name) == ("condition", 5, 7, "is_pre")

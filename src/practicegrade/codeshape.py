@@ -82,7 +82,8 @@ class Extraction:
     """A block to move into its own function: where it is and what it could be called."""
 
     kind: str
-    """``branch``, ``else branch``, ``if/elif chain``, ``loop``, ``handler`` or ``block``."""
+    """``branch``, ``else branch``, ``if/elif chain``, ``condition`` (an and/or test to name
+    as a predicate), ``loop``, ``handler`` or ``block``."""
     start: int
     end: int
     name: str
@@ -117,6 +118,8 @@ def _candidates(func: ast.AST) -> Iterator[tuple[str, int, int, ast.AST]]:
         node = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             continue
+        if isinstance(node, (ast.If, ast.While)) and _operands(node.test) >= _MIN_OPERANDS:
+            yield "condition", node.test.lineno, node.test.end_lineno or node.test.lineno, node
         if isinstance(node, ast.If):
             branches, end = _chain_end(node)
             if branches >= 3 and id(node) not in inner:
@@ -136,6 +139,17 @@ def _candidates(func: ast.AST) -> Iterator[tuple[str, int, int, ast.AST]]:
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             yield ("block", *_body_span(node.body), node)
         stack.extend(ast.iter_child_nodes(node))
+
+
+_MIN_OPERANDS = 3
+"""A condition joining this many tests with and/or deserves a name of its own."""
+
+
+def _operands(test: ast.expr) -> int:
+    """How many tests ``and``/``or`` join in ``test`` (1 for a plain comparison)."""
+    if isinstance(test, ast.BoolOp):
+        return sum(_operands(v) for v in test.values)
+    return 1
 
 
 _DECISIONS = (
@@ -258,7 +272,7 @@ def extraction(source: str, line: int, name: str | None = None) -> Extraction | 
     best: tuple[tuple[bool, bool, int, int, int], str, ast.AST, int, int] | None = None
     for kind, start, end, owner in _candidates(func):
         size = end - start + 1
-        if not low <= size <= min(high, length - 3):
+        if not (low if kind != "condition" else 1) <= size <= min(high, length - 3):
             continue
         # An if/elif chain is one decision with a name waiting for it; otherwise the block
         # that leaves at least half the function behind and takes the most decisions out.
@@ -278,7 +292,9 @@ def extraction(source: str, line: int, name: str | None = None) -> Extraction | 
     if len(subject) < 3:  # `i`, `j`, `ch`: a loop counter names nothing
         subject = _stored(func, start, end) or _snake(getattr(func, "name", ""))
     assigned = _assigned(owner) if kind == "if/elif chain" else ""
-    if assigned:
+    if kind == "condition":
+        helper = f"is_{subject}" if subject else "applies"
+    elif assigned:
         helper = f"{assigned}_for_{subject}" if subject and subject != assigned else assigned
     else:
         helper = f"{_VERB.get(kind, 'do')}_{subject or 'step'}"
