@@ -100,7 +100,7 @@ def _output(report: Report) -> str:
             f"- gate failed: {visible(cr.metric, 80)} is {fmt_value(cr.metric, cr.value)}"
             f" (gate {visible(cr.gate or '', 40)})"
         )
-    steps = feedback_by_category(report)["suggestion"][:3]
+    steps = [i for i in feedback_by_category(report)["suggestion"] if not i.backlog][:3]
     if steps:
         lines.append("Next steps:")
         for n, item in enumerate(steps, 1):
