@@ -444,7 +444,9 @@ def _findings(ctx: FeedbackContext) -> list[FeedbackItem]:
     """What the tools hit; "no tests" is already the leading suggestion."""
     items = []
     said = set(ctx.report.unmeasured.values())  # already the reason of a "Not measured" item
-    shown = [f for f in ctx.report.findings if f.kind != "no-tests" and f.message not in said][
+    # A slower benchmark is said as a verdict (:func:`bench_verdicts`), not twice.
+    covered = ("no-tests", "bench-regression")
+    shown = [f for f in ctx.report.findings if f.kind not in covered and f.message not in said][
         :MAX_FINDINGS
     ]
     for finding in shown:
