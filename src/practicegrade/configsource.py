@@ -314,7 +314,8 @@ def load_toml(text: str, shown: str) -> dict[str, Any]:
             f"{shown}: invalid TOML: {exc}", hint="fix the TOML syntax at that line"
         ) from None
     except RecursionError:
-        line = _nesting_line(text)
+        # tomllib recurses on nested brackets; tomli (Python 3.10) on dotted keys too.
+        line = _nesting_line(text) or _deep_key_line(text)
     else:
         if _table_depth(data) <= MAX_NESTING:
             return data
