@@ -85,6 +85,7 @@ def test_collect_only_in_addopts_fails_the_test_gates_everywhere(
     assert "--collect-only (addopts in pytest.ini)" in done.stdout
     comment = (repo / ".practicegrade" / "out" / "comment.md").read_text(encoding="utf-8")
     assert "does not count: the test run was incomplete" in comment
+    assert "Test run: pytest collected 3, ran 0." in comment
 
 
 def test_the_same_project_without_the_setting_passes(tmp_path: Path) -> None:
@@ -92,6 +93,8 @@ def test_the_same_project_without_the_setting_passes(tmp_path: Path) -> None:
     done = grade(repo)
     assert done.returncode == 0, done.stdout + done.stderr
     assert report(repo)["tests"]["run"] == 3
+    comment = (repo / ".practicegrade" / "out" / "comment.md").read_text(encoding="utf-8")
+    assert "Test run: pytest collected 3, ran 3." in comment
 
 
 @pytest.mark.parametrize(

@@ -297,6 +297,16 @@ def _split_metrics(report: Report) -> tuple[list[str], list[str]]:
     return lead, rest
 
 
+def _test_run(report: Report) -> list[str]:
+    """How many tests pytest collected, deselected and ran: a run that skipped collected
+    tests fails the test gates, and the mentor sees the counts that say so."""
+    t = report.tests
+    if t is None or t.collected is None or t.run is None:
+        return []
+    deselected = f", deselected {t.deselected}" if t.deselected else ""
+    return ["", f"Test run: pytest collected {t.collected}{deselected}, ran {t.run}."]
+
+
 def _metrics(report: Report, history: Sequence[HistoryLike]) -> list[str]:
     delta = ["Δ vs base"] if report.comparison is not None else []
     lead, rest = _split_metrics(report)
@@ -319,6 +329,7 @@ def _metrics(report: Report, history: Sequence[HistoryLike]) -> list[str]:
         ]
         more = f"; and {len(unmeasured) - _CAP_LIST} more" if len(unmeasured) > _CAP_LIST else ""
         lines += ["", "Not measured: " + "; ".join(shown) + more + "."]
+    lines += _test_run(report)
     lines.append("")
     if rest:
         rows = _metric_rows(report, rest[:_CAP_METRICS], history, model=False)
