@@ -585,3 +585,18 @@ def test_invalid_config_fails_open_and_says_where(clone: Clone) -> None:
     assert "practicegrade.yml" in pushed.output
     assert "timeout_s" in pushed.output
     assert clone.remote_oid("main") == new
+
+
+def test_collect_only_in_addopts_blocks_the_push(clone: Clone) -> None:
+    """Tests collected and not run fail their gates in the hook too (issue 12): a pushed
+    ``addopts = --co`` is never a pass, and the message names the setting."""
+    before = clone.remote_oid("main")
+    _change(
+        clone.work,
+        {"pytest.ini": "[pytest]\naddopts = --co\n", "practicegrade.yml": "version: 1\n"},
+    )
+    pushed = clone.push("origin", "main")
+    assert pushed.returncode == 1, pushed.output
+    assert "practicegrade: push blocked: a gate failed" in pushed.output
+    assert "--collect-only (addopts in pytest.ini)" in pushed.output
+    assert clone.remote_oid("main") == before
