@@ -189,3 +189,25 @@ def test_our_folder_gets_its_own_gitignore_so_git_add_all_commits_no_artifact(
     (root / ".practicegrade" / ".gitignore").write_text("!keep.md\n")  # the user's own
     CliRunner().invoke(main, ["grade", str(root), "--no-tests", "--base", "none"])
     assert (root / ".practicegrade" / ".gitignore").read_text() == "!keep.md\n"
+
+
+def test_progress_line_names_the_benchmark_and_its_progress(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``"bench: <detail>"`` updates the running ``bench`` entry and keeps its clock."""
+    import time  # noqa: PLC0415
+
+    from practicegrade.cli import progress_line  # noqa: PLC0415
+
+    with progress_line(True) as progress:
+        assert progress is not None
+        progress("lint", "start")
+        progress("bench", "start")
+        progress("bench: dedupe vs base, 3 runs a side, 6s left", "start")
+        progress("lint", "done")
+        time.sleep(0.7)
+        progress("bench", "done")
+    line = capsys.readouterr().err.split("\r")[-2]
+    assert "bench: dedupe vs base, 3 runs a side, 6s left" in line
+    assert "lint" not in line
+    assert line.count("bench") == 1
