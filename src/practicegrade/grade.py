@@ -560,10 +560,14 @@ class BaseSide:
 
 
 TEST_PREFIXES = ("tests.", "coverage.")
+TEST_TOOLS = ("python", "pytest", "coverage")
+"""The tools a test run's metrics depend on: the project's interpreter and its packages,
+which the note's ``key`` does not cover (it hashes practicegrade's own environment)."""
 
 
-def _note_test_metrics(repo: Path, commit: str, tree: str, keys: Keys) -> dict[str, float] | None:
-    """The base's test and coverage metrics from its note, when the note is comparable.
+def _note_test_metrics(repo: Path, commit: str, tree: str, keys: Keys) -> CollectorResult | None:
+    """The base's test and coverage metrics from its note, when the note is comparable,
+    with the versions of the test tools that measured them (when the note says).
 
     Comparable: written for the same tree with the same tools, configuration and options
     (the note's ``key``), and it holds test metrics. Those are the expensive part of
@@ -576,7 +580,11 @@ def _note_test_metrics(repo: Path, commit: str, tree: str, keys: Keys) -> dict[s
     best = newest(entries)
     if best is None or "tests.passed" not in best.metrics:
         return None
-    return {k: v for k, v in best.metrics.items() if k.startswith(TEST_PREFIXES)}
+    return CollectorResult(
+        name="tests",
+        metrics={k: v for k, v in best.metrics.items() if k.startswith(TEST_PREFIXES)},
+        tool_versions={k: v for k, v in best.tools.items() if k in TEST_TOOLS},
+    )
 
 
 def recorded_base(
@@ -648,8 +656,7 @@ def grade_base(
         pycache_prefix=checked_out.pycache,
     )
     if note_tests is not None:
-        from_note = CollectorResult(name="tests", metrics=note_tests)
-        measured = replace(measured, results=(*measured.results, from_note))
+        measured = replace(measured, results=(*measured.results, note_tests))
     return BaseSide(
         choice=choice, tree=tree, measured=measured, folder=folder, note_used=note_tests is not None
     )
@@ -920,7 +927,7 @@ def build_comparison(
             extra["coverage.patch_pct"] = result.percent
     else:
         unmeasured["coverage.patch_pct"] = "tests or coverage did not run on the head"
-    base_metrics, _u, _t, _f = merge_results(base.measured.results)
+    base_metrics, _u, base_tools, _f = merge_results(base.measured.results)
     comparison = Comparison(
         base_ref=base.choice.ref,
         base_commit=base.choice.commit,
@@ -936,6 +943,7 @@ def build_comparison(
         test_changes=_changed_tests(target.root, changed),
         new_security=new_sec,
         fixed_security=fixed_sec,
+        base_tools=base_tools,
     )
     return comparison, extra, unmeasured
 
@@ -1097,7 +1105,7 @@ def grade(request: GradeRequest) -> GradeOutcome:
             comparison=comparison,
             display_root=str(root),
             waived=acks.waived(request.now.date()),
-            history=_ratchet_history(config, request, repo, target),
+            history=_ratchet_history(config, request, repo, target, merge_results(results)[2]),
         )
     report = _log_news(acks.shown_in(report, request.now.date()), repo, target, choice)
     report, newly = _milestones_met(report, config, request, repo, target)
@@ -1146,22 +1154,33 @@ def _acks(
 
 
 def _ratchet_history(
-    config: Config, request: GradeRequest, repo: Path | None, target: Target
+    config: Config,
+    request: GradeRequest,
+    repo: Path | None,
+    target: Target,
+    head_tools: Mapping[str, str],
 ) -> list[Mapping[str, float]]:
     """Earlier grades' metrics on this branch, when a criterion says ``ratchet: best``; in
-    CI only the CI-recorded ones (a mentee's own note cannot lower a mentor's bar)."""
+    CI only the CI-recorded ones (a mentee's own note cannot lower a mentor's bar).
+
+    A grade measured by another version of a metric's tool does not hold that metric to
+    its best (:mod:`practicegrade.toolchange`): its numbers for it are left out. A grade
+    whose note did not record versions counts as before (versions unknown)."""
     from practicegrade.history import read_history  # noqa: PLC0415
+    from practicegrade.toolchange import between  # noqa: PLC0415
 
     wanted = any(k.ratchet == "best" for c in config.competencies for k in c.criteria)
     if not wanted or repo is None or target.commit is None:
         return []
     points = read_history(repo, target.commit, limit=HISTORY_POINTS * 4)
-    return [
-        p.metrics
-        for p in points
-        if (p.commit != target.commit or target.dirty)
-        and (request.trusts_local_state or p.source == "ci")
-    ]
+    earlier: list[Mapping[str, float]] = []
+    for p in points:
+        if (p.commit != target.commit or target.dirty) and (
+            request.trusts_local_state or p.source == "ci"
+        ):
+            drift = between(p.tools, head_tools)
+            earlier.append({k: v for k, v in p.metrics.items() if not drift.affects(k)})
+    return earlier
 
 
 def _log_news(
@@ -1225,6 +1244,7 @@ def _note(
         pg=__version__,
         met=met,
         hot=hotspots(report),
+        tools=report.tools,
     )
     try:
         append_note(repo, target.commit, entry)
@@ -1379,6 +1399,7 @@ def build_report(
 
     ``waived``: metrics whose gate a mentor's waiver in force suspends; ``history``:
     earlier grades' metrics, for criteria with ``ratchet: best``."""
+    from practicegrade import toolchange  # noqa: PLC0415
     from practicegrade.feedback import build_feedback  # noqa: PLC0415
     from practicegrade.rubric import evaluate  # noqa: PLC0415
 
@@ -1413,6 +1434,17 @@ def build_report(
         comparison=comparison,
     )
     base_metrics = comparison.base_metrics if comparison is not None else None
+    drift = toolchange.comparison_drift(comparison, report.tools)
+    unratcheted = sorted(
+        {
+            c.metric
+            for _, c in iter_criteria(config)
+            if c.ratchet == "base" and drift.affects(c.metric)
+        }
+    )
+    if comparison is not None and unratcheted:
+        comparison = replace(comparison, ratchets_not_applied=tuple(unratcheted))
+        report = replace(report, comparison=comparison)
     evaluation = evaluate(
         config,
         metrics,
@@ -1423,10 +1455,16 @@ def build_report(
         failed_by=incomplete_run(findings, config),
         waived=waived,
         history=history,
+        unratcheted=unratcheted,
     )
     report = replace(report, evaluation=evaluation)
+    # Feedback reads the comparison without what a tool upgrade may have moved: no praise
+    # and no next step rests on it (the comment's tool sentence says why the deltas stay).
+    seen = report
+    if comparison is not None and drift:
+        seen = replace(report, comparison=toolchange.discount(comparison, drift))
     return replace(
-        report, feedback=build_feedback(evaluation, report, config, source_reader(project.root))
+        report, feedback=build_feedback(evaluation, seen, config, source_reader(project.root))
     )
 
 

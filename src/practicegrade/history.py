@@ -4,13 +4,17 @@ Each grade of a commit appends one compact JSON object as one line of that commi
 on ``refs/notes/practicegrade``::
 
     {"v":1,"ts":"2026-11-01T12:00:00Z","source":"hook","tree":"…","key":"…","pg":"0.1.0",
-     "metrics":{"coverage.line_pct":87.5,…}}
+     "tools":{"pylint":"4.1.5","radon":"6.0.1",…},"metrics":{"coverage.line_pct":87.5,…}}
 
 One object per line is what makes ``git notes merge -s cat_sort_uniq`` lossless: two
 clones' notes for the same commit are concatenated, sorted and de-duplicated, so no
 grade is ever dropped and no merge can conflict. ``tree`` and ``key`` (a hash of the tool
 versions, the effective configuration and the grade options) say whether a line can
-stand in for a new grade of the same tree. A note holds numbers only (never tool output
+stand in for a new grade of the same tree. ``tools`` names the versions of the measuring
+tools (:data:`practicegrade.toolchange.RECORDED_TOOLS`), so that a later comparison can
+tell a tool upgrade from the mentee's work; a line without it (written before versions
+were recorded) has versions *unknown*, which is never an error. A note holds numbers,
+versions and names only (never tool output
 or learner text) and is capped at :data:`NOTE_CAP_BYTES`; readers take the newest
 ``ts``. Notes are the mentee's own cache and trend, not a trust anchor: anyone can
 write them, and CI recomputes what a mentor relies on.
@@ -22,6 +26,7 @@ click and the standard library; git and rendering come in inside the functions.
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import math
 import os
@@ -72,6 +77,8 @@ class NoteEntry:
     """Milestone ids this grade met for the first time on its branch (:mod:`practicegrade.loop`)."""
     hot: tuple[str, ...] = ()
     """Recurring-bottleneck tokens (``lint:<symbol>``, ``file:<path>``, ``fn:<path>:<name>``)."""
+    tools: Mapping[str, str] = field(default_factory=dict)
+    """Versions of the tools that measured it; empty = unknown (an older line)."""
 
 
 def format_ts(moment: Any) -> str:
@@ -128,6 +135,10 @@ def note_line(entry: NoteEntry) -> str:
         data["key"] = entry.key
     if entry.pg:
         data["pg"] = entry.pg
+    from practicegrade.toolchange import clean_versions  # noqa: PLC0415
+
+    if tools := clean_versions(entry.tools):
+        data["tools"] = tools
     data["metrics"] = clean_metrics(entry.metrics)
     if entry.met:
         data["met"] = list(clean_ids(list(entry.met)))
@@ -163,6 +174,8 @@ def _parse_line(line: str) -> NoteEntry | None:
         value = data.get(name)
         return value if isinstance(value, str) else None
 
+    from practicegrade.toolchange import clean_versions  # noqa: PLC0415
+
     return NoteEntry(
         ts=ts,
         source=source if isinstance(source, str) else "local",
@@ -172,6 +185,7 @@ def _parse_line(line: str) -> NoteEntry | None:
         pg=opt("pg"),
         met=clean_ids(data.get("met")),
         hot=clean_hot(data.get("hot")),
+        tools=clean_versions(data.get("tools")),
     )
 
 
@@ -301,6 +315,8 @@ class HistoryPoint:
     """Milestones first met on this commit, by any of its grades."""
     hot: tuple[str, ...] = ()
     """The newest grade's hotspot tokens (see :class:`NoteEntry`)."""
+    tools: Mapping[str, str] = field(default_factory=dict)
+    """The newest grade's tool versions; empty when its note did not record them."""
 
 
 def read_history(
@@ -347,6 +363,7 @@ def read_history(
                 metrics=best.metrics,
                 met=tuple(sorted({m for e in entries for m in e.met})),
                 hot=best.hot,
+                tools=best.tools,
             )
         )
         if limit is not None and len(points) >= limit:
@@ -499,7 +516,23 @@ def render_table(points: Sequence[HistoryPoint], metrics: Sequence[str]) -> str:
             else "–"
         )
         out.append(f"{metric.ljust(name_width)}  {sparkline(series)}  {span}")
+    out += _tool_changes(points, metrics)
     return "\n".join(out)
+
+
+def _tool_changes(points: Sequence[HistoryPoint], metrics: Sequence[str]) -> list[str]:
+    """One line per grade measured by other versions of the shown metrics' tools than the
+    grade before it (grades whose note recorded no versions are skipped: unknown)."""
+    from practicegrade.toolchange import between, only_for, sentence  # noqa: PLC0415
+
+    lines: list[str] = []
+    known = [p for p in points if p.tools]
+    for before, after in itertools.pairwise(known):
+        drift = only_for(between(before.tools, after.tools), metrics)
+        said = sentence(drift, since=f"at {after.commit[:8]}", moved="change")
+        if said:
+            lines.append(said.replace("`", ""))
+    return lines
 
 
 def render_svg(points: Sequence[HistoryPoint], metrics: Sequence[str]) -> str:

@@ -451,6 +451,13 @@ class Comparison:
     """Test functions the change added or edited, with the assertions it added to them."""
     new_security: tuple[SecurityIssue, ...] = ()
     fixed_security: tuple[SecurityIssue, ...] = ()
+    base_tools: Mapping[str, str] = field(default_factory=dict)
+    """The versions of the tools that measured the base, as far as they are known (a base
+    read from an old note may not say): :mod:`practicegrade.toolchange` compares them
+    with the head's ``tools``."""
+    ratchets_not_applied: tuple[str, ...] = ()
+    """Metrics whose ``ratchet: base`` this grade did not apply: the tool behind them
+    measured the base with another version, so the two numbers are not comparable."""
 
 
 # --------------------------------------------------------------------------- report

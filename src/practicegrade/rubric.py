@@ -26,6 +26,9 @@ A criterion with ``ratchet: base`` (or ``best``) gets a moving gate: no worse th
 base's value (or the best value in the history), give or take its ``tolerance``; when it
 also has a written ``gate`` the stricter of the two applies (:func:`ratcheted`). With no
 reference (a first grading, a metric the base did not measure) only the written gate holds.
+Nor when the base was measured by another version of the tool behind the metric
+(``unratcheted``, :mod:`practicegrade.toolchange`): a gate must not fail because the CI
+image upgraded pylint, so the ratchet is not applied and the written gate alone holds.
 
 Competency: ``met`` when every criterion is met, ``gap`` when any is a gap, else
 ``progressing``; its distance is the weight-averaged criteria distance.
@@ -210,15 +213,17 @@ def assess_competency(
     absent_fails: Collection[str] = (),
     failed_by: Mapping[str, str] | None = None,
     history: Sequence[Mapping[str, float]] = (),
+    unratcheted: Collection[str] = (),
 ) -> CompetencyResult:
     """Every criterion of ``competency``, its status and weighted distance.
 
-    ``history``: earlier grades' metrics, for ``ratchet: best``."""
+    ``history``: earlier grades' metrics, for ``ratchet: best``; ``unratcheted``: metrics
+    whose base is not comparable (another tool version), so ``ratchet: base`` is not applied."""
     base = base_metrics or {}
     forced = failed_by or {}
     results = tuple(
         assess(
-            ratcheted(c, base, history),
+            ratcheted(c, {} if c.metric in unratcheted else base, history),
             value_of(metrics, c.metric),
             value_of(base, c.metric),
             absent_fails=c.metric in absent_fails,
@@ -351,16 +356,20 @@ def evaluate(
     failed_by: Mapping[str, str] | None = None,
     waived: Collection[str] = (),
     history: Sequence[Mapping[str, float]] = (),
+    unratcheted: Collection[str] = (),
 ) -> Evaluation:
     """Evaluate ``metrics`` against ``config``'s competence model (module docstring).
 
     ``skipped``: metrics this grade was asked not to measure (left out of the gaps).
     ``failed_by``: metric -> why its run was incomplete (its gates fail, see module).
     ``waived``: metrics whose gate a mentor's waiver in force suspends
-    (:mod:`practicegrade.loop.acks`): their criteria keep their status, but no gate fails."""
+    (:mod:`practicegrade.loop.acks`): their criteria keep their status, but no gate fails.
+    ``unratcheted``: metrics whose ``ratchet: base`` is not applied (module docstring)."""
     results = tuple(
         _waive(
-            assess_competency(c, metrics, base_metrics, absent_fails, failed_by, history),
+            assess_competency(
+                c, metrics, base_metrics, absent_fails, failed_by, history, unratcheted
+            ),
             waived,
         )
         for c in config.competencies

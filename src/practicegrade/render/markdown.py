@@ -311,6 +311,16 @@ def _test_run(report: Report) -> list[str]:
     return ["", f"Test run: pytest collected {t.collected}{deselected}, ran {t.run}."]
 
 
+def _tool_change(report: Report) -> list[str]:
+    """Once, under the deltas: the tools measured the base with other versions, so part
+    of those deltas may be the tools' (:mod:`practicegrade.toolchange`). Our own words;
+    the versions are kept only when they look like versions."""
+    from practicegrade.toolchange import comparison_sentence  # noqa: PLC0415
+
+    said = comparison_sentence(report.comparison, report.tools)
+    return ["", f"> **Tools changed.** {said}"] if said else []
+
+
 def _metrics(report: Report, history: Sequence[HistoryLike]) -> list[str]:
     delta = ["Δ vs base"] if report.comparison is not None else []
     lead, rest = _split_metrics(report)
@@ -334,6 +344,7 @@ def _metrics(report: Report, history: Sequence[HistoryLike]) -> list[str]:
         more = f"; and {len(unmeasured) - _CAP_LIST} more" if len(unmeasured) > _CAP_LIST else ""
         lines += ["", "Not measured: " + "; ".join(shown) + more + "."]
     lines += _test_run(report)
+    lines += _tool_change(report)
     lines.append("")
     if rest:
         rows = _metric_rows(report, rest[:_CAP_METRICS], history, model=False)

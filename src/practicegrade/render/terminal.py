@@ -30,6 +30,7 @@ from practicegrade.render.common import (
     targets_by_metric,
 )
 from practicegrade.render.escape import term_safe
+from practicegrade.toolchange import comparison_sentence
 
 _VERDICT = {"pass": ("PASS", "green"), "fail": ("FAIL", "red"), "warn": ("WARN", "yellow")}
 _CHANGE = {"better": "green", "worse": "red", "": None}
@@ -189,6 +190,9 @@ def render_summary(report: Report, *, color: bool = False, width: int = 88) -> s
     keys = _key_metrics(report)
     if keys:
         lines += ["", *(_metric_line(report, k, color) for k in keys)]
+    said = comparison_sentence(report.comparison, report.tools)
+    if said:
+        lines += _wrap(f"tools changed: {said.replace('`', '')}", width, "  ", "    ")
     if report.unmeasured:
         # What the grade was asked not to measure, by who asked; then the rest.
         groups: dict[str, list[str]] = {}
