@@ -21,6 +21,7 @@ from practicegrade.config import (
 )
 from practicegrade.feedback import build_feedback, fmt
 from practicegrade.model import (
+    BehaviourChange,
     Code,
     Comparison,
     ComplexityChange,
@@ -58,10 +59,12 @@ def report(metrics: Mapping[str, float], **kw: object) -> Report:
     )
 
 
-def feedback(config: Config, rep: Report) -> tuple[FeedbackItem, ...]:
+def feedback(
+    config: Config, rep: Report, source: dict[str, str] | None = None
+) -> tuple[FeedbackItem, ...]:
     base = rep.comparison.base_metrics if rep.comparison else None
     evaluation = evaluate(config, rep.metrics, today=TODAY, base_metrics=base)
-    return build_feedback(evaluation, rep, config)
+    return build_feedback(evaluation, rep, config, source.get if source is not None else None)
 
 
 def of(items: tuple[FeedbackItem, ...], category: str) -> list[FeedbackItem]:
@@ -428,7 +431,7 @@ def test_with_base_the_change_is_said_first() -> None:
     assert_ordered(items)
     change = [plain(i.text) for i in of(items, "change")]
     assert change == [
-        "This change adds build to src/app/new.py and edits parse (+15 lines of source)."
+        "This change adds build to src/app/new.py and edits parse (15 changed lines of code)."
     ]
 
 
@@ -466,8 +469,11 @@ def test_untouched_hotspots_wait_in_the_backlog() -> None:
     assert all(i.evidence.function != "legacy" for i in lead)
 
 
+PARSER = "\n" * 9 + "def parse(text):\n    return text.split()\n"
+
+
 def test_with_base_praise_is_grounded_in_what_the_change_did() -> None:
-    items = feedback(BASE_CONFIG, with_base_report())
+    items = feedback(BASE_CONFIG, with_base_report(), {"src/app/parser.py": PARSER})
     praise = [plain(i.text) for i in of(items, "praise")]
     assert praise[0] == "Simplifies parse: cyclomatic complexity 14 -> 6."
     assert "Reached the target for line coverage (>= 80): 54.0% -> 81.0%." in praise
@@ -939,3 +945,148 @@ def test_benchmarks_speak_as_a_verdict() -> None:
     assert "No significant change in timing against main: dump." in observed
     assert "load is 2.0x faster than main (95% CI 1.8-2.2)." in praise
     assert not any(" s to " in t or "0.020" in t for t in observed + praise)
+
+
+# --------------------------------------------------------------------------- behaviour
+
+
+SIGNER = """class Signer:
+    def unsign(self, value):
+        try:
+            ts = self.to_datetime(value)
+        except (ValueError, OverflowError) as exc:
+            raise BadSignature() from exc
+        return ts
+"""
+
+
+def _signer_change(**changes: object) -> Report:
+    defaults: dict[str, object] = {
+        "complexity_changes": (),
+        "new_lint": (),
+        "fixed_lint": (),
+        "files_changed": ("src/app/signer.py",),
+        "changed_lines": {"src/app/signer.py": (5,)},
+        "patch": (PatchFile("src/app/signer.py", 1, ()),),
+        "behaviour": (
+            BehaviourChange("src/app/signer.py", "Signer.unsign", 5, "except", "OverflowError"),
+        ),
+    }
+    rep = _with_change(**{**defaults, **changes})
+    return dataclasses.replace(
+        rep,
+        complexity=ComplexityDetails(
+            functions=(
+                FunctionComplexity("src/app/signer.py", "Signer.unsign", "method", 2, 7, 3, "A"),
+            )
+        ),
+    )
+
+
+def test_a_new_exception_type_no_test_reaches_is_the_next_step() -> None:
+    items = feedback(BASE_CONFIG, _signer_change(), {"src/app/signer.py": SIGNER})
+    assert [plain(i.text) for i in of(items, "change")] == [
+        "This change catches OverflowError in Signer.unsign (1 changed line of code)."
+    ]
+    lead = [i for i in of(items, "suggestion") if not i.backlog]
+    assert plain(lead[0].next_step or ()) == (
+        "Write a test that makes self.to_datetime raise OverflowError in Signer.unsign "
+        "(the clause on line 5), and check what Signer.unsign does then."
+    )
+    assert (lead[0].evidence.file, lead[0].evidence.line) == ("src/app/signer.py", 5)
+    # covered by the old tests, yet no praise for "every changed line tested"
+    assert not any("Every changed line" in plain(i.text) for i in of(items, "praise"))
+
+
+def test_a_changed_test_that_calls_the_function_reaches_the_new_behaviour() -> None:
+    test = "def test_unsign_overflow():\n    assert Signer().unsign('x' * 99) is None\n"
+    rep = _signer_change(
+        test_changes=(TestChange("tests/test_signer.py", "test_unsign_overflow", 1, True, 1),)
+    )
+    source = {"src/app/signer.py": SIGNER, "tests/test_signer.py": test}
+    items = feedback(BASE_CONFIG, rep, source)
+    assert not any(i.evidence.line == 5 for i in of(items, "suggestion"))
+    praise = [plain(i.text) for i in of(items, "praise")]
+    assert praise[0] == (
+        "Adds the test test_unsign_overflow, which calls Signer.unsign: the code this change "
+        "edits comes with a test of its own."
+    )
+
+
+def test_a_new_condition_without_a_test_is_the_next_step() -> None:
+    source = "def fmt(value):\n    return 2 if 1 < value < 2 else int(value)\n"
+    rep = _signer_change(
+        behaviour=(BehaviourChange("src/app/fmt.py", "fmt", 2, "condition", "1 < value < 2"),),
+        changed_lines={"src/app/fmt.py": (2,)},
+        patch=(PatchFile("src/app/fmt.py", 1, ()),),
+    )
+    rep = dataclasses.replace(
+        rep, complexity=ComplexityDetails(functions=(fn("src/app/fmt.py", "fmt", 1, 2),))
+    )
+    items = feedback(BASE_CONFIG, rep, {"src/app/fmt.py": source})
+    lead = [i for i in of(items, "suggestion") if not i.backlog]
+    assert plain(lead[0].next_step or ()) == (
+        "Write a test that calls fmt with input that makes 1 < value < 2 true (line 2), "
+        "and check the result."
+    )
+
+
+def test_simplification_by_moving_branches_or_dropping_tests_is_no_praise() -> None:
+    moved = "\n" * 9 + "def parse(text):\n    return build(text)\n"
+    items = feedback(BASE_CONFIG, with_base_report(), {"src/app/parser.py": moved})
+    assert not any("Simplifies" in plain(i.text) for i in of(items, "praise"))
+    rep = _with_change(removed_tests={"tests/test_p.py::test_parse_rejects": ("parse",)})
+    items = feedback(BASE_CONFIG, rep, {"src/app/parser.py": PARSER})
+    assert not any("Simplifies" in plain(i.text) for i in of(items, "praise"))
+
+
+def test_patch_coverage_praise_needs_tested_lines_inside_functions() -> None:
+    body = "".join(f"    x{i} = {i}\n" for i in range(8))
+    source = {"src/app/parser.py": f"def parse(text):\n{body}    return text\n"}
+    rep = _with_change(
+        patch=(PatchFile("src/app/parser.py", 9, ()),),
+        changed_lines={"src/app/parser.py": tuple(range(1, 11))},
+        test_changes=(TestChange("tests/test_p.py", "test_parse", 1, True, 1),),
+    )
+    rep = dataclasses.replace(
+        rep, complexity=ComplexityDetails(functions=(fn("src/app/parser.py", "parse", 1, 1),))
+    )
+    praise = [plain(i.text) for i in of(feedback(BASE_CONFIG, rep, source), "praise")]
+    assert (
+        "Every changed line inside functions runs in the tests (9 lines), and the change "
+        "brings tests of its own." in praise
+    )
+    # a two-line edit is too small to praise, and so is a change without tests
+    small = _with_change(
+        patch=(PatchFile("src/app/parser.py", 2, ()),),
+        changed_lines={"src/app/parser.py": (2, 3)},
+        test_changes=(TestChange("tests/test_p.py", "test_parse", 1, True, 1),),
+    )
+    small = dataclasses.replace(small, complexity=rep.complexity)
+    untested = dataclasses.replace(
+        rep, comparison=dataclasses.replace(rep.comparison, test_changes=())
+    )  # type: ignore[arg-type]
+    for case in (small, untested):
+        praise = [plain(i.text) for i in of(feedback(BASE_CONFIG, case, source), "praise")]
+        assert not any("Every changed line" in p for p in praise)
+
+
+def test_the_summary_counts_graded_code_lines_only() -> None:
+    source = {
+        "src/app/parser.py": (
+            'def parse(text):\n    """Split.\n\n    Words.\n    """\n    return text.split()\n'
+        ),
+        "docs/conf.py": "project = 'x'\nrelease = '1'\n",
+    }
+    rep = _with_change(
+        complexity_changes=(),
+        patch=(),
+        changed_lines={"src/app/parser.py": (2, 3, 4, 5, 6), "docs/conf.py": (1, 2)},
+    )
+    rep = dataclasses.replace(
+        rep,
+        repo=dataclasses.replace(rep.repo, source=("src/app",)),
+        complexity=ComplexityDetails(functions=(fn("src/app/parser.py", "parse", 1, 1),)),
+    )
+    change = [plain(i.text) for i in of(feedback(BASE_CONFIG, rep, source), "change")]
+    assert change == ["This change edits parse (1 changed line of code)."]

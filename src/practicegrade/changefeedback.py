@@ -32,8 +32,10 @@ from practicegrade.codeshape import (
     in_import_fallback,
     under_environment_switch,
 )
+from practicegrade.diffshape import code_lines, raiser, references
 from practicegrade.lintexamples import lint_example, lint_why
 from practicegrade.model import (
+    BehaviourChange,
     Code,
     Comparison,
     ComplexityChange,
@@ -72,9 +74,27 @@ class ChangeView:
     source: SourceReader | None
     cc_target: float
     metric_owner: Callable[[str], str | None]
+    graded: tuple[str, ...] = ()
+    """The graded source folders and files (``RepoInfo.source``); empty: every source file."""
+    generated: frozenset[str] = frozenset()
+    """Generated files the grade leaves out."""
 
     def changed(self, file: str) -> set[int]:
         return set(self.comparison.changed_lines.get(file, ()))
+
+    def is_graded(self, file: str) -> bool:
+        """A Python source file the grade measures: not a test, a docs config or generated."""
+        if not file.endswith(".py") or _is_test_path(file) or file in self.generated:
+            return False
+        roots = [r.strip("/") for r in self.graded if r.strip("/") not in ("", ".")]
+        return not roots or any(file == r or file.startswith(f"{r}/") for r in roots)
+
+    def changed_code(self, file: str) -> set[int]:
+        """Changed lines that hold code: no blank line, comment or docstring."""
+        changed = self.changed(file)
+        text = self.source(file) if self.source else None
+        code = code_lines(text) if text is not None else None
+        return changed if code is None else changed & code
 
     def enclosing(self, file: str, line: int) -> FunctionComplexity | None:
         """The innermost function of ``file`` whose lines hold ``line``."""
@@ -130,12 +150,47 @@ def _short(name: str) -> str:
     return name.rsplit(".", 1)[-1]
 
 
-def change_summary(view: ChangeView) -> list[FeedbackItem]:
-    """What the change did, in at most two sentences: source first, then tests."""
-    cmp_ = view.comparison
-    source_files = [f for f in cmp_.changed_lines if f.endswith(".py") and not _is_test_path(f)]
-    added = [c for c in cmp_.complexity_changes if c.before is None and c.after is not None]
-    removed = [c for c in cmp_.complexity_changes if c.after is None and c.before is not None]
+MAX_BEHAVIOUR_CLAUSES = 3
+MAX_CONDITION_TEXT = 60
+"""A condition longer than this is no readable clause: the line is named instead."""
+
+
+def _behaviour_clause(change: BehaviourChange) -> tuple[Part, ...] | None:
+    """``adds the keyword parameter `info` to `cached```; ``None`` when unreadable."""
+    fn = Code(change.function)
+    if change.kind in ("parameter", "keyword parameter"):
+        return (f"adds the {change.kind} ", Code(change.detail), " to ", fn)
+    if change.kind == "except":
+        return ("catches ", *_names(change.detail.split(", ")), " in ", fn)
+    if len(change.detail) <= MAX_CONDITION_TEXT and "\n" not in change.detail:
+        return ("branches on ", Code(change.detail), " in ", fn)
+    return None
+
+
+def _behaviour_said(view: ChangeView) -> list[BehaviourChange]:
+    """The behaviour changes worth a clause: parameters, then exception types, then one
+    condition a function for functions nothing else describes (at most three)."""
+    graded = [b for b in view.comparison.behaviour if view.is_graded(b.file)]
+    order = {"keyword parameter": 0, "parameter": 0, "except": 1, "condition": 2}
+    picked: list[BehaviourChange] = []
+    described: set[tuple[str, str]] = set()
+    for change in sorted(graded, key=lambda b: (order[b.kind], b.file, b.line)):
+        key = (change.file, change.function)
+        if change.kind == "condition" and key in described:
+            continue
+        if _behaviour_clause(change) is not None:
+            picked.append(change)
+            described.add(key)
+    return picked[:MAX_BEHAVIOUR_CLAUSES]
+
+
+def _added_moved_removed(
+    view: ChangeView,
+) -> tuple[list[ComplexityChange], list[ComplexityChange], list[ComplexityChange]]:
+    """Graded functions the change moved to another file, added, and removed."""
+    changes = [c for c in view.comparison.complexity_changes if view.is_graded(c.file)]
+    added = [c for c in changes if c.before is None and c.after is not None]
+    removed = [c for c in changes if c.after is None and c.before is not None]
     moved_names = {_short(a.name) for a in added} & {_short(r.name) for r in removed}
     moved = [
         a
@@ -145,14 +200,36 @@ def change_summary(view: ChangeView) -> list[FeedbackItem]:
     ]
     new = [a for a in added if a not in moved]
     gone = [r for r in removed if _short(r.name) not in moved_names]
-    new_names = {(a.file, a.name) for a in added}
+    return moved, new, gone
+
+
+def change_summary(view: ChangeView) -> list[FeedbackItem]:
+    """What the change did, in at most two sentences: source first, then tests.
+
+    Only graded source files count (not a docs ``conf.py``, not tests), and only lines that
+    hold code: a rewrapped docstring is no change a reviewer has to check. Behaviour the
+    diff shows (a new parameter, exception type or condition) is said in words."""
+    cmp_ = view.comparison
+    source_files = [f for f in cmp_.changed_lines if view.is_graded(f)]
+    moved, new, gone = _added_moved_removed(view)
+    new_names = {(a.file, a.name) for a in [*moved, *new]}
+    behaviour = _behaviour_said(view)
+    described = {(b.file, b.function) for b in behaviour}
+    code = {f: view.changed_code(f) for f in source_files}
+
+    def touched_code(fn: FunctionComplexity) -> int:
+        return sum(1 for n in code.get(fn.file, ()) if fn.line <= n <= fn.endline)
+
     edited = sorted(
         (
             f
             for f in view.functions
-            if f.file in source_files and (f.file, f.name) not in new_names and view.touched(f)
+            if f.file in code
+            and (f.file, f.name) not in new_names
+            and (f.file, f.name) not in described
+            and touched_code(f)
         ),
-        key=lambda f: (-view.touched(f), f.file, f.line),
+        key=lambda f: (-touched_code(f), f.file, f.line),
     )
     items: list[FeedbackItem] = []
     clauses: list[tuple[Part, ...]] = []
@@ -163,24 +240,36 @@ def change_summary(view: ChangeView) -> list[FeedbackItem]:
             (" to ", Code(new[0].file)) if len({a.file for a in new}) == 1 else ()
         )
         clauses.append(("adds ", *_names([a.name for a in new]), *where))
+    clauses += [c for b in behaviour if (c := _behaviour_clause(b)) is not None]
     if edited:
         clauses.append(("edits ", *_names([f.name for f in edited])))
     if gone:
         clauses.append(("removes ", *_names([r.name for r in gone])))
-    source_lines = sum(len(cmp_.changed_lines.get(f, ())) for f in source_files)
-    if not clauses and source_lines:
-        clauses.append(("edits ", *_names(source_files)))
+    code_count = sum(len(lines) for lines in code.values())
+    outside = sum(1 for f, lines in code.items() for n in lines if view.enclosing(f, n) is None)
+    if not clauses and code_count:
+        clauses.append(("edits code outside functions in ", *_names(list(code))))
     if clauses:
+        size = f" ({plural(code_count, 'changed line')} of code"
+        if 0 < outside < code_count:
+            size += f", {outside} of them outside functions"
         parts: list[Part] = ["This change "]
         for i, clause in enumerate(clauses):
             if i:
                 parts.append(", " if i < len(clauses) - 1 else " and ")
             parts.extend(clause)
-        parts.append(f" (+{plural(source_lines, 'line')} of source).")
+        parts.append(f"{size}).")
         items.append(
             FeedbackItem("change", None, compose(*parts), Evidence(metric="size.sloc"), rank=10)
         )
-    tests_text = _tests_summary(view, bool(clauses))
+    elif source_files:
+        text = compose(
+            "This change edits only docstrings, comments or blank lines in ",
+            *_names(source_files),
+            ".",
+        )
+        items.append(FeedbackItem("change", None, text, Evidence(metric="size.sloc"), rank=10))
+    tests_text = _tests_summary(view, bool(items))
     if tests_text is not None:
         items.append(
             FeedbackItem("change", None, tests_text, Evidence(metric="tests.passed"), rank=20)
@@ -195,23 +284,36 @@ def change_summary(view: ChangeView) -> list[FeedbackItem]:
 
 
 def _tests_summary(view: ChangeView, after_source: bool) -> Text | None:
-    """``Adds 2 tests (`test_a`, `test_b`)`` / ``adds 4 assertions to `test_parse```."""
+    """``Adds 2 tests (`test_a`, `test_b`)`` / ``adds 4 assertions to `test_parse```; a
+    renamed test is said as renamed, never as new."""
     changes = view.comparison.test_changes
     if not changes:
         return None
     new = [t for t in changes if t.new]
-    edited = [t for t in changes if not t.new and t.asserts_added]
-    lead = "It also " if after_source else "This change "
-    parts: list[Part] = [lead]
+    renamed = [t for t in changes if t.renamed_from is not None]
+    edited = [t for t in changes if not t.new and t.asserts_added and t.renamed_from is None]
+    clauses: list[tuple[Part, ...]] = []
     if new:
-        parts += ["adds ", plural(len(new), "test"), " ("]
-        parts += [*_names([t.name for t in new]), ")"]
+        clauses.append(
+            ("adds ", plural(len(new), "test"), " (", *_names([t.name for t in new]), ")")
+        )
+    if len(renamed) == 1:
+        old = renamed[0].renamed_from or ""
+        clauses.append(("renames ", Code(old), " to ", Code(renamed[0].name)))
+    elif renamed:
+        clauses.append((f"renames {len(renamed)} tests",))
     if edited:
         asserts = sum(t.asserts_added for t in edited)
-        parts += [" and " if new else "", "adds ", plural(asserts, "assertion"), " to "]
-        parts += [*_names([t.name for t in edited])]
-    if not new and not edited:
-        parts += ["edits ", *_names([t.name for t in changes])]
+        clauses.append(
+            ("adds ", plural(asserts, "assertion"), " to ", *_names([t.name for t in edited]))
+        )
+    if not clauses:
+        clauses.append(("edits ", *_names([t.name for t in changes])))
+    parts: list[Part] = ["It also " if after_source else "This change "]
+    for i, clause in enumerate(clauses):
+        if i:
+            parts.append(", " if i < len(clauses) - 1 else " and ")
+        parts.extend(clause)
     return compose(*parts, ".")
 
 
@@ -373,6 +475,168 @@ def untested_steps(view: ChangeView, competency: str | None) -> list[FeedbackIte
     return items
 
 
+RANK_BEHAVIOUR = 15
+MAX_BEHAVIOUR_STEPS = 2
+
+
+def tests_reach(view: ChangeView) -> frozenset[str]:
+    """The names the tests this change added or edited use: the functions they can reach."""
+    by_file: dict[str, set[int]] = {}
+    for test in view.comparison.test_changes:
+        by_file.setdefault(test.file, set()).add(test.line)
+    names: set[str] = set()
+    for file, lines in by_file.items():
+        text = view.source(file) if view.source else None
+        if text is not None:
+            names |= references(text, lines)
+    return frozenset(names)
+
+
+def _reached(function: str, names: frozenset[str]) -> bool | None:
+    """Whether a test that uses ``names`` calls ``function`` (a method by its name, a
+    constructor by its class); ``None`` for another dunder: no name tells."""
+    parts = function.split(".")
+    short = parts[-1]
+    if short == "__init__" and len(parts) > 1:
+        return parts[-2] in names
+    if short.startswith("__") and short.endswith("__"):
+        return None
+    return short in names
+
+
+def behaviour_steps(view: ChangeView, competency: str | None) -> list[FeedbackItem]:
+    """A behaviour the change gave an existing function (a new exception type caught, a
+    new or changed condition, a new parameter) that no test it adds or edits reaches.
+
+    Line coverage is no evidence here: the old tests run an ``except`` line whatever it
+    catches now. A function whose changed lines never ran gets the untested-lines step
+    instead, which names the lines; one step a function."""
+    reached = tests_reach(view)
+    unrun = {
+        (p.file, fn.name)
+        for p in view.comparison.patch
+        for n in p.uncovered_lines
+        if (fn := view.enclosing(p.file, n)) is not None
+    }
+    order = {"except": 0, "condition": 1, "keyword parameter": 2, "parameter": 2}
+    items: list[FeedbackItem] = []
+    seen: set[tuple[str, str]] = set()
+    for change in sorted(view.comparison.behaviour, key=lambda b: (order[b.kind], b.file, b.line)):
+        key = (change.file, change.function)
+        if key in seen or key in unrun or not view.is_graded(change.file):
+            continue
+        if _reached(change.function, reached) is not False:
+            continue
+        if view.environment_only(change.file, change.line):
+            continue
+        step = _behaviour_step(view, change)
+        if step is None:
+            continue
+        seen.add(key)
+        evidence = Evidence(
+            metric="coverage.patch_pct",
+            file=change.file,
+            line=change.line,
+            function=change.function,
+        )
+        items.append(
+            FeedbackItem(
+                "suggestion",
+                competency,
+                _behaviour_text(change),
+                evidence,
+                step,
+                rank=RANK_BEHAVIOUR,
+            )
+        )
+    return items[:MAX_BEHAVIOUR_STEPS]
+
+
+def _behaviour_text(change: BehaviourChange) -> Text:
+    where = code_at(change.file, change.line)
+    unreached = (
+        ", and no test this change adds or edits calls it: the old tests may run the line, "
+        "but nothing checks the new case."
+    )
+    if change.kind == "except":
+        return compose(
+            Code(change.function),
+            " now catches ",
+            *_names(change.detail.split(", ")),
+            " (",
+            where,
+            ")",
+            unreached,
+        )
+    if change.kind == "condition":
+        return compose(
+            Code(change.function),
+            " now branches on ",
+            Code(change.detail),
+            " (",
+            where,
+            ")",
+            unreached,
+        )
+    return compose(
+        Code(change.function),
+        f" takes a new {change.kind} ",
+        Code(change.detail),
+        " (",
+        where,
+        ")",
+        unreached,
+    )
+
+
+def _behaviour_step(view: ChangeView, change: BehaviourChange) -> Text | None:
+    """The test to write, named by the function, the line and the case; ``None`` when
+    the case cannot be said in a readable sentence."""
+    fn = Code(change.function)
+    if change.kind == "except":
+        text = view.source(change.file) if view.source else None
+        call = raiser(text, change.line) if text is not None else None
+        caught = _names(change.detail.split(", "))
+        if call is None:
+            return compose(
+                "Write a test that makes the ",
+                Code("try"),
+                " block of ",
+                fn,
+                " raise ",
+                *caught,
+                f" so that the clause on line {change.line} handles it.",
+            )
+        return compose(
+            "Write a test that makes ",
+            Code(call),
+            " raise ",
+            *caught,
+            " in ",
+            fn,
+            f" (the clause on line {change.line}), and check what ",
+            fn,
+            " does then.",
+        )
+    if change.kind == "condition":
+        if len(change.detail) > MAX_CONDITION_TEXT or "\n" in change.detail:
+            return None
+        return compose(
+            "Write a test that calls ",
+            fn,
+            " with input that makes ",
+            Code(change.detail),
+            f" true (line {change.line}), and check the result.",
+        )
+    return compose(
+        "Write a test that calls ",
+        fn,
+        " with ",
+        Code(change.detail),
+        " set, and check what it changes.",
+    )
+
+
 _SEVERITY = {"fatal": 0, "error": 1, "warning": 2, "refactor": 3, "convention": 4, "info": 5}
 
 
@@ -517,11 +781,18 @@ def change_praise(
                 "praise", owner("tests.failed"), text, Evidence(metric="tests.failed"), rank=10
             )
         )
+    items += _tests_praise(view)
     patch = view.comparison.patch
-    measured = sum(p.changed_lines for p in patch)
-    if measured and not any(p.uncovered_lines for p in patch):
+    inside = _lines_in_functions(view)
+    if (
+        inside >= MIN_PATCH_PRAISE
+        and not any(p.uncovered_lines for p in patch)
+        and view.comparison.test_changes
+        and not behaviour_steps(view, None)
+    ):
         text = compose(
-            f"Every changed line the tests can run is run by them ({plural(measured, 'line')})."
+            "Every changed line inside functions runs in the tests "
+            f"({plural(inside, 'line')}), and the change brings tests of its own."
         )
         items.append(
             FeedbackItem(
@@ -541,6 +812,7 @@ def change_praise(
             and c.after < c.before
             and (fn := view.head_function(c.file, c.name)) is not None
             and view.touched(fn)
+            and _simplified_in_place(view, fn)
         ),
         key=lambda c: ((c.after or 0) - (c.before or 0), c.file, c.name),
     )
@@ -587,13 +859,11 @@ def change_praise(
             )
         )
     source_lines = sum(
-        len(lines)
-        for f, lines in view.comparison.changed_lines.items()
-        if f.endswith(".py") and not _is_test_path(f)
+        len(view.changed_code(f)) for f in view.comparison.changed_lines if view.is_graded(f)
     )
     if source_lines >= _CLEAN_MIN_LINES and not new_here and not fixed:
         text = compose(
-            f"The {source_lines} source lines it adds or changes raise no new pylint message."
+            f"The {source_lines} lines of code it adds or changes raise no new pylint message."
         )
         items.append(
             FeedbackItem(
@@ -601,6 +871,100 @@ def change_praise(
             )
         )
     return items
+
+
+MIN_PATCH_PRAISE = 5
+"""Fewer changed lines inside functions than this: "every line tested" is too small to say
+(a one-token edit the old tests already ran)."""
+
+
+def _lines_in_functions(view: ChangeView) -> int:
+    """Changed lines of code in the graded source that lie inside a function's body."""
+    return sum(
+        1
+        for file in view.comparison.changed_lines
+        if view.is_graded(file)
+        for n in view.changed_code(file)
+        if (fn := view.enclosing(file, n)) is not None and n > fn.line
+    )
+
+
+def _changed_functions(view: ChangeView) -> dict[tuple[str, str], str]:
+    """(file, name) -> ``adds``/``edits`` for the graded functions the change wrote code in."""
+    added = {(c.file, c.name) for c in view.comparison.complexity_changes if c.before is None}
+    found: dict[tuple[str, str], str] = {}
+    for fn in view.functions:
+        if not view.is_graded(fn.file):
+            continue
+        if (fn.file, fn.name) in added:
+            found[(fn.file, fn.name)] = "adds"
+        elif any(fn.line <= n <= fn.endline for n in view.changed_code(fn.file)):
+            found[(fn.file, fn.name)] = "edits"
+    return found
+
+
+def _tests_praise(view: ChangeView) -> list[FeedbackItem]:
+    """New tests (or new assertions) that call a function the change added or edited: the
+    change comes with its own evidence. Said with the test and the function it calls."""
+    changed = _changed_functions(view)
+    if not changed:
+        return []
+    hits: list[tuple[str, str, str]] = []
+    for test in view.comparison.test_changes:
+        if not (test.new or test.asserts_added) or test.renamed_from is not None:
+            continue
+        source = view.source(test.file) if view.source else None
+        names = references(source, [test.line]) if source is not None else frozenset()
+        calls = [
+            (name, verb) for (_file, name), verb in sorted(changed.items()) if _reached(name, names)
+        ]
+        if calls:
+            hits.append((test.name, *calls[0]))
+    if not hits:
+        return []
+    first, function, verb = hits[0]
+    if len(hits) == 1:
+        text = compose(
+            "Adds the test ",
+            Code(first),
+            ", which calls ",
+            Code(function),
+            f": the code this change {verb} comes with a test of its own.",
+        )
+    else:
+        text = compose(
+            f"Adds {len(hits)} tests that call the code this change writes, e.g. ",
+            Code(first),
+            " for ",
+            Code(function),
+            ".",
+        )
+    return [
+        FeedbackItem(
+            "praise",
+            view.metric_owner("tests.passed"),
+            text,
+            Evidence(metric="tests.passed", function=function),
+            rank=15,
+        )
+    ]
+
+
+def _simplified_in_place(view: ChangeView, fn: FunctionComplexity) -> bool:
+    """Whether a complexity drop is a simplification: the branches did not move into a
+    function the change added (which ``fn`` now calls), and no test that used ``fn`` was
+    removed (dropping validation with its tests removes behaviour, it does not simplify)."""
+    text = view.source(fn.file) if view.source else None
+    if text is None:
+        return False
+    uses = references(text, [fn.line])
+    added = {_short(c.name) for c in view.comparison.complexity_changes if c.before is None}
+    if not uses or uses & added:
+        return False
+    return not any(
+        _reached(fn.name, frozenset(names)) is not False
+        for names in view.comparison.removed_tests.values()
+    )
 
 
 _CLEAN_MIN_LINES = 10

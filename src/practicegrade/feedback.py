@@ -34,6 +34,7 @@ from practicegrade.changefeedback import (
     RANK_REGRESSION,
     ChangeView,
     SourceReader,
+    behaviour_steps,
     cc_target,
     change_praise,
     change_summary,
@@ -532,15 +533,18 @@ def _change_feedback(
         source=ctx.source,
         cc_target=cc_target(criteria),
         metric_owner=lambda metric: _competency_of(ctx, metric),
+        graded=ctx.report.repo.source,
+        generated=frozenset(ctx.report.repo.generated),
     )
     split = complexity_steps(view, _competency_of(ctx, "complexity.cc_max"))
     split_at = {(i.evidence.file or "", i.evidence.function or "") for i in split}
+    coverage_owner = _competency_of(ctx, "coverage.patch_pct") or _competency_of(
+        ctx, "coverage.line_pct"
+    )
     steps = [
         *split,
-        *untested_steps(
-            view,
-            _competency_of(ctx, "coverage.patch_pct") or _competency_of(ctx, "coverage.line_pct"),
-        ),
+        *behaviour_steps(view, coverage_owner),
+        *untested_steps(view, coverage_owner),
         *lint_steps(view, _competency_of(ctx, "lint.score"), split_at, ctx.lint()),
     ]
     pointed = {(i.evidence.file, i.evidence.function) for i in steps}

@@ -62,11 +62,12 @@ from practicegrade.checkout import checkout
 from practicegrade.collectors import BenchmarkSpec, Collector, Project, Settings
 from practicegrade.config import Config, iter_criteria, load_config
 from practicegrade.discover import discover
-from practicegrade.errors import EXIT_GATE_FAILED, EXIT_OK, UsageError
+from practicegrade.errors import EXIT_GATE_FAILED, EXIT_OK, GitError, UsageError
 from practicegrade.exposure import exposure_warning
 from practicegrade.lintproc import WarmDriver
 from practicegrade.model import (
     NOT_RUN,
+    BehaviourChange,
     BenchDetails,
     BenchResult,
     CollectorResult,
@@ -78,6 +79,7 @@ from practicegrade.model import (
     Report,
     SecurityDetails,
     TestChange,
+    TestDetails,
 )
 
 if TYPE_CHECKING:
@@ -928,6 +930,10 @@ def build_comparison(
     else:
         unmeasured["coverage.patch_pct"] = "tests or coverage did not run on the head"
     base_metrics, _u, base_tools, _f = merge_results(base.measured.results)
+    tests, behaviour, removed_tests = _read_change(
+        repo, target.root, base.choice.commit, changed, renames
+    )
+    base_tests = base_details["tests"]
     comparison = Comparison(
         base_ref=base.choice.ref,
         base_commit=base.choice.commit,
@@ -940,10 +946,15 @@ def build_comparison(
         patch=patch_files,
         changed_lines={f: tuple(lines) for f, lines in sorted(changed.items()) if lines},
         removed_files=tuple(c.path for c in changes if c.status == "D"),
-        test_changes=_changed_tests(target.root, changed),
+        test_changes=tests,
         new_security=new_sec,
         fixed_security=fixed_sec,
         base_tools=base_tools,
+        behaviour=behaviour,
+        removed_tests=removed_tests,
+        base_failing=tuple(c.nodeid for c in base_tests.cases if c.outcome in ("failed", "error"))
+        if isinstance(base_tests, TestDetails)
+        else (),
     )
     return comparison, extra, unmeasured
 
@@ -955,20 +966,48 @@ def _is_test_file(path: str) -> bool:
     )
 
 
-def _changed_tests(root: Path, changed: Mapping[str, Sequence[int]]) -> tuple[TestChange, ...]:
-    """Test functions the change added or edited, read from the head's test files."""
-    from practicegrade.codeshape import changed_tests  # noqa: PLC0415
+def _read_change(
+    repo: Path,
+    root: Path,
+    base_commit: str,
+    changed: Mapping[str, Sequence[int]],
+    renames: Mapping[str, str],
+) -> tuple[tuple[TestChange, ...], tuple[BehaviourChange, ...], dict[str, tuple[str, ...]]]:
+    """The tests the change added or edited and the behaviour it changed, read from the
+    changed Python files on both sides (the base's from git, in one batch)."""
+    from practicegrade import diffshape  # noqa: PLC0415
 
-    found: list[TestChange] = []
-    for path, lines in sorted(changed.items()):
-        if not _is_test_file(path):
-            continue
+    paths = [p for p, lines in sorted(changed.items()) if p.endswith(".py") and lines]
+    if not paths:
+        return (), (), {}
+    read = source_reader(root)
+    head = {p: text for p in paths if (text := read(p)) is not None}
+    old_path = {new: old for old, new in renames.items()}
+    try:
+        blobs = gitrepo.list_tree(repo, base_commit)
+        wanted = {p: blobs[old_path.get(p, p)] for p in paths if old_path.get(p, p) in blobs}
+        raw = gitrepo.cat_blobs(repo, wanted.values())
+    except GitError:
+        wanted, raw = {}, {}
+    base: dict[str, str] = {}
+    for path, sha in wanted.items():
         try:
-            source = (root / path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            base[path] = raw[sha].decode("utf-8")
+        except (KeyError, UnicodeDecodeError):
             continue
-        found += changed_tests(path, source, lines)
-    return tuple(found)
+    test_files = [p for p in paths if _is_test_file(p)]
+    tests, removed = diffshape.match_tests(
+        {p: head[p] for p in test_files if p in head},
+        {p: base[p] for p in test_files if p in base},
+        changed,
+    )
+    behaviour = [
+        b
+        for p in paths
+        if p not in test_files
+        for b in diffshape.behaviour_changes(p, base.get(p), head.get(p), changed[p])
+    ]
+    return tuple(tests), tuple(behaviour), removed
 
 
 # --------------------------------------------------------------------------- grade

@@ -428,7 +428,21 @@ class TestChange:
     line: int
     new: bool
     asserts_added: int
+    renamed_from: str | None = None
+    """The base test this one is, renamed or moved (matched by body): not a new test."""
     __test__ = False
+
+
+@dataclass(frozen=True, slots=True)
+class BehaviourChange:
+    """A change of behaviour read off a function's base and head source, at its head line."""
+
+    file: str
+    function: str
+    line: int
+    kind: Literal["parameter", "keyword parameter", "except", "condition"]
+    detail: str
+    """The parameter's name, the exception types newly caught, the condition's source."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -449,6 +463,12 @@ class Comparison:
     removed_files: tuple[str, ...] = ()
     test_changes: tuple[TestChange, ...] = ()
     """Test functions the change added or edited, with the assertions it added to them."""
+    behaviour: tuple[BehaviourChange, ...] = ()
+    """New parameters, exception types caught and conditions of functions both sides have."""
+    removed_tests: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Base tests the head lost, not renamed (``file::name`` -> the names each one used)."""
+    base_failing: tuple[str, ...] = ()
+    """Tests that failed or errored on the base too (node ids): not this change's doing."""
     new_security: tuple[SecurityIssue, ...] = ()
     fixed_security: tuple[SecurityIssue, ...] = ()
     base_tools: Mapping[str, str] = field(default_factory=dict)
