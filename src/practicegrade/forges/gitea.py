@@ -8,15 +8,12 @@ server sends them); ``PATCH /repos/{o}/{r}/issues/comments/{id}``. The token
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 from urllib.parse import quote
 
-import httpx
-
 from practicegrade.forges import RemoteComment
-from practicegrade.forges.http import Api, Hints
+from practicegrade.forges.common import ForgeClient, comment_from
+from practicegrade.forges.http import Hints
 
 DEFAULT_API = "https://codeberg.org/api/v1"
 HINTS = Hints(
@@ -29,52 +26,24 @@ HINTS = Hints(
 )
 
 
-def _comment(item: Any) -> RemoteComment:
-    user = item.get("user") or {}
-    return RemoteComment(
-        id=int(item["id"]),
-        author=str(user.get("login", "")),
-        body=str(item.get("body") or ""),
-        created_at=str(item.get("created_at", "")),
-    )
-
-
-class Gitea:
+class Gitea(ForgeClient):
     """One pull request on Gitea or Forgejo."""
 
     name = "gitea"
+    default_api = DEFAULT_API
+    hints = HINTS
 
-    def __init__(
-        self,
-        repo: str,
-        number: int,
-        *,
-        token: str,
-        api_url: str = DEFAULT_API,
-        sleep: Callable[[float], None] = time.sleep,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self.repo = repo
-        self.number = number
-        self.api = Api(
-            api_url,
-            token=token,
-            auth_header=("Authorization", f"token {token}"),
-            hints=HINTS,
-            sleep=sleep,
-            transport=transport,
-        )
-        self._me: str | None = None
+    @staticmethod
+    def auth_header(token: str) -> tuple[str, str]:
+        return ("Authorization", f"token {token}")
 
     @property
     def _repo_path(self) -> str:
         owner, _, name = self.repo.partition("/")
         return f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
 
-    def whoami(self) -> str:
-        if self._me is None:
-            self._me = str(self.api.request("GET", "/user").json()["login"])
-        return self._me
+    def _login(self) -> str:
+        return str(self.api.request("GET", "/user").json()["login"])
 
     def head_sha(self) -> str | None:
         data = self.api.request("GET", f"{self._repo_path}/pulls/{self.number}").json()
@@ -84,7 +53,7 @@ class Gitea:
     def comments(self) -> Iterator[RemoteComment]:
         path = f"{self._repo_path}/issues/{self.number}/comments"
         for item in self.api.pages(path, {}):
-            yield _comment(item)
+            yield comment_from(item, author_key="user", login_key="login")
 
     def create(self, body: str) -> None:
         path = f"{self._repo_path}/issues/{self.number}/comments"
@@ -93,7 +62,3 @@ class Gitea:
     def update(self, comment: RemoteComment, body: str) -> None:
         path = f"{self._repo_path}/issues/comments/{comment.id}"
         self.api.request("PATCH", path, json={"body": body}, ok=(200,))
-
-    def hide(self, comment: RemoteComment) -> bool:
-        del comment
-        return False

@@ -12,14 +12,11 @@ by ``github-actions[bot]``, which is then who "we" are (as py-cov-action does).
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 from urllib.parse import quote
 
-import httpx
-
 from practicegrade.forges import ForgeError, RemoteComment
+from practicegrade.forges.common import ForgeClient, comment_from
 from practicegrade.forges.http import Api, Hints
 
 DEFAULT_API = "https://api.github.com"
@@ -47,60 +44,33 @@ def graphql_url(api_url: str) -> str:
     return base + "/graphql"
 
 
-def _comment(item: Any) -> RemoteComment:
-    user = item.get("user") or {}
-    return RemoteComment(
-        id=int(item["id"]),
-        author=str(user.get("login", "")),
-        body=str(item.get("body") or ""),
-        created_at=str(item.get("created_at", "")),
-        node_id=str(item.get("node_id", "")),
-    )
+def _repo_path(repo: str) -> str:
+    owner, _, name = repo.partition("/")
+    return f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
 
 
-class GitHub:
+class GitHub(ForgeClient):
     """One pull request on GitHub."""
 
     name = "github"
+    default_api = DEFAULT_API
+    hints = HINTS
 
-    def __init__(
-        self,
-        repo: str,
-        number: int,
-        *,
-        token: str,
-        api_url: str = DEFAULT_API,
-        sleep: Callable[[float], None] = time.sleep,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self.repo = repo
-        self.number = number
-        self.api = Api(
-            api_url,
-            token=token,
-            auth_header=("Authorization", f"Bearer {token}"),
-            hints=HINTS,
-            sleep=sleep,
-            transport=transport,
-        )
-        self._graphql = graphql_url(api_url)
-        self._me: str | None = None
+    @staticmethod
+    def auth_header(token: str) -> tuple[str, str]:
+        return ("Authorization", f"Bearer {token}")
 
     @property
     def _repo_path(self) -> str:
-        owner, _, name = self.repo.partition("/")
-        return f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
+        return _repo_path(self.repo)
 
-    def whoami(self) -> str:
-        if self._me is None:
-            try:
-                data = self.api.request("GET", "/user").json()
-                self._me = str(data["login"])
-            except ForgeError as exc:
-                if exc.status != 403:
-                    raise
-                self._me = ACTIONS_BOT
-        return self._me
+    def _login(self) -> str:
+        try:
+            return str(self.api.request("GET", "/user").json()["login"])
+        except ForgeError as exc:
+            if exc.status != 403:
+                raise
+            return ACTIONS_BOT
 
     def head_sha(self) -> str | None:
         data = self.api.request("GET", f"{self._repo_path}/pulls/{self.number}").json()
@@ -110,7 +80,8 @@ class GitHub:
     def comments(self) -> Iterator[RemoteComment]:
         path = f"{self._repo_path}/issues/{self.number}/comments"
         for item in self.api.pages(path, {"per_page": 100}):
-            yield _comment(item)
+            node_id = str(item.get("node_id", ""))
+            yield comment_from(item, author_key="user", login_key="login", node_id=node_id)
 
     def create(self, body: str) -> None:
         path = f"{self._repo_path}/issues/{self.number}/comments"
@@ -126,7 +97,7 @@ class GitHub:
         try:
             self.api.request(
                 "POST",
-                self._graphql,
+                graphql_url(self.api.base_url),
                 json={"query": _MINIMIZE, "variables": {"id": comment.node_id}},
                 ok=(200,),
             )
@@ -143,8 +114,7 @@ def find_pull_request(
     This is how a ``workflow_run`` finds its PR (``workflow_run.pull_requests`` is empty
     for forks): from what GitHub says about the run, never from the run's artifact.
     """
-    owner, _, name = repo.partition("/")
-    path = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}/pulls"
+    path = f"{_repo_path(repo)}/pulls"
     params: dict[str, str | int] = {
         "head": f"{head_owner}:{head_branch}",
         "state": "open",

@@ -15,15 +15,12 @@ for every line we send, fenced output included.
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 from urllib.parse import quote
 
-import httpx
-
 from practicegrade.forges import RemoteComment
-from practicegrade.forges.http import Api, Hints
+from practicegrade.forges.common import ForgeClient, comment_from
+from practicegrade.forges.http import Hints
 
 DEFAULT_API = "https://gitlab.com/api/v4"
 HINTS = Hints(
@@ -46,51 +43,24 @@ def defuse_quick_actions(body: str) -> str:
     return _SLASH_LINE.sub("\\1\u200b/", body)
 
 
-def _note(item: Any) -> RemoteComment:
-    author = item.get("author") or {}
-    return RemoteComment(
-        id=int(item["id"]),
-        author=str(author.get("username", "")),
-        body=str(item.get("body") or ""),
-        created_at=str(item.get("created_at", "")),
-    )
-
-
-class GitLab:
-    """One merge request on GitLab."""
+class GitLab(ForgeClient):
+    """One merge request on GitLab: ``repo`` is the project (id or path), ``number`` the
+    merge request's iid. Notes cannot be collapsed; the newest is the one we keep current."""
 
     name = "gitlab"
+    default_api = DEFAULT_API
+    hints = HINTS
 
-    def __init__(
-        self,
-        project: str,
-        iid: int,
-        *,
-        token: str,
-        api_url: str = DEFAULT_API,
-        sleep: Callable[[float], None] = time.sleep,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self.project = project
-        self.iid = iid
-        self.api = Api(
-            api_url,
-            token=token,
-            auth_header=("PRIVATE-TOKEN", token),
-            hints=HINTS,
-            sleep=sleep,
-            transport=transport,
-        )
-        self._me: str | None = None
+    @staticmethod
+    def auth_header(token: str) -> tuple[str, str]:
+        return ("PRIVATE-TOKEN", token)
 
     @property
     def _mr_path(self) -> str:
-        return f"/projects/{quote(self.project, safe='')}/merge_requests/{self.iid}"
+        return f"/projects/{quote(self.repo, safe='')}/merge_requests/{self.number}"
 
-    def whoami(self) -> str:
-        if self._me is None:
-            self._me = str(self.api.request("GET", "/user").json()["username"])
-        return self._me
+    def _login(self) -> str:
+        return str(self.api.request("GET", "/user").json()["username"])
 
     def head_sha(self) -> str | None:
         sha = self.api.request("GET", self._mr_path).json().get("sha")
@@ -100,7 +70,7 @@ class GitLab:
         params: dict[str, str | int] = {"per_page": 100, "sort": "asc", "order_by": "created_at"}
         for item in self.api.pages(f"{self._mr_path}/notes", params):
             if not item.get("system"):
-                yield _note(item)
+                yield comment_from(item, author_key="author", login_key="username")
 
     def create(self, body: str) -> None:
         self.api.request(
@@ -114,7 +84,3 @@ class GitLab:
             json={"body": defuse_quick_actions(body)},
             ok=(200,),
         )
-
-    def hide(self, comment: RemoteComment) -> bool:
-        del comment
-        return False  # notes cannot be collapsed; the newest is the one we keep current
