@@ -105,6 +105,19 @@ SAMPLE_PROJECT: dict[str, str | bytes] = {
 }
 """A src-layout package with tests, some untested branches and a few lint messages."""
 
+TANGLED = '''
+def classify(n):
+    """Words for n."""
+    if n < 0:
+        return "negative"
+    if n == 0:
+        return "zero"
+    if n < 10:
+        return "small"
+    return "large"
+'''
+"""A module whose one function has cyclomatic complexity 4: above a ``<= 3`` bar."""
+
 
 def extra_worktrees(repo: Path) -> list[Path]:
     """Linked worktrees of ``repo`` other than practicegrade's reusable slots.

@@ -15,7 +15,7 @@ from practicegrade.loop import acks as ak
 from practicegrade.render.markdown import render_comment
 from practicegrade.rubric import evaluate
 from tests.helpers import reports
-from tests.helpers.repos import commit_all, git, init_repo, write_files
+from tests.helpers.repos import TANGLED, commit_all, git, init_repo, write_files
 from tests.render.gfm import render
 
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
@@ -31,17 +31,6 @@ competencies:
     criteria:
       - {metric: complexity.cc_max, target: "<= 2", gate: "<= 3"}
 """
-TANGLED = '''
-def classify(n):
-    """Words for n."""
-    if n < 0:
-        return "negative"
-    if n == 0:
-        return "zero"
-    if n < 10:
-        return "small"
-    return "large"
-'''
 
 
 def test_round_trip_and_invalid_entries_never_apply() -> None:

@@ -12,7 +12,7 @@ from practicegrade.history import HistoryPoint, read_history
 from practicegrade.loop.milestones import first_met, hotspots, met_in
 from practicegrade.render.common import is_celebration
 from tests.helpers import reports
-from tests.helpers.repos import commit_all, git, init_repo, write_files
+from tests.helpers.repos import TANGLED, commit_all, git, init_repo, write_files
 
 NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -31,17 +31,6 @@ milestones:
     requires: [clarity]
 """
 
-TANGLED = '''
-def classify(n):
-    """Words for n."""
-    if n < 0:
-        return "negative"
-    if n == 0:
-        return "zero"
-    if n < 10:
-        return "small"
-    return "large"
-'''
 
 SIMPLE = '''
 def classify(n):
