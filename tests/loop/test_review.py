@@ -141,6 +141,19 @@ def test_an_at_risk_milestone_says_the_rate() -> None:
     assert "`coverage.line_pct` moves +1.00/week" in md
     assert "needs +8.00/week to reach `>= 85` by the due date" in md
     assert review.moves[0].suggested == (TODAY + dt.timedelta(days=7 * 32)).isoformat()
+    assert solid.reason.startswith("coverage.line_pct moves +1.00/week, reaching >= 85 on ")
+
+
+def test_a_milestone_moving_away_says_so_in_the_markdown_and_the_json_alike() -> None:
+    review = build_review(
+        model(due=TODAY + dt.timedelta(days=28)), history([53, 52, 51, 50]), today=TODAY
+    )
+    (solid,) = review.milestones
+    assert solid.status == "at-risk"
+    assert solid.reason.startswith("coverage.line_pct moves -1.00/week, not towards the target; ")
+    assert "`coverage.line_pct` moves -1.00/week, not towards the target; " in (
+        render_review_md(review)
+    )
 
 
 def test_a_met_milestone_keeps_the_date_and_commit_it_was_first_met() -> None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -336,7 +336,8 @@ def milestone_row(
         return MilestoneRow(mid, title, due, "overdue", rates=rates, reason=f"{days} days past due")
     behind = [r for r in rates if r.reaches_on is None or r.reaches_on > due]
     if behind:
-        return MilestoneRow(mid, title, due, "at-risk", rates=rates, reason=_rate_reason(behind[0]))
+        reason = describe_rate(behind[0])
+        return MilestoneRow(mid, title, due, "at-risk", rates=rates, reason=reason)
     return MilestoneRow(mid, title, due, "on-track", rates=rates)
 
 
@@ -344,18 +345,25 @@ def _window(points: Sequence[HistoryPoint], cycles: int | None) -> Sequence[Hist
     return points[-cycles:] if cycles else points
 
 
-def _num(value: float) -> str:
+def _signed(value: float) -> str:
     return f"{value:+.2f}" if abs(value) < 100 else f"{value:+.0f}"
 
 
-def _rate_reason(rate: Rate) -> str:
-    moving = f"{rate.metric} moves {_num(rate.per_week)}/week"
+def describe_rate(rate: Rate, code: Callable[[str], str] = str) -> str:
+    """A criterion's rate in words: how fast, where to, and what it would take.
+
+    ``code`` wraps the metric and target: escaping for Markdown or the terminal, or
+    nothing for the plain reason an at-risk milestone carries in the JSON.
+    """
+    moving = f"{code(rate.metric)} moves {_signed(rate.per_week)}/week"
     if rate.needed_per_week is None:
-        return f"{moving}; the due date leaves no time to reach {rate.target}"
-    need = f"needs {_num(rate.needed_per_week)}/week to reach {rate.target} by the due date"
+        return f"{moving}; the due date leaves no time to reach {code(rate.target)}"
+    need = (
+        f"needs {_signed(rate.needed_per_week)}/week to reach {code(rate.target)} by the due date"
+    )
     if rate.reaches_on is None:
-        return f"{moving} (not towards the target); {need}"
-    return f"{moving}, reaching {rate.target} on {rate.reaches_on}; {need}"
+        return f"{moving}, not towards the target; {need}"
+    return f"{moving}, reaching {code(rate.target)} on {rate.reaches_on}; {need}"
 
 
 # --------------------------------------------------------------------------- stalls

@@ -9,10 +9,10 @@ everything but the celebrations: they are what a check-in must not miss.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from practicegrade.history import fmt_value
-from practicegrade.loop.review import MetricRow, MilestoneRow, Rate, Review, Snapshot
+from practicegrade.loop.review import MetricRow, MilestoneRow, Review, Snapshot, describe_rate
 from practicegrade.render.escape import md_code, term_safe
 
 _STATUS_ICON = {"met": "🎉", "on-track": "🟢", "at-risk": "🟠", "overdue": "🔴"}
@@ -41,6 +41,13 @@ def _entries(n: int) -> str:
 
 def _row(cells: Sequence[str]) -> str:
     return "| " + " | ".join(cells) + " |"
+
+
+def _table(
+    title: str, header: Sequence[str], rule: str, rows: Iterable[Sequence[str]]
+) -> list[str]:
+    """A ``## title`` section holding one table and a blank line; ``rule`` aligns its columns."""
+    return [f"## {title}", "", _row(header), rule, *(_row(cells) for cells in rows), ""]
 
 
 def _snap_md(s: Snapshot | None) -> str:
@@ -91,32 +98,11 @@ def _md_stalls(r: Review) -> list[str]:
 def _md_milestones(r: Review) -> list[str]:
     if not r.milestones:
         return []
-    lines = [
-        "## Milestones",
-        "",
-        _row(["milestone", "status", "due", "detail"]),
-        "|---|---|---|---|",
+    rows = [
+        [md_code(m.title), f"{_STATUS_ICON[m.status]} {m.status}", m.due, _detail(m)]
+        for m in r.milestones
     ]
-    for m in r.milestones:
-        lines.append(
-            _row([md_code(m.title), f"{_STATUS_ICON[m.status]} {m.status}", m.due, _detail(m)])
-        )
-    return [*lines, ""]
-
-
-def _signed(value: float) -> str:
-    return f"{value:+.2f}" if abs(value) < 100 else f"{value:+.0f}"
-
-
-def _rate(r: Rate, code: Callable[[str], str]) -> str:
-    """A criterion's rate in words: how fast, where to, and what it would take."""
-    moving = f"{code(r.metric)} moves {_signed(r.per_week)}/week"
-    if r.needed_per_week is None:
-        return f"{moving}; the due date leaves no time to reach {code(r.target)}"
-    need = f"needs {_signed(r.needed_per_week)}/week to reach {code(r.target)} by the due date"
-    if r.reaches_on is None:
-        return f"{moving}, not towards the target; {need}"
-    return f"{moving}, reaching {code(r.target)} on {r.reaches_on}; {need}"
+    return _table("Milestones", ["milestone", "status", "due", "detail"], "|---|---|---|---|", rows)
 
 
 def _detail(m: MilestoneRow, code: Callable[[str], str] = md_code) -> str:
@@ -124,7 +110,7 @@ def _detail(m: MilestoneRow, code: Callable[[str], str] = md_code) -> str:
         return f"first met {_when(m.met_on)} at {code(_sha(m.met_commit))}"
     behind = [r for r in m.rates if r.reaches_on is None or r.reaches_on > m.due]
     shown = behind[:1] if m.status == "at-risk" else m.rates[:1]
-    rates = "; ".join(_rate(r, code) for r in shown)
+    rates = "; ".join(describe_rate(r, code) for r in shown)
     if m.status == "overdue":
         return f"{m.reason}" + (f"; {rates}" if rates else "")
     return rates or "–"
@@ -133,26 +119,24 @@ def _detail(m: MilestoneRow, code: Callable[[str], str] = md_code) -> str:
 def _md_competencies(r: Review) -> list[str]:
     if not r.competencies:
         return []
-    lines = [
-        "## Competencies: baseline, last review, now",
-        "",
-        _row(["competency", "baseline", "last review", "now"]),
-        "|---|---|---|---|",
+    rows = [
+        [
+            md_code(c.title),
+            _level(c.then, c.progress_then),
+            _level(c.last, c.progress_last),
+            _level(c.now, c.progress_now),
+        ]
+        for c in r.competencies
     ]
-    for c in r.competencies:
-        lines.append(
-            _row(
-                [
-                    md_code(c.title),
-                    _level(c.then, c.progress_then),
-                    _level(c.last, c.progress_last),
-                    _level(c.now, c.progress_now),
-                ]
-            )
-        )
+    lines = _table(
+        "Competencies: baseline, last review, now",
+        ["competency", "baseline", "last review", "now"],
+        "|---|---|---|---|",
+        rows,
+    )
     gaps = ", ".join(md_code(g) for g in r.baseline_gaps) or "none"
     now = ", ".join(md_code(g) for g in r.gaps_now) or "none"
-    lines += ["", f"Gap analysis at the baseline: {gaps}. Now: {now}."]
+    lines.append(f"Gap analysis at the baseline: {gaps}. Now: {now}.")
     if r.regressions:
         lines.append(
             "Further from target than at the last review: "
@@ -176,14 +160,8 @@ def _md_metrics(r: Review) -> list[str]:
     rows = [m for m in r.metrics if m.now is not None or m.then is not None]
     if not rows:
         return []
-    lines = [
-        "## Metrics",
-        "",
-        _row(["metric", "target", "baseline", "last review", "now"]),
-        "|---|---|--:|--:|--:|",
-    ]
-    lines += [_row(_metric_cells(m)) for m in rows]
-    return [*lines, ""]
+    header = ["metric", "target", "baseline", "last review", "now"]
+    return _table("Metrics", header, "|---|---|--:|--:|--:|", map(_metric_cells, rows))
 
 
 def _md_recurring(r: Review) -> list[str]:
