@@ -43,11 +43,16 @@ def _row(cells: Sequence[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _section(title: str, body: Sequence[str]) -> list[str]:
+    """A ``## title`` section and a blank line after it; nothing when ``body`` is empty."""
+    return [f"## {title}", "", *body, ""] if body else []
+
+
 def _table(
     title: str, header: Sequence[str], rule: str, rows: Iterable[Sequence[str]]
 ) -> list[str]:
-    """A ``## title`` section holding one table and a blank line; ``rule`` aligns its columns."""
-    return [f"## {title}", "", _row(header), rule, *(_row(cells) for cells in rows), ""]
+    """A section holding one table; ``rule`` aligns its columns."""
+    return _section(title, [_row(header), rule, *(_row(cells) for cells in rows)])
 
 
 def _snap_md(s: Snapshot | None) -> str:
@@ -82,17 +87,16 @@ def _md_head(r: Review) -> list[str]:
 
 
 def _md_stalls(r: Review) -> list[str]:
-    if not r.stalls:
-        return []
-    lines = ["## Stalled", ""]
-    for s in r.stalls:
-        lines.append(
+    return _section(
+        "Stalled",
+        [
             f"- **stalled**: {md_code(s.title)} ({md_code(s.competency)}) for {s.cycles} graded "
             f"cycles, {md_code(_sha(s.first.commit))} ({_when(s.first.ts)}) to "
             f"{md_code(_sha(s.last.commit))} ({_when(s.last.ts)}): progress {_pct(s.progress)}, "
             "no real improvement"
-        )
-    return [*lines, ""]
+            for s in r.stalls
+        ],
+    )
 
 
 def _md_milestones(r: Review) -> list[str]:
@@ -165,25 +169,20 @@ def _md_metrics(r: Review) -> list[str]:
 
 
 def _md_recurring(r: Review) -> list[str]:
-    if not r.recurring and not r.reopened:
-        return []
-    lines = ["## Recurring bottlenecks", ""]
-    for x in r.recurring:
-        lines.append(
-            f"- {x.kind} {md_code(x.name)} in {x.cycles} of the last {x.window} graded cycles"
-        )
-    for o in r.reopened:
-        lines.append(
-            f"- reopened: {md_code(o.title)} was met at {_snap_md(o.closed)}, "
-            f"then fell back at {_snap_md(o.reopened)}"
-        )
-    return [*lines, ""]
+    lines = [
+        f"- {x.kind} {md_code(x.name)} in {x.cycles} of the last {x.window} graded cycles"
+        for x in r.recurring
+    ]
+    lines += [
+        f"- reopened: {md_code(o.title)} was met at {_snap_md(o.closed)}, "
+        f"then fell back at {_snap_md(o.reopened)}"
+        for o in r.reopened
+    ]
+    return _section("Recurring bottlenecks", lines)
 
 
 def _md_plan(r: Review) -> list[str]:
-    if not r.focus and not r.moves:
-        return []
-    lines = ["## The plan, adjusted", ""]
+    lines = []
     for n, f in enumerate(r.focus, 1):
         lines.append(
             f"{n}. **Focus on {md_code(f.title)}**: {md_code(f.why, limit=300)}<br>"
@@ -194,33 +193,30 @@ def _md_plan(r: Review) -> list[str]:
     for mv in r.moves:
         to = f"move it to {mv.suggested}" if mv.suggested else "agree a new date"
         lines.append(f"- Milestone {md_code(mv.title)} is due {mv.due}: {to} ({mv.why}).")
-    return [*lines, ""]
+    return _section("The plan, adjusted", lines)
 
 
 def _md_log(r: Review) -> list[str]:
-    lines = ["## Practice log", ""]
     if not r.log:
-        return [*lines, f"No entries since {r.since} ({r.log_total} in all).", ""]
-    lines.append(f"log: {_entries(len(r.log))} since {r.since} ({r.log_total} in all)")
-    lines.append("")
-    for e in r.log:
-        lines.append(
-            f"- {_when(e.date)} {md_code(_sha(e.commit))}: attempted {md_code(e.attempt, 300)}; "
-            f"outcome {md_code(e.outcome, 300)}; lesson {md_code(e.lesson, 300)}"
-        )
-    return [*lines, ""]
+        return _section("Practice log", [f"No entries since {r.since} ({r.log_total} in all)."])
+    lines = [f"log: {_entries(len(r.log))} since {r.since} ({r.log_total} in all)", ""]
+    lines += [
+        f"- {_when(e.date)} {md_code(_sha(e.commit))}: attempted {md_code(e.attempt, 300)}; "
+        f"outcome {md_code(e.outcome, 300)}; lesson {md_code(e.lesson, 300)}"
+        for e in r.log
+    ]
+    return _section("Practice log", lines)
 
 
 def _md_acks(r: Review) -> list[str]:
-    if not r.acks:
-        return []
-    lines = ["## Acknowledgements in force", ""]
-    for a in r.acks:
-        lines.append(
+    return _section(
+        "Acknowledgements in force",
+        [
             f"- {a.kind} {md_code(a.target)} until {a.until} by {md_code(a.by)}: "
             f"{md_code(a.reason, 300)}"
-        )
-    return [*lines, ""]
+            for a in r.acks
+        ],
+    )
 
 
 def render_review_md(r: Review) -> str:
