@@ -49,6 +49,7 @@ import tomllib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _measure import Sample, median, run_measured, wait_for_quiet, write_results
+from _sdist import download_sdist
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -164,28 +165,7 @@ def build_requires(project: Path) -> list[str]:
 
 def fetch_sdist(target: Target) -> Path:
     """The cached sdist, downloaded once."""
-    dl = WORK / "dl"
-    found = sorted(dl.glob(f"{target.dist}.tar.gz")) if dl.is_dir() else []
-    if not found:
-        say(f"downloading {target.name}=={target.version} (sdist)")
-        check(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "--no-deps",
-                "--no-binary",
-                ":all:",
-                f"{target.name}=={target.version}",
-                "-d",
-                str(dl),
-            ]
-        )
-        found = sorted(dl.glob(f"{target.dist}.tar.gz"))
-    if not found:
-        raise SystemExit(f"no {target.dist}.tar.gz in {dl}")
-    return found[0]
+    return download_sdist(target.name, target.version, WORK / "dl", say)
 
 
 def unpack(target: Target, sdist: Path) -> Path:

@@ -51,6 +51,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from _sdist import download_sdist
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 WORK = BENCH / ".work" / "real"
@@ -90,31 +92,7 @@ def prepare(pkg: Package) -> Path:
     if (root / ".venv" / "bin" / "python").is_file():
         return root
     shutil.rmtree(root, ignore_errors=True)
-    downloads = WORK / "sdists"
-    downloads.mkdir(parents=True, exist_ok=True)
-    spec = f"{pkg.name}=={pkg.version}"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "-q",
-            "--no-deps",
-            "--no-binary",
-            ":all:",
-            spec,
-            "-d",
-            str(downloads),
-        ],
-        check=True,
-    )
-    wanted = re.sub(r"[-.]", "_", f"{pkg.name}-{pkg.version}").lower()
-    archive = next(
-        p
-        for p in downloads.glob("*.tar.gz")
-        if re.sub(r"[-.]", "_", p.name).lower().startswith(wanted)
-    )
+    archive = download_sdist(pkg.name, pkg.version, WORK / "sdists")
     with tarfile.open(archive) as tar:
         tar.extractall(WORK, filter="data")  # a PyPI sdist we pinned
     unpacked = WORK / archive.name.removesuffix(".tar.gz")

@@ -37,6 +37,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from _sdist import download_sdist
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 WORK = BENCH / ".work"
@@ -108,29 +110,7 @@ def run(argv: Sequence[str], cwd: Path | None = None, check: bool = True) -> str
 
 def sdist(name: str, version: str) -> Path:
     """The release's sdist, downloaded once into ``bench/.work/dl``."""
-    stems = {f"{name}-{version}", f"{name.replace('-', '_')}-{version}"}
-    found = [p for p in DL.glob("*.tar.gz") if p.name[: -len(".tar.gz")] in stems]
-    if not found:
-        say(f"downloading {name}=={version} (sdist)")
-        run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "download",
-                "-q",
-                "--no-deps",
-                "--no-binary",
-                ":all:",
-                f"{name}=={version}",
-                "-d",
-                str(DL),
-            ]
-        )
-        found = [p for p in DL.glob("*.tar.gz") if p.name[: -len(".tar.gz")] in stems]
-    if not found:
-        raise SystemExit(f"no sdist for {name}=={version} in {DL}")
-    return found[0]
+    return download_sdist(name, version, DL, say)
 
 
 def unpack_into(archive: Path, repo: Path) -> None:
