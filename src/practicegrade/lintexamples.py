@@ -11,7 +11,7 @@ from importlib import resources
 
 import yaml
 
-_CATEGORY_WHY = {
+CATEGORY_WHY = {
     "fatal": "pylint could not analyse this code at all",
     "error": "pylint errors are usually real bugs",
     "warning": "warnings point at code that probably does not do what it seems to",
@@ -19,6 +19,7 @@ _CATEGORY_WHY = {
     "convention": "conventions keep the code familiar to every Python reader",
     "info": "informational messages explain how pylint read the code",
 }
+"""Why a pylint category matters: the words for a symbol that has none of its own."""
 
 
 @cache
@@ -46,7 +47,7 @@ def lint_why(symbol: str, category: str) -> str:
     entry = _entries().get(symbol)
     if entry and entry.get("why"):
         return entry["why"]
-    return _CATEGORY_WHY.get(category, "pylint flags code that is likely to cause trouble")
+    return CATEGORY_WHY.get(category, "pylint flags code that is likely to cause trouble")
 
 
 def lint_example(symbol: str) -> str | None:

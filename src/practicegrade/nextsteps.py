@@ -23,6 +23,7 @@ from practicegrade.codeshape import (
     under_environment_switch,
 )
 from practicegrade.config import Competency, Config
+from practicegrade.lintexamples import CATEGORY_WHY
 from practicegrade.metrics import bench_name
 from practicegrade.model import (
     Code,
@@ -59,14 +60,6 @@ _LINT_CATEGORIES = {
     "lint.warnings": ("warning",),
     "lint.refactors": ("refactor",),
     "lint.conventions": ("convention",),
-}
-_CATEGORY_WHY = {
-    "fatal": "pylint could not analyse this code at all",
-    "error": "pylint errors are usually real bugs",
-    "warning": "warnings point at code that probably does not do what it seems to",
-    "refactor": "refactor messages point at designs that will be hard to change",
-    "convention": "conventions keep the code familiar to every Python reader",
-    "info": "informational messages explain how pylint read the code",
 }
 _SYMBOL_WHY = {
     "undefined-variable": "this name raises NameError when the line runs",
@@ -388,7 +381,7 @@ def _lint_step(ctx: FeedbackContext, metric: str) -> _Step | None:
     symbol = min(counts, key=lambda s: (severity[s], -counts[s], s))
     group = sorted((m for m in messages if m.symbol == symbol), key=lambda m: (m.path, m.line))
     first = group[0]
-    why = _SYMBOL_WHY.get(symbol) or _CATEGORY_WHY.get(first.category, "")
+    why = _SYMBOL_WHY.get(symbol) or CATEGORY_WHY.get(first.category, "")
     noun = "message" if counts[symbol] == 1 else "messages"
     step = compose(
         f"Fix the {counts[symbol]} ",
