@@ -21,6 +21,7 @@ from practicegrade.grade import GradeRequest, grade
 from practicegrade.history import (
     HistoryPoint,
     NoteEntry,
+    append_note,
     note_line,
     parse_note,
     read_note,
@@ -333,3 +334,23 @@ def test_history_says_when_a_tool_changed_between_grades() -> None:
     )
     same = [replace(p, tools={"pylint": "4.2.0"}) for p in points]
     assert "→ 4.2.0 at" not in render_table(same, ["lint.score"])
+
+
+def test_ratchet_best_holds_only_to_grades_measured_by_the_same_tools(tmp_path: Path) -> None:
+    config = CONFIG.replace("ratchet: base", "ratchet: best")
+    root = init_repo(tmp_path / "repo", {**SAMPLE_PROJECT, "practicegrade.yml": config})
+    first = git(root, "rev-parse", "HEAD").strip()
+    grade(_request(root, base="none"))
+    write_files(root, {"src/calc/ops.py": OPS_CHANGED})
+    commit_all(root, "shout")
+
+    def verdict() -> str:
+        report = grade(_request(root, base="none", write_note=False)).report
+        assert report.evaluation is not None
+        return report.evaluation.verdict
+
+    assert verdict() == "fail", "the best earlier lint.score holds"
+    (noted,) = read_note(root, first)
+    later = replace(noted, ts="2026-11-02T09:31:00Z", tools={**noted.tools, "pylint": "0.0.1"})
+    append_note(root, first, later)
+    assert verdict() == "pass", "a grade by another pylint says nothing about this one's score"

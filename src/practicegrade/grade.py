@@ -1344,17 +1344,11 @@ def default_out_dir(root: Path) -> Path:
 
 
 def ignore_own_folder(folder: Path) -> None:
-    """Give ``.practicegrade/`` its own ``.gitignore`` (``*``) the first time we write there,
-    so ``git add -A`` never commits our artifacts. One that exists is left as the user has
-    it (they may want to commit something from it)."""
-    try:
-        folder.mkdir(exist_ok=True)
-        with (folder / ".gitignore").open("x", encoding="utf-8") as stream:
-            stream.write(
-                "# Written by practicegrade: its artifacts are not part of the project.\n*\n"
-            )
-    except OSError:  # FileExistsError included: the user's own file stays
-        return
+    """Give ``.practicegrade/`` its own ``.gitignore`` (``*``) the first time we write there
+    (:mod:`practicegrade.ownfolder`, which every writer calls)."""
+    from practicegrade.ownfolder import ignore_own_folder as ignore  # noqa: PLC0415
+
+    ignore(folder)
 
 
 DISCOVERY_NOTICES = ("no-tests", "tests-not-found", "not-importable")

@@ -604,6 +604,9 @@ def _pick_metrics(points: Sequence[HistoryPoint], requested: Sequence[str]) -> l
 def _write_atomic(path: Path, text: str) -> None:
     import tempfile  # noqa: PLC0415
 
+    from practicegrade.ownfolder import ignore_own_folder  # noqa: PLC0415
+
+    ignore_own_folder(path)
     target = path.resolve()
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from practicegrade.errors import UsageError
+from practicegrade.ownfolder import ignore_own_folder
 
 MAX_READ_BYTES = 4 * 1024 * 1024
 MAX_ACKS_READ = 64 * 1024
@@ -26,6 +27,7 @@ def write_atomic(path: Path, text: str) -> Path:
     if path.is_symlink():
         raise UsageError(f"{path} is a symbolic link", hint="remove it, or write somewhere else")
     path.parent.mkdir(parents=True, exist_ok=True)
+    ignore_own_folder(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

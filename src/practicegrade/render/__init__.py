@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from practicegrade.errors import UsageError
 from practicegrade.model import Report
+from practicegrade.ownfolder import ignore_own_folder
 
 if TYPE_CHECKING:
     from practicegrade.render.html import HistoryLike
@@ -104,6 +105,7 @@ def _prepare_dir(out_dir: Path) -> Path:
             f"cannot create the output directory {out_dir}: {exc.strerror}",
             hint="pass a writable directory with --out",
         ) from exc
+    ignore_own_folder(out_dir)
     return out_dir.resolve(strict=True)
 
 
