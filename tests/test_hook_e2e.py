@@ -574,16 +574,52 @@ def test_push_from_a_submodule(tmp_path: Path) -> None:
     assert pushed.returncode == 0, pushed.output
 
 
-def test_invalid_config_fails_open_and_says_where(clone: Clone) -> None:
-    new = _change(
+def test_an_invalid_config_pushed_blocks_the_push_and_says_where(clone: Clone) -> None:
+    """A broken model pushed is the mentee's input, not our failure: it blocks with the
+    exit-2 message (file, key, fix), before any grading (issue 12's leftover)."""
+    before = clone.remote_oid("main")
+    _change(
         clone.work,
         {"practicegrade.yml": "version: 1\nhook: {timeout_s: soon}\n", "src/calc/c.py": "C = 1\n"},
     )
-    pushed = clone.push("origin", "main")
-    assert pushed.returncode == 0, pushed.output
-    assert "warning: practicegrade could not grade this push; it goes ahead" in pushed.output
+    pushed = clone.push("origin", "main", env=CRASH)
+    assert pushed.returncode == 1, pushed.output
+    assert (
+        "practicegrade: push blocked: the pushed configuration is invalid (exit 2)" in pushed.output
+    )
     assert "practicegrade.yml" in pushed.output
     assert "timeout_s" in pushed.output
+    assert "git push --no-verify" in pushed.output
+    assert "practicegrade: grading" not in pushed.output, "nothing is graded with a broken model"
+    assert clone.remote_oid("main") == before
+
+
+def test_an_invalid_tool_table_in_pyproject_blocks_too(clone: Clone) -> None:
+    before = clone.remote_oid("main")
+    git(clone.work, "rm", "-q", "practicegrade.yml")
+    pyproject = SAMPLE_PROJECT["pyproject.toml"]
+    assert isinstance(pyproject, str)
+    table = '\n[tool.practicegrade]\nversion = 1\ngates = "sometimes"\n'
+    _change(clone.work, {"pyproject.toml": pyproject + table, "src/calc/c.py": "C = 1\n"})
+    pushed = clone.push("origin", "main", env=CRASH)
+    assert pushed.returncode == 1, pushed.output
+    assert "the pushed configuration is invalid" in pushed.output
+    assert "pyproject.toml" in pushed.output and "gates" in pushed.output
+    assert clone.remote_oid("main") == before
+
+
+def test_an_invalid_config_only_in_the_work_tree_warns_and_grades_the_pushed_commit(
+    clone: Clone,
+) -> None:
+    """An uncommitted edit must not block a push of commits whose own model is fine."""
+    new = _change(clone.work, {"src/calc/c.py": "C = 1\n"})
+    (clone.work / "practicegrade.yml").write_text("version: 1\nhook: {timeout_s: soon}\n")
+    pushed = clone.push("origin", "main", env=CRASH)
+    assert "warning: the work tree's configuration is invalid" in pushed.output
+    assert "timeout_s" in pushed.output
+    assert f"practicegrade: grading main at {new[:10]}" in pushed.output
+    assert "the pushed configuration is invalid" not in pushed.output
+    assert pushed.returncode == 0, pushed.output  # the crashing grader fails open
     assert clone.remote_oid("main") == new
 
 

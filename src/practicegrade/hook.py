@@ -22,9 +22,15 @@ not hold the push hostage. The child's whole process group is killed at the dead
 and this process, which did nothing but parse and ask git, decides from the outside.
 The price is one interpreter start (about 0.1 s) per graded push.
 
-Fail open: when practicegrade itself fails (crash, timeout, unreadable config, missing
-tool) the push goes ahead with a warning, unless ``hook: {strict: true}``. Only a gate
-that fails while gates are blocking stops a push. ``git push --no-verify`` and
+Fail open: when practicegrade itself fails (crash, timeout, missing tool) the push goes
+ahead with a warning, unless ``hook: {strict: true}``. A gate that fails while gates are
+blocking stops a push, and so does an invalid configuration in the pushed commit
+(``practicegrade.yml`` or ``[tool.practicegrade]``, exit 2 with file, line, key and fix):
+that is not our failure but the mentee's input, and a broken model pushed would
+otherwise turn every gate off (security-reliability.md rule 24 fails open on
+infrastructure errors only). The pushed commit's config is checked in this process
+before grading (:func:`pushed_config_problem`); an invalid config in the work tree only
+(not committed) is a warning, and the hook uses its default settings. ``git push --no-verify`` and
 ``PRACTICEGRADE_SKIP=1`` bypass the hook; ``PRACTICEGRADE_IN_HOOK=1`` (set for the
 grader) keeps a push made from inside the hook, such as notes, from recursing.
 
@@ -439,14 +445,62 @@ class _Settings:
         self.strict = False
         """Until the config is read, our own failures fail open."""
         self._loaded: HookSettings | None = None
+        self.invalid: str | None = None
+        """The work tree's config problem, when it is invalid (the defaults apply then)."""
 
     def get(self) -> HookSettings:
         if self._loaded is None:
-            from practicegrade.config import load_config  # noqa: PLC0415
+            from practicegrade.config import HookSettings, load_config  # noqa: PLC0415
+            from practicegrade.errors import ConfigError  # noqa: PLC0415
 
-            self._loaded = load_config(self.root).hook
+            try:
+                self._loaded = load_config(self.root).hook
+            except ConfigError as exc:
+                # The pushed commit's own config decides whether the push is blocked
+                # (pushed_config_problem); an uncommitted edit must not block it.
+                self.invalid = str(exc)
+                self._loaded = HookSettings()
             self.strict = self._loaded.strict
         return self._loaded
+
+
+CONFIG_FILES = ("practicegrade.yml", "pyproject.toml")
+"""Where a commit keeps its model: the files :func:`practicegrade.config.load_config` reads."""
+
+
+def pushed_config_problem(root: Path, commit: str) -> str | None:
+    """The configuration error of ``commit`` (file, line, key, fix), or ``None`` when its
+    ``practicegrade.yml`` / ``[tool.practicegrade]`` loads (or it has none).
+
+    The files are read from the commit (never the work tree) into a private folder and
+    loaded there, with the loader the grade itself uses. A symlink or anything other than
+    a regular file is left to the grade, which decides about it in the checkout.
+    """
+    import tempfile  # noqa: PLC0415
+
+    from practicegrade.config import load_config  # noqa: PLC0415
+    from practicegrade.errors import ConfigError  # noqa: PLC0415
+
+    listed = _git_out(root, "ls-tree", "-z", "--end-of-options", commit, "--", *CONFIG_FILES)
+    regular = {}
+    for entry in (listed or "").split("\0"):
+        meta, _, name = entry.partition("\t")
+        fields = meta.split()
+        if name in CONFIG_FILES and len(fields) == 3 and fields[0] in ("100644", "100755"):
+            regular[name] = fields[2]
+    if not regular:
+        return None
+    with tempfile.TemporaryDirectory(prefix="practicegrade-hook-") as folder:
+        for name, blob in regular.items():
+            text = _git_out(root, "cat-file", "blob", blob)
+            if text is None:
+                return None
+            (Path(folder) / name).write_text(text, encoding="utf-8")
+        try:
+            load_config(Path(folder))
+        except ConfigError as exc:
+            return str(exc)
+    return None
 
 
 def peel_commits(root: Path, oids: Iterable[str]) -> dict[str, str]:
@@ -733,7 +787,16 @@ def _grade_all(
     deadline = started + hook.timeout_s
     blocked: list[str] = []
     problems: list[str] = []
+    invalid: list[str] = []
+    if settings.invalid:
+        echo("practicegrade: warning: the work tree's configuration is invalid; the hook uses")
+        echo("  its default settings and grades each pushed commit with that commit's own:")
+        echo("  " + settings.invalid.replace("\n", "\n  "))
     for plan in plans:
+        problem = pushed_config_problem(root, plan.commit)
+        if problem is not None:
+            invalid.append(f"{plan.ref.name} ({plan.commit[:10]}): {problem}")
+            continue
         left = deadline - time.monotonic() - KILL_GRACE_S
         if left < 1:
             problems.append(f"{plan.ref.name}: no time left to grade it (hook.timeout_s)")
@@ -753,6 +816,14 @@ def _grade_all(
             blocked.append(f"{plan.ref.name} ({plan.commit[:10]}): " + "; ".join(gates))
         elif problem:
             problems.append(f"{plan.ref.name}: {problem}")
+    if invalid:
+        echo("practicegrade: push blocked: the pushed configuration is invalid (exit 2)")
+        for line in invalid:
+            echo("  " + line.replace("\n", "\n  "))
+        echo(
+            "Fix it and push again, or push anyway once with `git push --no-verify` "
+            f"(or `{SKIP_ENV}=1 git push`); CI grades every push regardless."
+        )
     if blocked:
         echo("practicegrade: push blocked: a gate failed (the agreed floor was not reached)")
         for line in blocked:
@@ -762,8 +833,8 @@ def _grade_all(
             f"(or `{SKIP_ENV}=1 git push`); CI grades every push regardless."
         )
     if problems:
-        return _infrastructure_problem(problems, settings.strict, echo) or bool(blocked)
-    return bool(blocked)
+        return _infrastructure_problem(problems, settings.strict, echo) or bool(blocked or invalid)
+    return bool(blocked or invalid)
 
 
 def _pre_commit_refs(
