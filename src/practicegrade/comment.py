@@ -275,7 +275,7 @@ def make_forge(where: Where, number: int, token: str, sleep: Callable[[float], N
 
 def find_run_pr(where: Where, token: str, sleep: Callable[[float], None]) -> int:
     """The PR of a ``workflow_run``, from the API (see :func:`github.find_pull_request`)."""
-    from practicegrade.forges.github import HINTS, find_pull_request  # noqa: PLC0415
+    from practicegrade.forges.github import HINTS, GitHub, find_pull_request  # noqa: PLC0415
     from practicegrade.forges.http import Api  # noqa: PLC0415
 
     assert where.run_head is not None and where.head_sha is not None
@@ -283,7 +283,7 @@ def find_run_pr(where: Where, token: str, sleep: Callable[[float], None]) -> int
     with Api(
         where.api_url,
         token=token,
-        auth_header=("Authorization", f"Bearer {token}"),
+        auth_header=GitHub.auth_header(token),
         hints=HINTS,
         sleep=sleep,
     ) as api:
