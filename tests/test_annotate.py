@@ -11,7 +11,7 @@ from practicegrade import cli
 from practicegrade.annotate import MAX_ANNOTATIONS, build_annotations, command, escape_property
 from practicegrade.grade import GradeRequest, grade
 from tests.helpers import reports
-from tests.helpers.repos import SAMPLE_PROJECT, commit_all, git, init_repo, write_files
+from tests.helpers.repos import SAMPLE_PROJECT, commit_files, git, init_repo
 from tests.test_grade import NOW
 
 _PROPS = re.compile(r"^::warning (?P<props>[^:]*)::(?P<data>.*)$")
@@ -52,10 +52,11 @@ def test_only_changed_lines_are_annotated(tmp_path: Path) -> None:
     root = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
     git(root, "checkout", "-q", "-b", "feature")
     ops = (root / "src/calc/ops.py").read_text()
-    write_files(
-        root, {"src/calc/ops.py": ops + "\n\ndef shout(text):\n    loud = 1\n    return text\n"}
+    commit_files(
+        root,
+        {"src/calc/ops.py": ops + "\n\ndef shout(text):\n    loud = 1\n    return text\n"},
+        "shout",
     )
-    commit_all(root, "shout")
     out = tmp_path / "out"
     request = GradeRequest(
         path=root, now=NOW, base="main", run_bench=False, out_dir=out, origin="ci"

@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from practicegrade import checkout as co
-from tests.helpers.repos import commit_all, extra_worktrees, git, init_repo, write_files
+from tests.helpers.repos import (
+    commit_all,
+    commit_files,
+    extra_worktrees,
+    git,
+    init_repo,
+    write_files,
+)
 
 FILES = {
     "pkg/__init__.py": "",
@@ -74,8 +81,7 @@ def test_a_slot_is_reused_and_holds_exactly_the_commit(repo: Path) -> None:
         assert not (one.root / "pkg" / "__pycache__").exists()  # ...never in the tree
         (one.root / "leftover.txt").write_text("a test wrote this\n")
         (one.root / "pkg" / "other.py").write_text("OTHER = 'edited by a test'\n")
-    write_files(repo, {"pkg/value.py": "VALUE = 2\n"})
-    second = commit_all(repo, "two")
+    second = commit_files(repo, {"pkg/value.py": "VALUE = 2\n"}, "two")
     with co.checkout(repo, second) as two:
         assert two.root == one.root
         assert _content(two.root) == {**FILES, "pkg/value.py": "VALUE = 2\n"}
@@ -89,8 +95,9 @@ def test_a_slot_is_reused_and_holds_exactly_the_commit(repo: Path) -> None:
 def test_a_same_size_change_within_the_second_never_reuses_old_bytecode(repo: Path) -> None:
     with co.checkout(repo, head(repo)) as one:
         _import_value(one)
-    write_files(repo, {"pkg/value.py": "VALUE = 9\n"})  # same size, same second
-    second = commit_all(repo, "same size")
+    second = commit_files(
+        repo, {"pkg/value.py": "VALUE = 9\n"}, "same size"
+    )  # same size, same second
     with co.checkout(repo, second) as two:
         assert _import_value(two) == "9"
 
@@ -132,8 +139,7 @@ def test_a_deleted_package_is_gone(repo: Path) -> None:
 def test_a_gitattributes_change_rebuilds_the_slot(repo: Path) -> None:
     with co.checkout(repo, head(repo)) as one:
         assert b"\r\n" not in (one.root / "pkg" / "value.py").read_bytes()
-    write_files(repo, {".gitattributes": "*.py text eol=crlf\n"})
-    second = commit_all(repo, "crlf")
+    second = commit_files(repo, {".gitattributes": "*.py text eol=crlf\n"}, "crlf")
     fresh = repo.parent / "fresh"
     git(repo, "worktree", "add", "-q", "--detach", str(fresh), second)
     with co.checkout(repo, second) as two:

@@ -13,7 +13,7 @@ from practicegrade import cirecord
 from practicegrade.errors import UsageError
 from practicegrade.grade import GradeRequest, grade
 from practicegrade.model import Report
-from tests.helpers.repos import SAMPLE_PROJECT, commit_all, git, init_repo, write_files
+from tests.helpers.repos import SAMPLE_PROJECT, commit_files, git, init_repo
 from tests.test_grade import NOW
 
 OPS_CHANGE = '''
@@ -53,9 +53,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Repor
     root = init_repo(tmp_path_factory.mktemp("record") / "repo", SAMPLE_PROJECT)
     base = git(root, "rev-parse", "HEAD").strip()
     report = grade(request(root, base="none", record_ci=True)).report
-    git(root, "checkout", "-q", "-b", "feature")
-    write_files(root, {"src/calc/ops.py": OPS_CHANGE})
-    commit_all(root, "shout")
+    commit_files(root, {"src/calc/ops.py": OPS_CHANGE}, "shout", branch="feature")
     return root, base, report
 
 
@@ -159,8 +157,7 @@ def test_learner_code_cannot_rewrite_the_record_the_grade_trusts(tmp_path: Path)
                             {base!r}], check=True)
         """
     )
-    write_files(root, {"tests/test_zz_attack.py": attack})
-    commit_all(root, "attack")
+    commit_files(root, {"tests/test_zz_attack.py": attack}, "attack")
     graded = grade(request(root, base="main", write_note=False)).report
     assert graded.tests is not None and graded.metrics["tests.failed"] == 0
     forged = json.loads(git(root, "notes", "--ref", cirecord.RECORD_REF, "show", base))

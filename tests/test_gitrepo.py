@@ -10,7 +10,7 @@ import pytest
 from practicegrade import gitrepo
 from practicegrade.cache import blob_sha
 from practicegrade.errors import GitError
-from tests.helpers.repos import commit_all, git, init_repo, write_files
+from tests.helpers.repos import commit_files, git, init_repo, write_files
 
 DIFF_U0 = """\
 diff --git a/a.py b/a.py
@@ -106,8 +106,7 @@ def test_resolve_commit_errors_say_how_to_fix(repo: Path, tmp_path: Path) -> Non
 
 def test_a_shallow_clone_without_the_base_says_unshallow(repo: Path, tmp_path: Path) -> None:
     for i in range(3):
-        write_files(repo, {"src/a.py": f"x = {i}\n"})
-        commit_all(repo, f"c{i}")
+        commit_files(repo, {"src/a.py": f"x = {i}\n"}, f"c{i}")
     shallow = tmp_path / "shallow"
     subprocess.run(
         ["git", "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow)], check=True
@@ -121,9 +120,7 @@ def test_a_shallow_clone_without_the_base_says_unshallow(repo: Path, tmp_path: P
 
 def test_auto_base_prefers_the_upstream_then_the_default_branch(repo: Path, tmp_path: Path) -> None:
     main_tip = git(repo, "rev-parse", "HEAD").strip()
-    git(repo, "checkout", "-q", "-b", "feature")
-    write_files(repo, {"src/b.py": "y = 2\n"})
-    head = commit_all(repo, "feature work")
+    head = commit_files(repo, {"src/b.py": "y = 2\n"}, "feature work", branch="feature")
     choice = gitrepo.auto_base(repo, head)
     assert choice is not None
     assert choice == gitrepo.BaseChoice(ref="main", commit=main_tip)
@@ -132,8 +129,7 @@ def test_auto_base_prefers_the_upstream_then_the_default_branch(repo: Path, tmp_
     subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
     git(repo, "remote", "add", "origin", str(bare))
     git(repo, "push", "-q", "-u", "origin", "feature")
-    write_files(repo, {"src/b.py": "y = 3\n"})
-    newer = commit_all(repo, "more")
+    newer = commit_files(repo, {"src/b.py": "y = 3\n"}, "more")
     choice = gitrepo.auto_base(repo, newer)
     assert choice is not None
     assert choice.ref == "origin/feature"
@@ -173,8 +169,7 @@ def test_worktree_is_removed_when_the_body_fails(repo: Path) -> None:
 def test_changed_files_list_and_cat_blobs_in_one_process(repo: Path) -> None:
     base = git(repo, "rev-parse", "HEAD").strip()
     git(repo, "mv", "src/a.py", "src/renamed.py")
-    write_files(repo, {"src/new.py": "n = 1\n"})
-    head = commit_all(repo, "rename and add")
+    head = commit_files(repo, {"src/new.py": "n = 1\n"}, "rename and add")
     changes = gitrepo.changed_files(repo, base, head)
     assert [(c.status, c.path, c.old_path) for c in changes] == [
         ("A", "src/new.py", None),

@@ -24,6 +24,7 @@ from practicegrade.serialize import dumps, from_jsonable
 from tests.helpers.repos import (
     SAMPLE_PROJECT,
     commit_all,
+    commit_files,
     extra_worktrees,
     git,
     init_repo,
@@ -84,9 +85,9 @@ def feature(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     """main with the sample project; branch ``feature`` one commit ahead."""
     root = init_repo(tmp_path_factory.mktemp("grade") / "repo", SAMPLE_PROJECT)
     base = git(root, "rev-parse", "HEAD").strip()
-    git(root, "checkout", "-q", "-b", "feature")
-    write_files(root, {"src/calc/ops.py": OPS_HEAD})
-    head = commit_all(root, "classify more, shout")
+    head = commit_files(
+        root, {"src/calc/ops.py": OPS_HEAD}, "classify more, shout", branch="feature"
+    )
     return root, base, head
 
 
@@ -139,8 +140,7 @@ def test_unknown_base_is_a_git_error_with_a_hint(feature: tuple[Path, str, str])
 def test_rev_grades_a_commit_without_touching_the_work_tree(tmp_path: Path) -> None:
     root = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
     first = git(root, "rev-parse", "HEAD").strip()
-    write_files(root, {"src/calc/ops.py": OPS_HEAD})
-    commit_all(root, "second")
+    commit_files(root, {"src/calc/ops.py": OPS_HEAD}, "second")
     write_files(root, {"src/calc/extra.py": "x = 1\n", "README.md": "dirty\n"})
     git(root, "add", "README.md")
     before = (
@@ -240,9 +240,7 @@ def test_the_base_test_metrics_come_from_its_note(tmp_path: Path) -> None:
     base = git(root, "rev-parse", "HEAD").strip()
     noted = grade(request(root, rev=base, base="none")).report
     shutil.rmtree(gitrepo.git_path(root, "practicegrade/cache"))
-    git(root, "checkout", "-q", "-b", "feature")
-    write_files(root, {"src/calc/ops.py": OPS_HEAD})
-    commit_all(root, "change")
+    commit_files(root, {"src/calc/ops.py": OPS_HEAD}, "change", branch="feature")
     report = grade(request(root)).report
     assert report.comparison is not None
     assert report.comparison.base_metrics["tests.duration_s"] == noted.metrics["tests.duration_s"]
@@ -263,9 +261,7 @@ def _forge_base_note(tmp_path: Path) -> tuple[Path, float]:
             value["coverage.line_pct"] = 100.0
     git(root, "notes", "--ref", "practicegrade", "add", "-f", "-m", json.dumps(line), base)
     shutil.rmtree(gitrepo.git_path(root, "practicegrade/cache"))
-    git(root, "checkout", "-q", "-b", "feature")
-    write_files(root, {"src/calc/ops.py": OPS_HEAD})
-    commit_all(root, "change")
+    commit_files(root, {"src/calc/ops.py": OPS_HEAD}, "change", branch="feature")
     return root, honest
 
 
@@ -370,9 +366,12 @@ def test_benchmarks_are_compared_with_the_base_within_the_budget(
             "src/calc/work.py": WORK.format(n=20000),
         },
     )
-    git(root, "checkout", "-q", "-b", "feature")
-    write_files(root, {"src/calc/work.py": WORK.format(n=head_n), "README.md": "touched\n"})
-    commit_all(root, "maybe slower")
+    commit_files(
+        root,
+        {"src/calc/work.py": WORK.format(n=head_n), "README.md": "touched\n"},
+        "maybe slower",
+        branch="feature",
+    )
     report = grade(request(root, run_bench=True, run_tests=False, write_note=False)).report
     assert report.bench is not None
     (result,) = report.bench.results

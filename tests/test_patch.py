@@ -15,7 +15,7 @@ import pytest
 from practicegrade import gitrepo
 from practicegrade.grade import GradeRequest, grade
 from practicegrade.patch import patch_coverage
-from tests.helpers.repos import SAMPLE_PROJECT, commit_all, git, init_repo, write_files
+from tests.helpers.repos import SAMPLE_PROJECT, commit_files, git, init_repo, write_files
 
 DIFF_COVER = Path(sys.executable).with_name("diff-cover")
 
@@ -106,15 +106,15 @@ def change(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     """A repo whose head commit edits, moves and adds code, some of it tested."""
     root = init_repo(tmp_path_factory.mktemp("patch") / "repo", SAMPLE_PROJECT)
     base = git(root, "rev-parse", "HEAD").strip()
-    write_files(
+    head = commit_files(
         root,
         {
             "src/calc/ops.py": OPS_HEAD,
             "src/calc/shapes.py": SHAPES,
             "tests/test_shapes.py": SHAPES_TEST,
         },
+        "hypot, shapes",
     )
-    head = commit_all(root, "hypot, shapes")
     return root, base, head
 
 

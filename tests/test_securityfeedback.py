@@ -19,7 +19,7 @@ from practicegrade.grade import GradeRequest, grade
 from practicegrade.model import Report, plain
 from practicegrade.render.sarif import sarif_log
 from practicegrade.security_advice import ADVICE, GENERIC, advice_for
-from tests.helpers.repos import SAMPLE_PROJECT, commit_all, git, init_repo, write_files
+from tests.helpers.repos import SAMPLE_PROJECT, commit_files, init_repo
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -61,9 +61,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Report:
             "src/calc/store.py": BASE_CODE,
         },
     )
-    git(root, "checkout", "-q", "-b", "feature")
-    write_files(root, {"src/calc/store.py": HEAD_CODE})
-    commit_all(root, "store things")
+    commit_files(root, {"src/calc/store.py": HEAD_CODE}, "store things", branch="feature")
     outcome = grade(
         GradeRequest(path=root, now=NOW, run_bench=False, run_tests=False, write_artifacts=False)
     )

@@ -40,8 +40,7 @@ def init_repo(
     root.mkdir(parents=True, exist_ok=True)
     git(root, "init", "-q", "-b", "main")
     if files:
-        write_files(root, files)
-        commit_all(root, message)
+        commit_files(root, files, message)
     return root
 
 
@@ -50,6 +49,21 @@ def commit_all(repo: Path, message: str = "change") -> str:
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "--no-gpg-sign", "--allow-empty", "-m", message)
     return git(repo, "rev-parse", "HEAD").strip()
+
+
+def commit_files(
+    repo: Path,
+    files: Mapping[str, str | bytes],
+    message: str = "change",
+    *,
+    branch: str | None = None,
+) -> str:
+    """Write ``files`` and commit them, first checking out a new ``branch`` from HEAD if
+    one is named; return the new commit SHA."""
+    if branch is not None:
+        git(repo, "checkout", "-q", "-b", branch)
+    write_files(repo, files)
+    return commit_all(repo, message)
 
 
 SAMPLE_PROJECT: dict[str, str | bytes] = {

@@ -15,7 +15,7 @@ from practicegrade.loop import acks as ak
 from practicegrade.render.markdown import render_comment
 from practicegrade.rubric import evaluate
 from tests.helpers import reports
-from tests.helpers.repos import TANGLED, commit_all, git, init_repo, write_files
+from tests.helpers.repos import TANGLED, commit_files, git, init_repo
 from tests.render.gfm import render
 
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
@@ -99,16 +99,20 @@ def test_a_waiver_only_in_the_change_is_proposed_not_applied(tmp_path: Path) -> 
         tmp_path / "m",
         {"practicegrade.yml": CONFIG, "src/pkg/__init__.py": "", "src/pkg/words.py": "X = 1\n"},
     )
-    git(repo, "checkout", "-q", "-b", "feature")
-    write_files(repo, {"src/pkg/words.py": TANGLED, ak.ACKS_FILE: ak.format_acks([WAIVER])})
-    commit_all(repo, "tangle, and waive my own gate")
+    commit_files(
+        repo,
+        {"src/pkg/words.py": TANGLED, ak.ACKS_FILE: ak.format_acks([WAIVER])},
+        "tangle, and waive my own gate",
+        branch="feature",
+    )
     code, comment = _grade(repo, base="main")
     assert code == 1
     assert "Proposed in this change, applied once merged: waive `complexity.cc_max`" in comment
     # Once the mentor has the waiver on main, the same change passes.
     git(repo, "checkout", "-q", "main")
-    write_files(repo, {ak.ACKS_FILE: ak.format_acks([WAIVER])})
-    commit_all(repo, "mentor: waive cc until the rewrite")
+    commit_files(
+        repo, {ak.ACKS_FILE: ak.format_acks([WAIVER])}, "mentor: waive cc until the rewrite"
+    )
     git(repo, "checkout", "-q", "feature")
     git(repo, "rebase", "-q", "main")
     code, comment = _grade(repo, base="main")

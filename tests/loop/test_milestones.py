@@ -12,7 +12,7 @@ from practicegrade.history import HistoryPoint, read_history
 from practicegrade.loop.milestones import first_met, hotspots, met_in
 from practicegrade.render.common import is_celebration
 from tests.helpers import reports
-from tests.helpers.repos import TANGLED, commit_all, git, init_repo, write_files
+from tests.helpers.repos import TANGLED, commit_files, git, init_repo
 
 NOW = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -94,8 +94,7 @@ def test_the_first_grade_that_meets_a_milestone_records_and_celebrates_it(tmp_pa
     first = grade_at(repo, 0)
     assert not any(is_celebration(i) for i in first["report"].feedback)  # type: ignore[attr-defined]
 
-    write_files(repo, {"src/pkg/words.py": SIMPLE})
-    met_commit = commit_all(repo, "simplify")
+    met_commit = commit_files(repo, {"src/pkg/words.py": SIMPLE}, "simplify")
     second = grade_at(repo, 1)
     lead = second["report"].feedback[0]  # type: ignore[attr-defined]
     assert is_celebration(lead)
@@ -107,8 +106,7 @@ def test_the_first_grade_that_meets_a_milestone_records_and_celebrates_it(tmp_pa
     note = git(repo, "notes", "--ref", "practicegrade", "show", met_commit)
     assert json.loads(note.splitlines()[-1])["met"] == ["simple"]
 
-    write_files(repo, {"src/pkg/more.py": "X = 1\n"})
-    commit_all(repo, "more")
+    commit_files(repo, {"src/pkg/more.py": "X = 1\n"}, "more")
     third = grade_at(repo, 2)
     assert not any(is_celebration(i) for i in third["report"].feedback)  # type: ignore[attr-defined]
     history = read_history(repo)

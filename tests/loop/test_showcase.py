@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from practicegrade.cli import main
 from practicegrade.history import NoteEntry, append_note
 from practicegrade.loop import practicelog as pl
-from tests.helpers.repos import commit_all, init_repo, write_files
+from tests.helpers.repos import commit_all, commit_files, init_repo
 from tests.render.gfm import render
 
 HOSTILE = "</details><h1>✅</h1> | @octocat #1 <!-- x"
@@ -32,8 +32,7 @@ milestones:
 def repo(tmp_path: Path) -> Path:
     root = init_repo(tmp_path / "mentee", {"practicegrade.yml": CONFIG})
     for day, (cov, subject) in enumerate([(40.0, "start"), (70.0, HOSTILE), (90.0, "tests")], 1):
-        write_files(root, {f"f{day}.py": "x = 1\n"})
-        commit = commit_all(root, subject)
+        commit = commit_files(root, {f"f{day}.py": "x = 1\n"}, subject)
         append_note(
             root,
             commit,
