@@ -9,12 +9,13 @@ is read and written back through the same functions the grade uses (``grade._loa
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from practicegrade import gitrepo
+from practicegrade import cirecord, gitrepo
 from practicegrade import grade as grade_mod
 from practicegrade.cache import Cache
 from practicegrade.grade import GradeRequest, grade
@@ -354,3 +355,49 @@ def test_ratchet_best_holds_only_to_grades_measured_by_the_same_tools(tmp_path: 
     later = replace(noted, ts="2026-11-02T09:31:00Z", tools={**noted.tools, "pylint": "0.0.1"})
     append_note(root, first, later)
     assert verdict() == "pass", "a grade by another pylint says nothing about this one's score"
+
+
+def test_a_ci_record_measured_by_another_coverage_is_said_and_not_credited(
+    tmp_path: Path,
+) -> None:
+    """CI's record of the base (reused by the PR grade) is rewritten through
+    :func:`cirecord.write`, as the default branch's job writes it, with another coverage."""
+    root = init_repo(tmp_path / "repo", SAMPLE_PROJECT)
+    base = git(root, "rev-parse", "HEAD").strip()
+    ci = _request(root, run_tests=True, origin="ci")
+    grade(replace(ci, base="none", record_ci=True))
+    record = json.loads(git(root, "notes", "--ref", cirecord.RECORD_REF, "show", base))
+    tree, key = record["tree"], record["key"]
+    recorded = cirecord.read(root, base, tree=tree, key=key)
+    assert recorded is not None
+    altered = replace(recorded, tools={**recorded.tools, "coverage": "0.0.1"})
+    assert cirecord.write(root, base, altered, tree=tree, key=key) == []
+    git(root, "checkout", "-q", "-b", "feature")
+    write_files(
+        root,
+        {
+            "tests/test_more.py": """
+                from calc.ops import classify
+
+
+                def test_classify_zero():
+                    assert classify(0) == "zero"
+            """
+        },
+    )
+    commit_all(root, "test zero")
+    report = grade(replace(ci, base="main", write_note=False)).report
+    assert report.comparison is not None
+    assert report.comparison.base_tools["coverage"] == "0.0.1"
+    assert report.comparison.deltas["coverage.line_pct"] > 0, "the base came from the record"
+    said = comparison_sentence(report.comparison, report.tools)
+    assert said is not None
+    assert said.startswith(f"coverage 0.0.1 → {report.tools['coverage']} since the base")
+    assert "`coverage.*` deltas" in said
+    assert said in render_comment(report)
+    credited = [
+        i
+        for i in report.feedback
+        if (i.evidence.metric or "").startswith("coverage.") and i.evidence.delta is not None
+    ]
+    assert credited == []
