@@ -18,6 +18,7 @@ import pytest
 from practicegrade import cirecord, gitrepo
 from practicegrade import grade as grade_mod
 from practicegrade.cache import Cache
+from practicegrade.config import Competency, Config, Criterion
 from practicegrade.grade import GradeRequest, grade
 from practicegrade.history import (
     HistoryPoint,
@@ -28,6 +29,8 @@ from practicegrade.history import (
     read_note,
     render_table,
 )
+from practicegrade.loop.review import build_review
+from practicegrade.loop.reviewrender import render_review_md, render_review_terminal
 from practicegrade.model import (
     Comparison,
     ComplexityChange,
@@ -401,3 +404,41 @@ def test_a_ci_record_measured_by_another_coverage_is_said_and_not_credited(
         if (i.evidence.metric or "").startswith("coverage.") and i.evidence.delta is not None
     ]
     assert credited == []
+
+
+def test_the_review_says_when_the_baseline_was_measured_by_other_tools() -> None:
+    config = Config(
+        competencies=(
+            Competency(
+                "clarity",
+                "Readable code",
+                criteria=(Criterion("lint.score", ">= 9"), Criterion("complexity.cc_max", "<= 10")),
+            ),
+        )
+    )
+
+    def point(n: int, score: float, tools: dict[str, str]) -> HistoryPoint:
+        return HistoryPoint(
+            f"{n}" * 40,
+            f"2026-11-0{n}T00:00:00Z",
+            f"cycle {n}",
+            f"2026-11-0{n}T00:00:00Z",
+            "hook",
+            {"lint.score": score, "complexity.cc_max": 4.0},
+            tools=tools,
+        )
+
+    same = {"pylint": "4.2.0", "radon": "6.0.1", "coverage": "7.10.0"}
+    upgraded = {**same, "pylint": "4.1.5", "coverage": "7.0.0"}
+    today = dt.date(2026, 11, 20)
+    review = build_review(config, [point(1, 7.0, upgraded), point(2, 8.5, same)], today=today)
+    said = (
+        "pylint 4.1.5 → 4.2.0 since the baseline: part of the `lint.*` changes may come from "
+        "the tool upgrade."
+    )
+    assert review.tools_changed == said, "coverage is not in the metrics table: not said"
+    assert render_review_md(review).count(f"> **Tools changed.** {said}") == 1
+    assert f"tools changed: {said.replace('`', '')}" in render_review_terminal(review)
+    unknown = build_review(config, [point(1, 7.0, {}), point(2, 8.5, same)], today=today)
+    assert unknown.tools_changed is None
+    assert "Tools changed" not in render_review_md(unknown)

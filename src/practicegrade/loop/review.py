@@ -39,6 +39,7 @@ from practicegrade.loop.milestones import FirstMet, first_met
 from practicegrade.loop.practicelog import LogEntry
 from practicegrade.model import CompetencyResult, Evaluation
 from practicegrade.rubric import evaluate, value_of
+from practicegrade.toolchange import between, only_for, sentence
 
 STALL_CYCLES = 3
 """Graded cycles without real improvement that make a stall."""
@@ -210,6 +211,10 @@ class Review:
     acks: tuple[AckLine, ...] = ()
     regressions: tuple[str, ...] = ()
     """Competency ids further from target now than at the last review."""
+    tools_changed: str | None = None
+    """When the baseline's grade was measured by other versions of the tools behind the
+    metrics table than the newest one: the sentence that says part of the change may be
+    theirs (:mod:`practicegrade.toolchange`)."""
 
 
 # --------------------------------------------------------------------------- helpers
@@ -681,4 +686,16 @@ def build_review(
         log_total=len(log),
         acks=tuple(acks),
         regressions=regressions,
+        tools_changed=_tools_changed(config, base_p, now_p),
     )
+
+
+def _tools_changed(
+    config: Config, then: HistoryPoint | None, now: HistoryPoint | None
+) -> str | None:
+    """The baseline-to-now tool sentence for the metrics table's metrics (none when either
+    grade's note recorded no versions: unknown)."""
+    if then is None or now is None:
+        return None
+    drift = only_for(between(then.tools, now.tools), [k for k, _ in _criterion_keys(config)])
+    return sentence(drift, since="since the baseline", moved="changes")

@@ -165,7 +165,8 @@ def _md_metrics(r: Review) -> list[str]:
     if not rows:
         return []
     header = ["metric", "target", "baseline", "last review", "now"]
-    return _table("Metrics", header, "|---|---|--:|--:|--:|", map(_metric_cells, rows))
+    table = _table("Metrics", header, "|---|---|--:|--:|--:|", map(_metric_cells, rows))
+    return [*table, f"> **Tools changed.** {r.tools_changed}", ""] if r.tools_changed else table
 
 
 def _md_recurring(r: Review) -> list[str]:
@@ -250,6 +251,8 @@ def render_review_terminal(r: Review) -> str:
         f"last review {_sha(r.last_review.commit if r.last_review else None)}, "
         f"now {_sha(r.now.commit)}"
     )
+    if r.tools_changed:
+        out.append(f"  tools changed: {r.tools_changed.replace('`', '')}")
     for m in r.milestones:
         detail = _detail(m, lambda x: t(x, 60))
         out.append(f"  milestone {t(m.title, 50)}: {m.status} (due {m.due}) {detail}")
