@@ -37,6 +37,7 @@ from practicegrade.model import (
     LintMessage,
     Report,
 )
+from practicegrade.render.html import render_dashboard
 from practicegrade.render.markdown import render_comment
 from practicegrade.render.terminal import render_summary
 from practicegrade.toolchange import (
@@ -280,6 +281,8 @@ def test_another_pylint_on_the_base_is_said_once_and_neither_blamed_nor_gated(
     assert comment.count("Tools changed") == 1
     summary = render_summary(report, width=400)
     assert f"tools changed: pylint 0.0.1 → {head} since the base" in summary
+    dashboard = render_dashboard(report)
+    assert dashboard.count(f"<strong>Tools changed.</strong> pylint 0.0.1 → {head}") == 1
     # Feedback: no item rests on a lint delta; the new messages on changed lines stay.
     assert not [
         i

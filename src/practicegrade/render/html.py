@@ -420,7 +420,11 @@ def _comparison(report: Report) -> dict[str, Any] | None:
     changes = sorted(
         c.complexity_changes, key=lambda x: (-((x.after or 0) - (x.before or 0)), x.file, x.name)
     )
+    from practicegrade.toolchange import comparison_sentence  # noqa: PLC0415
+
+    said = comparison_sentence(c, report.tools)
     return {
+        "tools_changed": said.replace("`", "") if said else "",
         "base_ref": _t(c.base_ref, 80),
         "base_commit": short_sha(c.base_commit),
         "files_changed": len(c.files_changed),
