@@ -18,6 +18,7 @@ grading (one version, no base) is included too. Run::
     .venv/bin/python bench/review_feedback.py              # every range
     .venv/bin/python bench/review_feedback.py --only semver pathspec
     .venv/bin/python bench/review_feedback.py --list
+    .venv/bin/python bench/review_feedback.py --set holdout   # ranges no rule was written for
 
 Downloads and virtualenvs are cached under ``bench/.work/`` (git-ignored): reruns are offline
 and only grade again. Not a test: it needs the package registry on its first run.
@@ -94,6 +95,24 @@ RANGES: tuple[Range, ...] = (
     Range("packaging", "23.1", "23.2", ("pretend",), note="a larger release"),
     Range("semver", None, "3.0.2", ("pytest-cov",), note="first grading (no base)"),
 )
+"""The development set: the ranges the feedback rules were written while looking at."""
+
+HOLDOUT: tuple[Range, ...] = (
+    Range("parse", "1.20.0", "1.20.1", note="a parser fix in one large module"),
+    Range("python-dotenv", "1.0.0", "1.0.1", ("sh", "click"), note="a small CLI release"),
+    Range(
+        "zipp",
+        "3.19.0",
+        "3.19.1",
+        ("jaraco.itertools", "jaraco.functools", "more_itertools", "big-O", "jaraco.test"),
+        note="a path-sanitising fix",
+    ),
+    Range("iniconfig", "2.0.0", "2.1.0", note="a release whose sdist ships no tests"),
+    Range("parse", None, "1.20.1", note="first grading of a single large module"),
+)
+"""Ranges no rule was written for: graded only to check that the rules generalise."""
+
+SETS = {"dev": RANGES, "holdout": HOLDOUT, "all": RANGES + HOLDOUT}
 
 
 def say(message: str) -> None:
@@ -216,12 +235,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--only", nargs="*", help="range names or keys to run (default: all)")
     parser.add_argument("--list", action="store_true", help="list the ranges and exit")
+    parser.add_argument(
+        "--set", choices=sorted(SETS), default="dev", help="which ranges (default: dev)"
+    )
     args = parser.parse_args(argv)
+    ranges = SETS[args.set]
     if args.list:
-        for r in RANGES:
+        for r in ranges:
             print(f"{r.key:32} {r.note}")
         return 0
-    chosen = [r for r in RANGES if not args.only or r.name in args.only or r.key in args.only]
+    chosen = [r for r in ranges if not args.only or r.name in args.only or r.key in args.only]
     OUT.mkdir(parents=True, exist_ok=True)
     DL.mkdir(parents=True, exist_ok=True)
     for r in chosen:
@@ -232,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     index = OUT / "INDEX.md"
     summary = [
         json.loads((OUT / r.key / "summary.json").read_text(encoding="utf-8"))
-        for r in RANGES
+        for r in SETS["all"]
         if (OUT / r.key / "summary.json").exists()
     ]
     rows = "\n".join(
