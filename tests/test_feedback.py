@@ -738,6 +738,26 @@ def test_project_coverage_settings_that_leave_out_over_a_quarter_are_observed(
         assert "1 file omitted, 2 lines excluded" in found[0]
 
 
+def test_coverage_settings_that_leave_out_everything_are_one_item_with_the_way_out() -> None:
+    """coverage.py found no data because the settings omit every file: one observed item
+    that says why and how to measure anyway, not also a "Not measured" line per metric."""
+    left = CoverageLeftOut(
+        "setup.cfg", files=("pkg/a.py", "pkg/b.py"), file_statements=40, source_statements=40
+    )
+    reason = "the project's coverage settings (setup.cfg) leave out every statement of the source"
+    rep = report(
+        {},
+        tests=TestDetails(coverage_left_out=left),
+        unmeasured={"coverage.line_pct": reason, "coverage.branch_pct": reason},
+    )
+    said = [plain(i.text) for i in feedback(default_config(), rep)]
+    about_coverage = [t for t in said if "coverage" in t]
+    assert len(about_coverage) == 1, said
+    assert "leave out every statement" in about_coverage[0]
+    assert "project_settings: false" in about_coverage[0]
+    assert not any(t.startswith("Not measured") and "coverage" in t for t in said)
+
+
 # --------------------------------------------------------------------------- what a mentor keeps
 
 

@@ -47,6 +47,7 @@ from practicegrade.metrics import METRICS
 from practicegrade.model import (
     Category,
     Code,
+    CoverageLeftOut,
     CriterionResult,
     Evaluation,
     Evidence,
@@ -341,19 +342,44 @@ LEFT_OUT_OBSERVED_PCT = 25.0
 """A project coverage setting that leaves out more of the source than this is an item."""
 
 
+def _left_out(ctx: FeedbackContext) -> CoverageLeftOut | None:
+    return ctx.report.tests.coverage_left_out if ctx.report.tests else None
+
+
+def _leaves_out_all(left: CoverageLeftOut) -> bool:
+    """Nothing of the source is left to measure: coverage said "no data"."""
+    return bool(left.source_statements) and (
+        left.file_statements + left.excluded_lines >= left.source_statements
+    )
+
+
 def _coverage_left_out(ctx: FeedbackContext) -> list[FeedbackItem]:
     """The project's coverage settings leave out much of the source: the number is not
     the whole story, and the mentor should see it (never a silent 100%)."""
-    left = ctx.report.tests.coverage_left_out if ctx.report.tests else None
+    left = _left_out(ctx)
     if left is None or left.share_pct <= LEFT_OUT_OBSERVED_PCT:
         return []
-    text = compose(
-        "The project's coverage settings (",
-        Code(left.config),
-        f") leave out {left.share_pct:.0f}% of the source's statements "
+    how = (
         f"({plural(len(left.files), 'file')} omitted, {plural(left.excluded_lines, 'line')} "
-        "excluded); the coverage numbers do not count them.",
+        "excluded)"
     )
+    if _leaves_out_all(left):
+        text = compose(
+            "The project's coverage settings (",
+            Code(left.config),
+            f") leave out every statement of the source {how}, so coverage is not measured; ",
+            Code("coverage: {project_settings: false}"),
+            " in ",
+            Code("practicegrade.yml"),
+            " measures it without them.",
+        )
+    else:
+        text = compose(
+            "The project's coverage settings (",
+            Code(left.config),
+            f") leave out {left.share_pct:.0f}% of the source's statements {how}; "
+            "the coverage numbers do not count them.",
+        )
     evidence = Evidence(metric="coverage.line_pct", file=left.config)
     return [
         FeedbackItem("observed", _competency_of(ctx, "coverage.line_pct"), text, evidence, rank=60)
@@ -423,9 +449,14 @@ def _observed(ctx: FeedbackContext, said: set[str]) -> list[FeedbackItem]:
 def _unmeasured(ctx: FeedbackContext) -> list[FeedbackItem]:
     """Metrics the model asks for that were not measured, one item per reason."""
     by_reason: dict[str | None, list[tuple[str, str]]] = {}
+    left = _left_out(ctx)
+    # Coverage left out entirely is said once, with the way out, by _coverage_left_out.
+    no_coverage = left is not None and _leaves_out_all(left)
     seen: set[str] = set()
     for comp in ctx.evaluation.competencies:
         for crit in comp.criteria:
+            if no_coverage and crit.metric.startswith("coverage."):
+                continue
             if crit.value is None and crit.metric not in seen:
                 seen.add(crit.metric)
                 reason = ctx.report.unmeasured.get(crit.metric)
