@@ -21,6 +21,7 @@ from practicegrade.config import (
 )
 from practicegrade.feedback import build_feedback, fmt
 from practicegrade.model import (
+    MINOR_RANK,
     BehaviourChange,
     Code,
     Comparison,
@@ -1110,3 +1111,82 @@ def test_the_summary_counts_graded_code_lines_only() -> None:
     )
     change = [plain(i.text) for i in of(feedback(BASE_CONFIG, rep, source), "change")]
     assert change == ["This change edits parse (1 changed line of code)."]
+
+
+def test_polish_lint_is_listed_after_real_mistakes_and_never_leads() -> None:
+    docstring = lint(
+        "src/app/new.py", 2, "missing-function-docstring", "convention", "Missing docstring"
+    )
+    one_method = lint(
+        "src/app/new.py", 5, "too-few-public-methods", "refactor", "Too few public methods"
+    )
+    unused = lint("src/app/new.py", 7, "unused-variable", "warning", "Unused variable 'y'")
+    rep = _with_change(new_lint=(docstring, one_method, unused), complexity_changes=(), patch=())
+    steps = [
+        i
+        for i in of(feedback(BASE_CONFIG, rep), "suggestion")
+        if i.evidence.metric.startswith("lint.") and not i.backlog
+    ]
+    symbols = [codes(i.next_step)[0] for i in steps]
+    assert symbols == ["unused-variable", "too-few-public-methods"], "at most two, polish last"
+    assert steps[0].rank < MINOR_RANK <= steps[1].rank
+
+
+def test_super_in_a_mixin_is_no_missing_member() -> None:
+    source = (
+        "class Handler:\n    pass\nclass Mixin:\n    def close(self):\n"
+        "        super().close()\nclass Child(Handler):\n"
+        "    def close(self):\n        super().close()\n"
+    )
+
+    def no_member(line: int, cls: str) -> LintMessage:
+        return lint(
+            "src/app/new.py", line, "no-member", "error", f"Super of '{cls}' has no 'close' member"
+        )
+
+    rep = _with_change(
+        new_lint=(no_member(5, "Mixin"), no_member(8, "Child")), complexity_changes=(), patch=()
+    )
+    steps = of(feedback(BASE_CONFIG, rep, {"src/app/new.py": source}), "suggestion")
+    lines = [i.evidence.line for i in steps if "no-member" in codes(i.next_step)]
+    assert lines == [8]
+
+
+def test_a_gate_the_base_fails_too_is_a_blocker_that_says_so() -> None:
+    config = Config(
+        competencies=(
+            Competency("t", "Tests", criteria=(Criterion("tests.failed", "== 0", "== 0"),)),
+        )
+    )
+    rep = _with_change()
+    for base_failed, said in ((2.0, True), (0.0, False)):
+        assert rep.comparison is not None
+        base = {**rep.comparison.base_metrics, "tests.failed": base_failed}
+        head = dataclasses.replace(
+            rep,
+            metrics={**rep.metrics, "tests.failed": 2.0},
+            comparison=dataclasses.replace(rep.comparison, base_metrics=base),
+        )
+        (blocker,) = of(feedback(config, head), "blocker")
+        assert (
+            "It fails on main too: this change did not cause it." in plain(blocker.text)
+        ) is said
+
+
+def test_what_a_test_must_make_true_reads_as_input_that_makes_it_true() -> None:
+    source = (
+        "def f(x, negate):\n    if negate:\n        x = -x\n"
+        "    if x < 0:\n        return 0\n    return x\n"
+    )
+    rep = _with_change(
+        patch=(PatchFile("src/app/v.py", 4, (3,)),),
+        changed_lines={"src/app/v.py": (2, 3)},
+        new_lint=(),
+        complexity_changes=(),
+    )
+    rep = dataclasses.replace(
+        rep, complexity=ComplexityDetails(functions=(fn("src/app/v.py", "f", 1, 3),))
+    )
+    steps = of(feedback(BASE_CONFIG, rep, {"src/app/v.py": source}), "suggestion")
+    patch = next(i for i in steps if i.evidence.metric == "coverage.patch_pct")
+    assert "with input that makes negate true" in plain(patch.next_step or ())

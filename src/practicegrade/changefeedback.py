@@ -30,11 +30,13 @@ from practicegrade.codeshape import (
     extraction,
     guards,
     in_import_fallback,
+    is_mixin,
     under_environment_switch,
 )
 from practicegrade.diffshape import code_lines, raiser, references
 from practicegrade.lintexamples import lint_example, lint_why
 from practicegrade.model import (
+    MINOR_RANK,
     BehaviourChange,
     Code,
     Comparison,
@@ -45,7 +47,7 @@ from practicegrade.model import (
     LintMessage,
     Text,
 )
-from practicegrade.prose import Part, code_at, compose, lines_phrase, plural
+from practicegrade.prose import Part, code_at, compose, input_making, lines_phrase, plural
 from practicegrade.rubric import value_of
 
 SourceReader = Callable[[str], str | None]
@@ -385,7 +387,7 @@ def _split_step(view: ChangeView, change: ComplexityChange, fn: FunctionComplexi
 
 
 def _what_runs_them(view: ChangeView, file: str, lines: Sequence[int]) -> tuple[Part, ...] | None:
-    """``with input where `a < 0`, `not name` (and 2 more)``: what a test must make true;
+    """``with inputs that make each of `a < 0`, `not name` true``: what a test must make true;
     else the first untested line, quoted; ``None`` when only another interpreter or
     platform runs them (a version switch is no test step)."""
     text = view.source(file) if view.source else None
@@ -395,12 +397,7 @@ def _what_runs_them(view: ChangeView, file: str, lines: Sequence[int]) -> tuple[
     if environment_only(conditions):
         return None
     if conditions:
-        parts: list[Part] = [" with input where "]
-        for i, cond in enumerate(conditions):
-            parts += [", " if i else "", Code(cond[:60])]
-        if total > len(conditions):
-            parts.append(f" (and {total - len(conditions)} more)")
-        return tuple(parts)
+        return input_making(conditions, total)
     quoted = view.line_text(file, min(lines))
     return (" (the first is ", Code(quoted[:80]), ")") if quoted else ()
 
@@ -661,6 +658,16 @@ _SPLIT_SYMBOLS = frozenset(
 """Messages whose fix is to split the function: the step names the block to extract."""
 
 
+_POLISH_SYMBOLS = frozenset({"too-few-public-methods", "too-many-public-methods", "fixme"})
+"""Non-convention messages that are polish too: a class with one method is often right."""
+
+
+def is_polish(symbol: str, category: str) -> bool:
+    """Conventions (docstrings, names, line length) and the design counts above: worth a
+    line among the other steps, never one of the steps that lead."""
+    return category in ("convention", "info") or symbol in _POLISH_SYMBOLS
+
+
 def _lint_step(view: ChangeView, symbol: str, group: Sequence[LintMessage]) -> Text:
     """The concrete step for one symbol's new messages (``group``, in file order)."""
     first = group[0]
@@ -690,6 +697,16 @@ def _lint_step(view: ChangeView, symbol: str, group: Sequence[LintMessage]) -> T
     return compose("Fix ", Code(symbol), " at ", where, more, *quoted)
 
 
+_SUPER_OF = re.compile(r"^Super of '([^']+)' has no ")
+
+
+def _mixin_super(view: ChangeView, message: LintMessage) -> bool:
+    """pylint's ``no-member`` on ``super()`` in a class with no bases: a mixin, fine."""
+    found = _SUPER_OF.match(message.message) if message.symbol == "no-member" else None
+    source = view.source(message.path) if found and view.source else None
+    return source is not None and found is not None and is_mixin(source, found.group(1))
+
+
 _HOUSE_STYLE = 10
 """A non-error symbol the base already has this many times (and three times as often as the
 change adds it) is the project's own style (tabs, its naming): following it is no mistake."""
@@ -716,6 +733,7 @@ def lint_steps(
         m
         for m in on_changed_lines(view, view.comparison.new_lint)
         if not (m.symbol in _SPLIT_SYMBOLS and (m.path, m.obj) in (skip or set()))
+        and not _mixin_super(view, m)
     ]
     added = Counter(m.symbol for m in new)
     new = [m for m in new if not _house_style(m.symbol, m.category, head, added[m.symbol])]
@@ -723,7 +741,8 @@ def lint_steps(
         return []
     counts = Counter(m.symbol for m in new)
     severity = {m.symbol: _SEVERITY.get(m.category, 9) for m in new}
-    symbols = sorted(counts, key=lambda s: (severity[s], -counts[s], s))
+    polish = {m.symbol: is_polish(m.symbol, m.category) for m in new}
+    symbols = sorted(counts, key=lambda s: (polish[s], severity[s], -counts[s], s))
     items = []
     for symbol in symbols[:MAX_LINT_STEPS]:
         group = sorted((m for m in new if m.symbol == symbol), key=lambda m: (m.path, m.line))
@@ -745,7 +764,7 @@ def lint_steps(
                 text,
                 evidence,
                 step,
-                rank=RANK_LINT + severity[symbol],
+                rank=(MINOR_RANK if polish[symbol] else RANK_LINT) + severity[symbol],
                 example=lint_example(symbol),
             )
         )

@@ -382,3 +382,16 @@ def under_environment_switch(source: str, line: int) -> bool:
     """Whether ``line`` runs only on some interpreter or platform (its innermost guard)."""
     conditions, _ = guards(source, [line], limit=1)
     return environment_only(conditions)
+
+
+def is_mixin(source: str, class_name: str) -> bool:
+    """Whether ``class_name`` is defined with no base class: a mixin, whose ``super()``
+    is whatever follows it in the MRO of a class that combines it, which no linter can
+    see from the mixin alone (pylint's "Super of 'X' has no 'y' member" is then noise)."""
+    tree = _parse(source)
+    if tree is None:
+        return False
+    return any(
+        isinstance(node, ast.ClassDef) and node.name == class_name and not node.bases
+        for node in ast.walk(tree)
+    )

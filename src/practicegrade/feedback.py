@@ -66,7 +66,7 @@ from practicegrade.prose import (
     metric_subject,
     plural,
 )
-from practicegrade.rubric import assess, better_direction, value_of
+from practicegrade.rubric import assess, better_direction, failed_on_base, value_of
 
 __all__ = ["MAX_FINDINGS", "MAX_PRAISE_FILES", "Part", "build_feedback", "fmt"]
 
@@ -141,11 +141,18 @@ def _blocker_text(ctx: FeedbackContext, crit: CriterionResult) -> Text:
         )
     gate = expr.parse(crit.gate)
     phrase = "down to " if gate.op == "==" and gate.number == 0 else _GATE_PHRASE[gate.op]
+    comparison = ctx.report.comparison
+    before: tuple[Part, ...] = (
+        (" It fails on ", Code(comparison.base_ref), " too: this change did not cause it.")
+        if comparison is not None and failed_on_base(crit, comparison.base_metrics)
+        else ()
+    )
     return compose(
         "Bring ",
         *metric_subject(crit.metric),
         f" {phrase}{fmt(crit.metric, gate.number)}: it is {fmt(crit.metric, crit.value)}, ",
         f"and the agreed floor is {goal_text(crit.gate)}.",
+        *before,
     )
 
 

@@ -382,6 +382,11 @@ class Evidence:
     function: str | None = None
 
 
+MINOR_RANK = 80
+"""A suggestion ranked here or later is polish (a docstring, a line's length): listed with
+the other steps, never one of the (at most three) that lead."""
+
+
 @dataclass(frozen=True, slots=True)
 class FeedbackItem:
     category: Category

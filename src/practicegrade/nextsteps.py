@@ -40,12 +40,12 @@ from practicegrade.model import (
     Text,
 )
 from practicegrade.prose import (
-    Part,
     capitalized,
     code_at,
     compose,
     fmt,
     goal_text,
+    input_making,
     line_ranges,
     lines_phrase,
     metric_label,
@@ -218,11 +218,7 @@ def _function_lines_step(ctx: FeedbackContext) -> _Step | None:
     lines = groups[pick]
     text = ctx.source(file) if ctx.source else None
     conditions, count = guards(text, lines) if text is not None else ([], 0)
-    where: list[Part] = []
-    for i, cond in enumerate(conditions):
-        where += [" with input where " if not i else ", ", Code(cond[:60])]
-    if count > len(conditions):
-        where.append(f" (and {count - len(conditions)} more)")
+    where = input_making(conditions, count)
     step = compose(
         "Write a test that calls ",
         Code(name),

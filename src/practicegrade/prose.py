@@ -118,6 +118,23 @@ def lines_phrase(lines: Sequence[int]) -> str:
     return ("line " if len(set(lines)) == 1 else "lines ") + line_ranges(lines)
 
 
+def input_making(conditions: Sequence[str], total: int) -> tuple[Part, ...]:
+    """`` with input that makes `negate` true`` or `` with inputs that make each of `a < 0`,
+    `not name` true (and 2 more)``: the guards a test must satisfy; each guards other lines,
+    so several are several cases, never one input that makes them all true."""
+    if not conditions:
+        return ()
+    parts: list[Part] = [
+        " with input that makes " if len(conditions) == 1 else " with inputs that make each of "
+    ]
+    for i, cond in enumerate(conditions):
+        parts += [", " if i else "", Code(cond[:60])]
+    parts.append(" true")
+    if total > len(conditions):
+        parts.append(f" (and {total - len(conditions)} more)")
+    return tuple(parts)
+
+
 def plural(count: int, noun: str) -> str:
     suffix = "es" if noun.endswith(("ch", "sh", "s", "x")) else "s"
     return f"{count} {noun}{'' if count == 1 else suffix}"

@@ -400,3 +400,15 @@ def better_direction(config: Config, metric: str) -> Literal["higher", "lower"] 
                     return direction
     info = metric_info(metric)
     return info.better if info else None
+
+
+def failed_on_base(crit: CriterionResult, base: Mapping[str, float]) -> bool:
+    """Whether the base fails ``crit``'s gate too: the change did not cause the failure
+    (a test that fails on ``main`` as well), which the reader of a pull request must know."""
+    value = base.get(crit.metric)
+    if crit.gate is None or value is None:
+        return False
+    try:
+        return not expr.satisfied(expr.parse(crit.gate), value)
+    except expr.ExprError:
+        return False

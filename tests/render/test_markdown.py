@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from practicegrade.model import Code, CoverageLeftOut, Evidence, FeedbackItem, Report
+from practicegrade.model import MINOR_RANK, Code, CoverageLeftOut, Evidence, FeedbackItem, Report
 from practicegrade.render.html import HistoryPoint
 from practicegrade.render.markdown import MAX_BYTES, MAX_CHARS, marker, render_comment
 from tests.helpers import reports
@@ -463,3 +463,32 @@ def test_limits_hold_for_any_budget(max_chars: int, max_bytes: int) -> None:
 
 def _unused(_: Report) -> None:  # keeps the Report import honest for type checkers
     return None
+
+
+def test_polish_never_leads_even_when_it_is_the_only_step() -> None:
+    rep = reports.failing_gate()
+    steps = [i for i in rep.feedback if i.category == "suggestion"]
+    others = [i for i in rep.feedback if i.category != "suggestion"]
+    docstring = dataclasses.replace(steps[3], rank=MINOR_RANK + 4)
+    md = render_comment(dataclasses.replace(rep, feedback=(*others, docstring, steps[0])))
+    lead = md[md.index("#### Next steps") : md.index("#### What went well")]
+    assert re.findall(r"^(\d)\. \*\*", lead, re.M) == ["1"]
+    assert "Write one test for" in lead and "docstring" not in lead
+    assert "docstring" in md[md.index("1 more next step") :]
+    alone = render_comment(dataclasses.replace(rep, feedback=(*others, docstring)))
+    assert "#### Next steps" not in alone
+    assert "Add a one-line docstring" in alone
+
+
+def test_a_failed_gate_the_base_fails_too_says_so_in_the_verdict() -> None:
+    rep = reports.failing_gate()
+    assert rep.comparison is not None
+    assert ", as on `main`" not in render_comment(rep)
+    base = {**rep.comparison.base_metrics, "tests.failed": 2.0}
+    same = dataclasses.replace(
+        rep, comparison=dataclasses.replace(rep.comparison, base_metrics=base)
+    )
+    verdict = render_comment(same).split("\n\n")[1]
+    assert "`tests.failed` is 2 (gate `== 0`), as on `main`" in verdict
+    assert "`coverage.line_pct` is 48.5 (gate `>= 60`)" in verdict
+    assert "`coverage.line_pct` is 48.5 (gate `>= 60`), as on" not in verdict

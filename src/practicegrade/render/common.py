@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from practicegrade.metrics import METRICS, metric_info
 from practicegrade.model import (
+    MINOR_RANK,
     CompetencyResult,
     CriterionResult,
     Evaluation,
@@ -192,6 +193,19 @@ def feedback_by_category(report: Report) -> dict[str, list[FeedbackItem]]:
         group = "celebration" if is_celebration(item) else item.category
         groups.setdefault(group, []).append(item)
     return groups
+
+
+LEAD_STEPS = 3
+"""Next steps that lead a comment, a terminal summary or a Gradescope result."""
+
+
+def lead_steps(report: Report) -> tuple[list[FeedbackItem], list[FeedbackItem]]:
+    """(the steps that lead, the other non-backlog steps). Backlog steps (old hotspots) and
+    polish (:data:`~practicegrade.model.MINOR_RANK`) never lead: a mentee with one
+    missing docstring to add has no next step worth leading with."""
+    steps = [i for i in feedback_by_category(report)["suggestion"] if not i.backlog]
+    lead = [i for i in steps if i.rank < MINOR_RANK][:LEAD_STEPS]
+    return lead, [i for i in steps if i not in lead]
 
 
 def progress(distance: float) -> float:

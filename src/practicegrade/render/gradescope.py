@@ -35,8 +35,8 @@ from practicegrade.model import CompetencyResult, Report, TestCase, plain
 from practicegrade.render.common import (
     VERDICT_TITLE,
     failed_gates,
-    feedback_by_category,
     fmt_value,
+    lead_steps,
     progress,
     short_sha,
 )
@@ -100,7 +100,7 @@ def _output(report: Report) -> str:
             f"- gate failed: {visible(cr.metric, 80)} is {fmt_value(cr.metric, cr.value)}"
             f" (gate {visible(cr.gate or '', 40)})"
         )
-    steps = [i for i in feedback_by_category(report)["suggestion"] if not i.backlog][:3]
+    steps, _ = lead_steps(report)
     if steps:
         lines.append("Next steps:")
         for n, item in enumerate(steps, 1):

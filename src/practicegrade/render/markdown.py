@@ -39,6 +39,7 @@ from practicegrade.render.common import (
     feedback_by_category,
     fmt_delta,
     fmt_value,
+    lead_steps,
     line_ranges,
     progress,
     short_sha,
@@ -46,6 +47,7 @@ from practicegrade.render.common import (
     targets_by_metric,
 )
 from practicegrade.render.escape import md_code, md_fence, md_row, render_text_md, safe_token
+from practicegrade.rubric import failed_on_base
 
 if TYPE_CHECKING:
     from practicegrade.render.html import HistoryLike
@@ -69,7 +71,6 @@ _LINT_ORDER = {"fatal": 0, "error": 1, "warning": 2, "refactor": 3, "convention"
 # Row caps: every section is bounded on its own, whatever the repository's size.
 _CAP_METRICS = 60
 _CAP_LIST = 10
-_CAP_SUGGESTIONS_LEAD = 3
 _CAP_CHANGE = 4
 _CAP_PRAISE = 3
 _SPARK = "▁▂▃▄▅▆▇█"
@@ -162,8 +163,14 @@ def _verdict(report: Report) -> list[str]:
     ]
     failed = failed_gates(ev)
     if failed:
+        base = report.comparison.base_metrics if report.comparison else {}
         shown = [
             f"{_c(cr.metric)} is {fmt_value(cr.metric, cr.value)} (gate {_c(cr.gate or '')})"
+            + (
+                f", as on {_c(report.comparison.base_ref)}"
+                if report.comparison and failed_on_base(cr, base)
+                else ""
+            )
             if cr.failed_because is None
             else f"{_c(cr.metric)} does not count: the test run was incomplete"
             for _, cr in failed[:5]
@@ -459,17 +466,11 @@ def _next_step(n: int, item: FeedbackItem) -> list[str]:
     return [f"{n}. " + "<br>".join(parts), *_example(item, "   ")]
 
 
-def _lead_steps(report: Report) -> tuple[list[FeedbackItem], list[FeedbackItem]]:
-    """(the steps that lead, the other non-backlog steps); backlog steps never lead."""
-    steps = [i for i in feedback_by_category(report)["suggestion"] if not i.backlog]
-    return steps[:_CAP_SUGGESTIONS_LEAD], steps[_CAP_SUGGESTIONS_LEAD:]
-
-
 def _feedback_lead(report: Report) -> list[str]:
     """The (at most three) leading next steps and what went well: never dropped.
 
     Failed gates are said once, in the verdict; a step repeats none of them."""
-    lead, _ = _lead_steps(report)
+    lead, _ = lead_steps(report)
     lines: list[str] = []
     if lead:
         title = "Next steps" if report.comparison is not None else "Where to start"
@@ -497,7 +498,7 @@ def _step_bullet(item: FeedbackItem) -> list[str]:
 def _feedback_rest(report: Report) -> list[str]:
     """More steps, the backlog and the observations, each collapsed."""
     groups = feedback_by_category(report)
-    _, more = _lead_steps(report)
+    _, more = lead_steps(report)
     backlog = [i for i in groups["suggestion"] if i.backlog]
     lines: list[str] = []
     for items, summary in (

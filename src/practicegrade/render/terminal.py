@@ -25,6 +25,7 @@ from practicegrade.render.common import (
     feedback_by_category,
     fmt_delta,
     fmt_value,
+    lead_steps,
     short_sha,
     sorted_metrics,
     targets_by_metric,
@@ -160,7 +161,7 @@ def _steps(report: Report, width: int, color: bool) -> list[str]:
         lines.append(_style("Must fix:", color, bold=True))
         for item in groups["blocker"][:3]:
             lines += _wrap(term_safe(plain(item.text)), width, "  ✗ ", "    ")
-    steps = [i for i in groups["suggestion"] if not i.backlog][:3]
+    steps, _ = lead_steps(report)
     if steps:
         lines.append(_style("Next steps:", color, bold=True))
         for n, item in enumerate(steps, 1):
