@@ -5,7 +5,13 @@ from __future__ import annotations
 import ast
 import textwrap
 
-from practicegrade.codeshape import changed_tests, extraction, guards, in_import_fallback
+from practicegrade.codeshape import (
+    changed_tests,
+    extraction,
+    guards,
+    in_import_fallback,
+    reraises_later,
+)
 from practicegrade.lintexamples import lint_example, lint_why, symbols
 from practicegrade.model import TestChange
 
@@ -132,3 +138,38 @@ def test_a_long_and_or_condition_is_extracted_as_a_named_predicate() -> None:
     block = extraction(source, 1, "bump")
     assert block is not None
     assert (block.kind, block.start, block.end, block.name) == ("condition", 5, 7, "is_pre")
+
+
+def test_an_if_elif_chain_that_assigns_a_one_letter_name_is_named_by_its_subject() -> None:
+    short = CHAIN.replace("cost", "c")
+    block = extraction(short, 1, "price")
+    assert block is not None
+    assert block.kind == "if/elif chain"
+    assert block.name == "choose_kind", "`c_for_kind` names nothing a reader can use"
+
+
+def test_an_exception_kept_to_raise_after_cleaning_up_is_reraised() -> None:
+    source = textwrap.dedent(
+        """
+        def rewrite(path):
+            error = None
+            try:
+                yield path
+            except BaseException as err:
+                error = err
+            if error is not None:
+                cleanup()
+                raise error from None
+
+
+        def swallow(path):
+            try:
+                return load(path)
+            except BaseException as err:
+                error = err
+            return None
+        """
+    ).lstrip()
+    assert reraises_later(source, 5)
+    assert not reraises_later(source, 15), "kept, never raised: swallowed"
+    assert not reraises_later(source, 3), "no except clause on that line"

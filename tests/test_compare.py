@@ -383,3 +383,11 @@ def test_security_changes_follow_a_rename() -> None:
     head = [issue("new.py", 10)]
     assert security_changes(base, head) == ((head[0],), (base[0],))
     assert security_changes(base, head, {"old.py": "new.py"}) == ((), ())
+
+
+def test_an_edited_flagged_line_is_neither_fixed_nor_new() -> None:
+    base = [issue("a.py", 50, code="subprocess.run([ld], universal_newlines=True)")]
+    head = [issue("a.py", 50, code="subprocess.run([ld], text=True)")]
+    assert security_changes(base, head) == ((), ())
+    other = [issue("b.py", 50, code="subprocess.run([ld], text=True)")]
+    assert security_changes(base, other) == ((other[0],), (base[0],)), "another file: both"

@@ -203,7 +203,7 @@ def test_passing_report_is_praise_and_observations_only() -> None:
     praise = [plain(i.text) for i in of(items, "praise")]
     # strengths against the target, never boilerplate true of every healthy project
     assert praise == [
-        "Every one of the 1 function is within the complexity target (<= 10; the highest is 7).",
+        "The one function is within the complexity target (<= 10; the highest is 7).",
         "pylint scores the code 9.60/10 (target >= 8.0).",
     ]
     assert not any("tests pass" in p for p in praise)
@@ -219,6 +219,9 @@ def test_strengths_count_fully_covered_modules() -> None:
     praise = [plain(i.text) for i in of(feedback(default_config(), rep), "praise")]
     assert praise[0] == "2 of 3 modules fully covered; line coverage 91.0% (target >= 80)."
     assert len(praise) <= 3
+    none_full = dataclasses.replace(rep, tests=TestDetails(coverage=(cov("c.py", (3,)),)))
+    praise = [plain(i.text) for i in of(feedback(default_config(), none_full), "praise")]
+    assert praise[0] == "Line coverage 91.0% (target >= 80).", "never '0 of 1 module'"
 
 
 def test_next_steps_point_at_real_code() -> None:
@@ -1190,3 +1193,36 @@ def test_what_a_test_must_make_true_reads_as_input_that_makes_it_true() -> None:
     steps = of(feedback(BASE_CONFIG, rep, {"src/app/v.py": source}), "suggestion")
     patch = next(i for i in steps if i.evidence.metric == "coverage.patch_pct")
     assert "with input that makes negate true" in plain(patch.next_step or ())
+
+
+def test_a_test_this_change_broke_is_a_next_step_wherever_it_lives() -> None:
+    cases = (
+        TestCase("tests/test_old.py::test_flaky", "failed", 0.1, "was red before"),
+        TestCase("tests/test_speed.py::test_fast_enough", "failed", 0.1, "too slow"),
+    )
+    config = Config(
+        competencies=(
+            Competency("t", "Tests", criteria=(Criterion("tests.failed", "== 0", "== 0"),)),
+        )
+    )
+    rep = _with_change(base_failing=("tests/test_old.py::test_flaky",))
+    assert rep.comparison is not None
+    for base_failed, backlog in ((1.0, False), (2.0, True)):
+        head = dataclasses.replace(
+            rep,
+            metrics={**rep.metrics, "tests.failed": 2.0},
+            tests=TestDetails(cases=cases),
+            comparison=dataclasses.replace(
+                rep.comparison,
+                base_metrics={**rep.comparison.base_metrics, "tests.failed": base_failed},
+                deltas={**rep.comparison.deltas, "tests.failed": 2.0 - base_failed},
+            ),
+        )
+        (step,) = [
+            i
+            for i in of(feedback(config, head), "suggestion")
+            if i.evidence.metric == "tests.failed"
+        ]
+        assert codes(step.next_step) == ["tests/test_speed.py::test_fast_enough"]
+        assert "It passed on the base and fails here; a red suite" in plain(step.text)
+        assert step.backlog is backlog

@@ -16,22 +16,23 @@ from pathlib import Path
 import pytest
 
 from practicegrade.grade import GradeRequest, grade
-from practicegrade.model import Report, plain
+from practicegrade.model import Report, SecurityIssue, plain
 from practicegrade.render.sarif import sarif_log
 from practicegrade.security_advice import ADVICE, GENERIC, advice_for
+from practicegrade.securityfeedback import placeholder_secret
 from tests.helpers.repos import SAMPLE_PROJECT, commit_files, init_repo
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
 
-BASE_CODE = '''
+BASE_CODE = """
 import hashlib
 
 
 def digest(data):
     return hashlib.md5(data).hexdigest()
-'''
+"""
 
-HEAD_CODE = '''
+HEAD_CODE = """
 import pickle
 import subprocess
 
@@ -48,7 +49,11 @@ def load(blob):
 
 def quiet(command):
     return subprocess.call(command, shell=True)  # nosec B602
-'''
+
+
+def join(parts, sep_token="|"):
+    return sep_token.join(parts)
+"""
 
 
 @pytest.fixture(scope="module")
@@ -104,10 +109,13 @@ def test_each_suggestion_says_why_and_the_safe_alternative(graded: Report) -> No
     assert plain(password.text).startswith("New in this change: bandit B105 (low severity)")
     steps = [plain(f.next_step or ()) for f in suggestions]
     assert len(steps) == len(set(steps)), "no next step repeats"
+    assert graded.comparison is not None
+    assert "B107" in {i.test_id for i in graded.comparison.new_security}, "bandit saw `|`"
+    assert not any("B107" in plain(f.text) for f in suggestions), "a separator is no secret"
     blockers = [plain(f.text) for f in graded.feedback if f.category == "blocker"]
     assert any("high-severity security findings" in b for b in blockers)
     praise = [plain(f.text) for f in graded.feedback if f.category == "praise"]
-    assert any("fixes 1 security finding, among them bandit B324" in p for p in praise)
+    assert any("This change fixes bandit B324 in" in p for p in praise)
     observed = [plain(f.text) for f in graded.feedback if f.category == "observed"]
     assert "1 bandit finding is hidden with # nosec comments." in observed
 
@@ -144,9 +152,7 @@ def test_every_advice_is_a_sentence_part_and_unknown_tests_fall_back() -> None:
 def test_default_model_reports_findings_it_does_not_grade(tmp_path: Path) -> None:
     root = init_repo(tmp_path / "repo", {**SAMPLE_PROJECT, "src/calc/store.py": HEAD_CODE})
     report = grade(
-        GradeRequest(
-            path=root, now=NOW, run_bench=False, run_tests=False, write_artifacts=False
-        )
+        GradeRequest(path=root, now=NOW, run_bench=False, run_tests=False, write_artifacts=False)
     ).report
     texts = [plain(f.text) for f in report.feedback if f.category == "suggestion"]
     assert any(t.startswith("bandit B602 (high severity) at src/calc/store.py:8") for t in texts)
@@ -154,3 +160,27 @@ def test_default_model_reports_findings_it_does_not_grade(tmp_path: Path) -> Non
     assert "os.environ" in plain(password.next_step or ())
     assert "security issue.." not in " ".join(texts)
     assert not any("B403" in t or "B404" in t for t in texts), "import notes are not steps"
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "placeholder"),
+    [
+        ("", 'password = ""', True),
+        ("rc", 'def bump(prerelease_token="rc"):', True),
+        ("<", 'sep_token = "<"', True),
+        ("admin", 'password = "admin"', False),
+        ("s3cr3t-t0ken-value", 'token = "s3cr3t-t0ken-value"', False),
+        ("hunter2", 'DB_PASSWD = "hunter2"', False),
+    ],
+)
+def test_a_placeholder_is_no_hardcoded_password(value: str, code: str, placeholder: bool) -> None:
+    issue = SecurityIssue(
+        "a.py",
+        1,
+        "B105",
+        "hardcoded_password_string",
+        "low",
+        "medium",
+        f"Possible hardcoded password: '{value}'",
+    )
+    assert placeholder_secret(issue, code) is placeholder

@@ -31,6 +31,7 @@ from practicegrade.codeshape import (
     guards,
     in_import_fallback,
     is_mixin,
+    reraises_later,
     under_environment_switch,
 )
 from practicegrade.diffshape import code_lines, raiser, references
@@ -157,16 +158,32 @@ MAX_CONDITION_TEXT = 60
 """A condition longer than this is no readable clause: the line is named instead."""
 
 
-def _behaviour_clause(change: BehaviourChange) -> tuple[Part, ...] | None:
-    """``adds the keyword parameter `info` to `cached```; ``None`` when unreadable."""
-    fn = Code(change.function)
+def _behaviour_clause(
+    change: BehaviourChange, functions: Sequence[str] = ()
+) -> tuple[Part, ...] | None:
+    """``adds the keyword parameter `info` to `cached``` (or to each of ``functions``);
+    ``None`` when unreadable."""
+    fns = _names(functions or [change.function])
     if change.kind in ("parameter", "keyword parameter"):
-        return (f"adds the {change.kind} ", Code(change.detail), " to ", fn)
+        return (f"adds the {change.kind} ", Code(change.detail), " to ", *fns)
     if change.kind == "except":
-        return ("catches ", *_names(change.detail.split(", ")), " in ", fn)
+        return ("catches ", *_names(change.detail.split(", ")), " in ", *fns)
     if len(change.detail) <= MAX_CONDITION_TEXT and "\n" not in change.detail:
-        return ("branches on ", Code(change.detail), " in ", fn)
+        return ("branches on ", Code(change.detail), " in ", *fns)
     return None
+
+
+def _behaviour_clauses(changes: Sequence[BehaviourChange]) -> list[tuple[Part, ...]]:
+    """One clause per kind and detail: the same new parameter in three functions is said
+    once, with the three names, never three times."""
+    groups: dict[tuple[str, str], list[BehaviourChange]] = {}
+    for change in changes:
+        groups.setdefault((change.kind, change.detail), []).append(change)
+    return [
+        clause
+        for group in groups.values()
+        if (clause := _behaviour_clause(group[0], [c.function for c in group])) is not None
+    ]
 
 
 def _behaviour_said(view: ChangeView) -> list[BehaviourChange]:
@@ -242,7 +259,7 @@ def change_summary(view: ChangeView) -> list[FeedbackItem]:
             (" to ", Code(new[0].file)) if len({a.file for a in new}) == 1 else ()
         )
         clauses.append(("adds ", *_names([a.name for a in new]), *where))
-    clauses += [c for b in behaviour if (c := _behaviour_clause(b)) is not None]
+    clauses += _behaviour_clauses(behaviour)
     if edited:
         clauses.append(("edits ", *_names([f.name for f in edited])))
     if gone:
@@ -700,11 +717,19 @@ def _lint_step(view: ChangeView, symbol: str, group: Sequence[LintMessage]) -> T
 _SUPER_OF = re.compile(r"^Super of '([^']+)' has no ")
 
 
-def _mixin_super(view: ChangeView, message: LintMessage) -> bool:
-    """pylint's ``no-member`` on ``super()`` in a class with no bases: a mixin, fine."""
-    found = _SUPER_OF.match(message.message) if message.symbol == "no-member" else None
-    source = view.source(message.path) if found and view.source else None
-    return source is not None and found is not None and is_mixin(source, found.group(1))
+def _false_alarm(view: ChangeView, message: LintMessage) -> bool:
+    """A message the code around it answers: ``no-member`` on ``super()`` in a class with
+    no bases (a mixin), or ``broad-exception-caught`` on a clause whose exception the
+    function raises again after cleaning up (:func:`~practicegrade.codeshape.reraises_later`)."""
+    if message.symbol not in ("no-member", "broad-exception-caught") or view.source is None:
+        return False
+    source = view.source(message.path)
+    if source is None:
+        return False
+    if message.symbol == "broad-exception-caught":
+        return reraises_later(source, message.line)
+    found = _SUPER_OF.match(message.message)
+    return found is not None and is_mixin(source, found.group(1))
 
 
 _HOUSE_STYLE = 10
@@ -733,7 +758,7 @@ def lint_steps(
         m
         for m in on_changed_lines(view, view.comparison.new_lint)
         if not (m.symbol in _SPLIT_SYMBOLS and (m.path, m.obj) in (skip or set()))
-        and not _mixin_super(view, m)
+        and not _false_alarm(view, m)
     ]
     added = Counter(m.symbol for m in new)
     new = [m for m in new if not _house_style(m.symbol, m.category, head, added[m.symbol])]

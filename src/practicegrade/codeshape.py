@@ -222,7 +222,8 @@ def _assigned(owner: ast.AST) -> str:
             if isinstance(t, ast.Name)
         }
         break
-    return _snake(targets.pop()) if len(targets) == 1 else ""
+    name = targets.pop() if len(targets) == 1 else ""
+    return _snake(name) if len(name) >= 3 else ""  # `s`, `rv`: the value's name says nothing
 
 
 def _subject(owner: ast.AST) -> str:
@@ -395,3 +396,37 @@ def is_mixin(source: str, class_name: str) -> bool:
         isinstance(node, ast.ClassDef) and node.name == class_name and not node.bases
         for node in ast.walk(tree)
     )
+
+
+def reraises_later(source: str, line: int) -> bool:
+    """Whether the ``except ... as err`` clause at ``line`` keeps the exception
+    (``error = err``) for its function to raise again later (``raise error``): the
+    clean-up-then-re-raise shape, where catching ``BaseException`` swallows nothing."""
+    tree = _parse(source)
+    if tree is None:
+        return False
+    for _, func in _functions(tree):
+        handler = next(
+            (
+                node
+                for node in ast.walk(func)
+                if isinstance(node, ast.ExceptHandler) and node.lineno == line and node.name
+            ),
+            None,
+        )
+        if handler is None:
+            continue
+        kept = {
+            target.id
+            for stmt in handler.body
+            if isinstance(stmt, ast.Assign)
+            and isinstance(stmt.value, ast.Name)
+            and stmt.value.id == handler.name
+            for target in stmt.targets
+            if isinstance(target, ast.Name)
+        }
+        return any(
+            isinstance(node, ast.Raise) and isinstance(node.exc, ast.Name) and node.exc.id in kept
+            for node in ast.walk(func)
+        )
+    return False

@@ -210,7 +210,23 @@ def security_changes(
                 left.append(issue)
         return tuple(left)
 
-    return extra(head, base, head_key, base_key), extra(base, head, base_key, head_key)
+    new = extra(head, base, head_key, base_key)
+    fixed = extra(base, head, base_key, head_key)
+
+    # A flagged line the change edited (``universal_newlines=True`` -> ``text=True`` in the
+    # same ``subprocess.run``) changes the fingerprint, not the finding: the same test in
+    # the same file, left over on both sides, is neither fixed nor new.
+    def same_test(issue: SecurityIssue, renamed: str | None) -> tuple[str, str]:
+        return (renamed or issue.file, issue.test_id)
+
+    return (
+        extra(
+            new, fixed, lambda i: same_test(i, None), lambda i: same_test(i, renames.get(i.file))
+        ),
+        extra(
+            fixed, new, lambda i: same_test(i, renames.get(i.file)), lambda i: same_test(i, None)
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- complexity

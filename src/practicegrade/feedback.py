@@ -287,16 +287,24 @@ def _strengths(ctx: FeedbackContext, limit: int) -> list[FeedbackItem]:
     if "coverage.line_pct" in met and files and not worse("coverage.line_pct"):
         full = sum(1 for f in files if not f.missing_lines)
         crit = met["coverage.line_pct"]
+        covered = (
+            f"{full} of {plural(len(files), 'module')} fully covered; line" if full else "Line"
+        )
         text = compose(
-            f"{full} of {plural(len(files), 'module')} fully covered; line coverage "
-            f"{fmt(crit.metric, crit.value or 0.0)} (target {goal_text(crit.target)})."
+            f"{covered} coverage {fmt(crit.metric, crit.value or 0.0)} "
+            f"(target {goal_text(crit.target)})."
         )
         items.append(_about(ctx, "praise", "coverage.line_pct", text))
     functions = ctx.functions()
     if "complexity.cc_max" in met and functions and not worse("complexity.cc_max"):
         crit = met["complexity.cc_max"]
         text = compose(
-            f"Every one of the {plural(len(functions), 'function')} is within the complexity "
+            (
+                "The one function"
+                if len(functions) == 1
+                else f"Every one of the {len(functions)} functions"
+            )
+            + " is within the complexity "
             f"target ({goal_text(crit.target)}; the highest is {functions[0].cc})."
         )
         items.append(_about(ctx, "praise", "complexity.cc_max", text))
@@ -601,13 +609,21 @@ def _change_feedback(
             and direction is not None
             and (delta > 0) != (direction == "higher")
         )
-        about_change = item.evidence.file is None or _points_at_change(view, item.evidence)
+        # a test that passed on the base and fails now is this change's, wherever it lives
+        about_change = (
+            item.evidence.file is None
+            or metric in _TEST_OUTCOMES
+            or _points_at_change(view, item.evidence)
+        )
         if made_worse and about_change and not _is_noisy(item.evidence.metric or ""):
             steps.append(replace(item, rank=RANK_REGRESSION))
         else:
             steps.append(replace(item, rank=90, backlog=True))
     praise = change_praise(view, ctx.report.metrics, ctx.base)
     return change_summary(view), steps, praise
+
+
+_TEST_OUTCOMES = frozenset({"tests.failed", "tests.errors"})
 
 
 def _points_at_change(view: ChangeView, evidence: Evidence) -> bool:

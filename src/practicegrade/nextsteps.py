@@ -308,7 +308,15 @@ def _failing_step(ctx: FeedbackContext, metric: str) -> _Step | None:
         f"{plural(len(cases), 'test')} {what}; "
         "a red suite hides every new failure behind the old ones."
     )
-    first = cases[0]
+    comparison = ctx.report.comparison
+    old = set(comparison.base_failing) if comparison is not None else set()
+    new = [c for c in cases if c.nodeid not in old]
+    first = (new or cases)[0]
+    if comparison is not None and new:  # the one this change broke comes first, and says so
+        why = (
+            f"It passed on the base and {'fails' if failed else 'stops with an error'} here; "
+            "a red suite hides every new failure behind the old ones."
+        )
     return _Step(compose(verb, Code(first.nodeid), tail), why, file=first.nodeid.split("::")[0])
 
 

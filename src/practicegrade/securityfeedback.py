@@ -10,6 +10,7 @@ are never shown: the metrics do not count them either.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -71,8 +72,13 @@ def criterion_step(ctx: FeedbackContext, metric: str) -> tuple[Text, str, Securi
     if details is None:
         return None
     comparison = ctx.report.comparison
-    new = [i for i in (comparison.new_security if comparison else ()) if i.severity == level]
-    pool = new or [i for i in details.issues if i.severity == level]
+    real = [
+        i
+        for i in (*(comparison.new_security if comparison else ()), *details.issues)
+        if i.severity == level and not placeholder_secret(i, _flagged_line(ctx, i))
+    ]
+    new = [i for i in real if comparison and i in comparison.new_security]
+    pool = new or [i for i in real if i in details.issues]
     if not pool:
         return None
     issue, count = _groups(pool)[0]
@@ -112,12 +118,39 @@ def _suggestion(ctx: FeedbackContext, issue: SecurityIssue, count: int, new: boo
     return FeedbackItem("suggestion", _competency(ctx), text, evidence, step, rank=rank)
 
 
-def worth_a_suggestion(issue: SecurityIssue) -> bool:
+_PASSWORD_TESTS = frozenset({"B105", "B106", "B107"})
+_QUOTED = re.compile(r": '(.*)'$", re.S)
+_SECRET_NAME = re.compile(r"pass|pwd|secret|private|api_?key|credential", re.I)
+
+
+def placeholder_secret(issue: SecurityIssue, code: str) -> bool:
+    """bandit's "hardcoded password" on a value no one would keep secret: an empty string,
+    or a short word where the flagged ``code`` names no password or secret (a
+    ``prerelease_token="rc"``, a ``sep_token="<"``). A value under a password or secret
+    name is kept, however short (``password = "admin"``)."""
+    found = _QUOTED.search(issue.message) if issue.test_id in _PASSWORD_TESTS else None
+    if found is None:
+        return False
+    value = found.group(1)
+    return not value or (len(value) < 8 and not _SECRET_NAME.search(code))
+
+
+def worth_a_suggestion(issue: SecurityIssue, code: str = "") -> bool:
     """High and medium results; low ones when we know the fix (a password in the code,
-    ``except: pass``), but not bandit's notes that a module was imported (``B4xx``)."""
+    ``except: pass``), but not bandit's notes that a module was imported (``B4xx``), nor
+    a placeholder it took for a password (:func:`placeholder_secret`, ``code`` being the
+    flagged line)."""
+    if placeholder_secret(issue, code):
+        return False
     if issue.severity != "low":
         return True
     return issue.test_id in ADVICE and not issue.test_id.startswith("B4")
+
+
+def _flagged_line(ctx: FeedbackContext, issue: SecurityIssue) -> str:
+    text = ctx.source(issue.file) if ctx.source else None
+    lines = text.splitlines() if text else []
+    return lines[issue.line - 1] if 0 < issue.line <= len(lines) else ""
 
 
 def suggestions(ctx: FeedbackContext, existing: Sequence[FeedbackItem]) -> list[FeedbackItem]:
@@ -137,7 +170,7 @@ def suggestions(ctx: FeedbackContext, existing: Sequence[FeedbackItem]) -> list[
         pool, new = list(details.issues), False
     else:
         return []
-    pool = [i for i in pool if worth_a_suggestion(i)]
+    pool = [i for i in pool if worth_a_suggestion(i, _flagged_line(ctx, i))]
     seen = {item.next_step for item in existing}
     items = []
     for issue, count in _groups(pool):
@@ -155,12 +188,12 @@ def praise(ctx: FeedbackContext) -> list[FeedbackItem]:
     if not fixed:
         return []
     issue, _ = _groups(fixed)[0]
-    text = compose(
-        f"This change fixes {plural(len(fixed), 'security finding')}, among them bandit "
-        f"{issue.test_id} in ",
-        code_at(issue.file, None),
-        ".",
+    counted = (
+        f"bandit {issue.test_id}"
+        if len(fixed) == 1
+        else f"{plural(len(fixed), 'security finding')}, among them bandit {issue.test_id}"
     )
+    text = compose(f"This change fixes {counted} in ", code_at(issue.file, None), ".")
     return [
         FeedbackItem("praise", _competency(ctx), text, Evidence(file=issue.file), rank=PRAISE_RANK)
     ]

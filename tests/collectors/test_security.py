@@ -151,9 +151,10 @@ def _assert_equal_to_cli(root: Path, source: tuple[str, ...] | None = None) -> S
         for r in cli["results"]
     )
     assert ours == theirs
-    assert details.suppressed == cli["metrics"]["_totals"]["nosec"] + cli["metrics"]["_totals"][
-        "skipped_tests"
-    ]
+    assert (
+        details.suppressed
+        == cli["metrics"]["_totals"]["nosec"] + cli["metrics"]["_totals"]["skipped_tests"]
+    )
     return details
 
 
