@@ -19,7 +19,7 @@ from practicegrade.config import (
     default_config,
     role_model,
 )
-from practicegrade.feedback import build_feedback, fmt
+from practicegrade.feedback import MAX_BACKLOG, build_feedback, fmt
 from practicegrade.model import (
     MINOR_RANK,
     BehaviourChange,
@@ -219,6 +219,17 @@ def test_strengths_count_fully_covered_modules() -> None:
     praise = [plain(i.text) for i in of(feedback(default_config(), rep), "praise")]
     assert praise[0] == "2 of 3 modules fully covered; line coverage 91.0% (target >= 80)."
     assert len(praise) <= 3
+    with_tests = (cov("a.py", ()), cov("c.py", (3,)), cov("tests/test_a.py", ()))
+    praise = [
+        plain(i.text)
+        for i in of(
+            feedback(
+                default_config(), dataclasses.replace(rep, tests=TestDetails(coverage=with_tests))
+            ),
+            "praise",
+        )
+    ]
+    assert praise[0].startswith("1 of 2 modules fully covered"), "test modules are not counted"
     none_full = dataclasses.replace(rep, tests=TestDetails(coverage=(cov("c.py", (3,)),)))
     praise = [plain(i.text) for i in of(feedback(default_config(), none_full), "praise")]
     assert praise[0] == "Line coverage 91.0% (target >= 80).", "never '0 of 1 module'"
@@ -1226,3 +1237,86 @@ def test_a_test_this_change_broke_is_a_next_step_wherever_it_lives() -> None:
         assert codes(step.next_step) == ["tests/test_speed.py::test_fast_enough"]
         assert "It passed on the base and fails here; a red suite" in plain(step.text)
         assert step.backlog is backlog
+
+
+def test_a_new_condition_the_tests_take_both_ways_is_no_step() -> None:
+    source = "def fmt(value):\n    if 1 < value < 2:\n        return 2\n    return int(value)\n"
+    rep = _signer_change(
+        behaviour=(BehaviourChange("src/app/fmt.py", "fmt", 2, "condition", "1 < value < 2"),),
+        changed_lines={"src/app/fmt.py": (2,)},
+        patch=(PatchFile("src/app/fmt.py", 1, ()),),
+    )
+
+    def steps(partial: tuple[tuple[int, int], ...]) -> list[str]:
+        covered = FileCoverage(
+            "src/app/fmt.py", 3, 3, (), 0, 2, 2 - len(partial), partial, 100.0, 100.0
+        )
+        head = dataclasses.replace(
+            rep,
+            complexity=ComplexityDetails(functions=(fn("src/app/fmt.py", "fmt", 1, 2),)),
+            tests=TestDetails(coverage=(covered,)),
+        )
+        items = feedback(BASE_CONFIG, head, {"src/app/fmt.py": source})
+        return [plain(i.next_step or ()) for i in of(items, "suggestion") if not i.backlog]
+
+    assert not any("1 < value < 2" in s for s in steps(())), "both ways ran: a test reaches it"
+    never_true = "calls fmt with input that makes 1 < value < 2 true (line 2)"
+    assert any(never_true in s for s in steps(((2, 3),)))
+    never_false = "calls fmt with input that makes 1 < value < 2 false (line 2)"
+    assert any(never_false in s for s in steps(((2, 4),))), "the body ran; the way past it not"
+
+
+def test_on_a_pull_request_only_the_pragmas_it_writes_are_observed() -> None:
+    rep = dataclasses.replace(with_base_report(), tests=TestDetails(pragma_no_cover=3))
+    lines = ["x = 1"] * 12
+    clean = {"src/app/new.py": "\n".join(lines) + "\n"}
+    lines[4] = "if DEBUG:  # pragma: no cover"
+    marked = {"src/app/new.py": "\n".join(lines) + "\n"}
+
+    def observed(source: dict[str, str]) -> list[str]:
+        return [plain(i.text) for i in of(feedback(BASE_CONFIG, rep, source), "observed")]
+
+    assert not any("pragma" in o for o in observed(clean)), "old pragmas are not this change's"
+    assert (
+        "This change adds 1 comment pragma: no cover (3 in the project): the lines under it "
+        "leave the coverage numbers without a test."
+    ) in observed(marked)
+
+
+def test_a_pull_requests_backlog_holds_the_worst_two_old_hotspots() -> None:
+    config = Config(
+        competencies=(
+            Competency(
+                "all",
+                "All",
+                criteria=(
+                    Criterion("complexity.cc_max", "<= 5"),
+                    Criterion("lint.score", ">= 9.9"),
+                    Criterion("coverage.line_pct", ">= 99"),
+                    Criterion("complexity.mi_min", ">= 90"),
+                ),
+            ),
+        )
+    )
+    rep = _with_change(complexity_changes=(), patch=(), new_lint=())
+    first = feedback(config, dataclasses.replace(rep, comparison=None))
+    assert len(of(first, "suggestion")) > MAX_BACKLOG, "a first grading lists them all"
+    backlog = [i for i in feedback(config, rep) if i.backlog]
+    assert len(backlog) == MAX_BACKLOG
+
+
+@pytest.mark.parametrize(
+    ("symbol", "obj", "step"),
+    [
+        ("fixme", "build", False),
+        ("unused-argument", "Finder.find_spec", False),
+        ("unused-argument", "Box.__exit__", False),
+        ("unused-argument", "Box.resize", True),
+    ],
+)
+def test_messages_no_step_can_fix_are_no_step(symbol: str, obj: str, step: bool) -> None:
+    category = "warning"
+    message = LintMessage("src/app/new.py", 4, 0, symbol, "W0000", category, f"{symbol} here", obj)
+    rep = _with_change(new_lint=(message,), complexity_changes=(), patch=())
+    steps = [plain(i.next_step or ()) for i in of(feedback(BASE_CONFIG, rep), "suggestion")]
+    assert any(symbol in s or "unused argument" in s for s in steps) is step

@@ -22,10 +22,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from practicegrade import expr
 from practicegrade.codeshape import (
+    body_start,
     environment_only,
     extraction,
     guards,
@@ -44,11 +45,20 @@ from practicegrade.model import (
     ComplexityChange,
     Evidence,
     FeedbackItem,
+    FileCoverage,
     FunctionComplexity,
     LintMessage,
     Text,
 )
-from practicegrade.prose import Part, code_at, compose, input_making, lines_phrase, plural
+from practicegrade.prose import (
+    Part,
+    code_at,
+    compose,
+    helper_named,
+    input_making,
+    lines_phrase,
+    plural,
+)
 from practicegrade.rubric import value_of
 
 SourceReader = Callable[[str], str | None]
@@ -81,13 +91,32 @@ class ChangeView:
     """The graded source folders and files (``RepoInfo.source``); empty: every source file."""
     generated: frozenset[str] = frozenset()
     """Generated files the grade leaves out."""
+    coverage: Mapping[str, FileCoverage] = field(default_factory=dict)
+    """The head's coverage by file (with branch arcs): which way a condition went."""
+
+    def untaken_way(self, file: str, line: int) -> str:
+        """``"false"`` when the tests only ever took the branch at ``line`` into its body
+        (the arc coverage.py saw missing leads elsewhere), else ``"true"``."""
+        found = self.coverage.get(file)
+        text = self.source(file) if self.source else None
+        start = body_start(text, line) if text is not None else None
+        missing = [end for begin, end in (found.partial_branches if found else ()) if begin == line]
+        return "false" if start is not None and missing and start not in missing else "true"
+
+    def both_ways(self, file: str, line: int) -> bool:
+        """Whether the tests took a branch at ``line`` both ways (coverage.py's arcs): some
+        test runs each case of it, so "nothing runs the new case" would be false."""
+        found = self.coverage.get(file)
+        if found is None or not found.branches or line in found.missing_lines:
+            return False
+        return not any(start == line for start, _ in found.partial_branches)
 
     def changed(self, file: str) -> set[int]:
         return set(self.comparison.changed_lines.get(file, ()))
 
     def is_graded(self, file: str) -> bool:
         """A Python source file the grade measures: not a test, a docs config or generated."""
-        if not file.endswith(".py") or _is_test_path(file) or file in self.generated:
+        if not file.endswith(".py") or is_test_path(file) or file in self.generated:
             return False
         roots = [r.strip("/") for r in self.graded if r.strip("/") not in ("", ".")]
         return not roots or any(file == r or file.startswith(f"{r}/") for r in roots)
@@ -127,7 +156,8 @@ class ChangeView:
         return lines[line - 1].strip() if 0 < line <= len(lines) else None
 
 
-def _is_test_path(path: str) -> bool:
+def is_test_path(path: str) -> bool:
+    """A test module by its name or folder (``test_*.py``, ``*_test.py``, ``tests/``)."""
     name = path.rsplit("/", 1)[-1]
     return name.startswith("test_") or name.endswith("_test.py") or "tests/" in f"/{path}"
 
@@ -193,14 +223,19 @@ def _behaviour_said(view: ChangeView) -> list[BehaviourChange]:
     order = {"keyword parameter": 0, "parameter": 0, "except": 1, "condition": 2}
     picked: list[BehaviourChange] = []
     described: set[tuple[str, str]] = set()
+    clauses: set[tuple[str, str]] = set()  # one clause per kind and detail
     for change in sorted(graded, key=lambda b: (order[b.kind], b.file, b.line)):
         key = (change.file, change.function)
         if change.kind == "condition" and key in described:
             continue
+        clause = (change.kind, change.detail)
+        if clause not in clauses and len(clauses) >= MAX_BEHAVIOUR_CLAUSES:
+            continue
         if _behaviour_clause(change) is not None:
             picked.append(change)
             described.add(key)
-    return picked[:MAX_BEHAVIOUR_CLAUSES]
+            clauses.add(clause)
+    return picked
 
 
 def _added_moved_removed(
@@ -397,9 +432,8 @@ def _split_step(view: ChangeView, change: ComplexityChange, fn: FunctionComplexi
         Code(change.file),
         " from ",
         Code(change.name),
-        " into a helper such as ",
-        Code(f"{block.name}()"),
-        f" ({plural(block.lines, 'line')}), and give it a test of its own.",
+        *helper_named(block.name, block.lines),
+        ", and give it a test of its own.",
     )
 
 
@@ -543,6 +577,8 @@ def behaviour_steps(view: ChangeView, competency: str | None) -> list[FeedbackIt
             continue
         if view.environment_only(change.file, change.line):
             continue
+        if change.kind == "condition" and view.both_ways(change.file, change.line):
+            continue  # the old tests already take the new branch both ways
         step = _behaviour_step(view, change)
         if step is None:
             continue
@@ -640,7 +676,8 @@ def _behaviour_step(view: ChangeView, change: BehaviourChange) -> Text | None:
             fn,
             " with input that makes ",
             Code(change.detail),
-            f" true (line {change.line}), and check the result.",
+            f" {view.untaken_way(change.file, change.line)} (line {change.line}), "
+            "and check the result.",
         )
     return compose(
         "Write a test that calls ",
@@ -717,6 +754,24 @@ def _lint_step(view: ChangeView, symbol: str, group: Sequence[LintMessage]) -> T
 _SUPER_OF = re.compile(r"^Super of '([^']+)' has no ")
 
 
+_HOOKS = frozenset(
+    {"find_spec", "find_module", "create_module", "exec_module", "load_module", "invalidate_caches"}
+)
+"""Methods the import system (or any protocol) calls with a fixed signature: an argument
+they do not use cannot be removed."""
+
+
+def _no_step(message: LintMessage) -> bool:
+    """Messages no step can fix: a ``TODO`` is a note, not a mistake (``fixme``), and an
+    unused argument of a dunder or import hook is fixed by the protocol that calls it."""
+    if message.symbol == "fixme":
+        return True
+    method = message.obj.rsplit(".", 1)[-1]
+    return message.symbol == "unused-argument" and (
+        method in _HOOKS or (method.startswith("__") and method.endswith("__"))
+    )
+
+
 def _false_alarm(view: ChangeView, message: LintMessage) -> bool:
     """A message the code around it answers: ``no-member`` on ``super()`` in a class with
     no bases (a mixin), or ``broad-exception-caught`` on a clause whose exception the
@@ -759,6 +814,7 @@ def lint_steps(
         for m in on_changed_lines(view, view.comparison.new_lint)
         if not (m.symbol in _SPLIT_SYMBOLS and (m.path, m.obj) in (skip or set()))
         and not _false_alarm(view, m)
+        and not _no_step(m)
     ]
     added = Counter(m.symbol for m in new)
     new = [m for m in new if not _house_style(m.symbol, m.category, head, added[m.symbol])]
@@ -825,7 +881,8 @@ def change_praise(
                 "praise", owner("tests.failed"), text, Evidence(metric="tests.failed"), rank=10
             )
         )
-    items += _tests_praise(view)
+    tests_praise = _tests_praise(view) or _test_only_praise(view, metrics)
+    items += tests_praise
     patch = view.comparison.patch
     inside = _lines_in_functions(view)
     if (
@@ -834,9 +891,10 @@ def change_praise(
         and view.comparison.test_changes
         and not behaviour_steps(view, None)
     ):
+        brings = "" if tests_praise else ", and the change brings tests of its own"
         text = compose(
-            "Every changed line inside functions runs in the tests "
-            f"({plural(inside, 'line')}), and the change brings tests of its own."
+            f"Every changed line inside functions runs in the tests ({plural(inside, 'line')})"
+            f"{brings}."
         )
         items.append(
             FeedbackItem(
@@ -945,6 +1003,35 @@ def _changed_functions(view: ChangeView) -> dict[tuple[str, str], str]:
         elif any(fn.line <= n <= fn.endline for n in view.changed_code(fn.file)):
             found[(fn.file, fn.name)] = "edits"
     return found
+
+
+def _test_only_praise(view: ChangeView, metrics: Mapping[str, float]) -> list[FeedbackItem]:
+    """A change that touches no graded source and adds tests or assertions that pass: it
+    checks more of what the code does, which is the whole of its point."""
+    if any(view.changed_code(f) for f in view.comparison.changed_lines if view.is_graded(f)):
+        return []
+    if value_of(metrics, "tests.failed") or value_of(metrics, "tests.errors"):
+        return []
+    new = [t for t in view.comparison.test_changes if t.new and t.renamed_from is None]
+    asserts = sum(t.asserts_added for t in view.comparison.test_changes if not t.new)
+    if not new and not asserts:
+        return []
+    what = [
+        *([plural(len(new), "new test")] if new else []),
+        *([plural(asserts, "new assertion")] if asserts else []),
+    ]
+    text = compose(
+        f"The {' and the '.join(what)} pass: the suite now checks more of what the code does."
+    )
+    return [
+        FeedbackItem(
+            "praise",
+            view.metric_owner("tests.passed"),
+            text,
+            Evidence(metric="tests.passed"),
+            rank=20,
+        )
+    ]
 
 
 def _tests_praise(view: ChangeView) -> list[FeedbackItem]:

@@ -86,8 +86,11 @@ class Extraction:
     as a predicate), ``loop``, ``handler`` or ``block``."""
     start: int
     end: int
-    name: str
-    """A suggested helper name, from what the block is about (never empty)."""
+    name: str | None
+    """A suggested helper name when the code says what the block computes (the one name
+    every branch of a chain assigns, the item a loop processes); ``None`` otherwise: a
+    name guessed from a condition's first word (``handle_years`` for the branch that runs
+    when there are *no* years) misleads more than no name."""
 
     @property
     def lines(self) -> int:
@@ -182,21 +185,6 @@ def _snake(text: str) -> str:
     return "_".join(words[:3])
 
 
-def _stored(func: ast.AST, start: int, end: int) -> str:
-    """The name the block assigns most often (ties: first), if any is 3 letters or more."""
-    names = [
-        n.id
-        for n in ast.walk(func)
-        if isinstance(n, ast.Name)
-        and isinstance(n.ctx, ast.Store)
-        and start <= n.lineno <= end
-        and len(n.id) >= 3
-    ]
-    if not names:
-        return ""
-    return _snake(max(dict.fromkeys(names), key=names.count))
-
-
 def _assigned(owner: ast.AST) -> str:
     """The one name every branch of an ``if`` chain assigns, if there is one."""
     if not isinstance(owner, ast.If):
@@ -247,15 +235,6 @@ def _subject(owner: ast.AST) -> str:
     return ""
 
 
-_VERB = {
-    "loop": "process",
-    "branch": "handle",
-    "else branch": "handle",
-    "handler": "recover_from",
-    "if/elif chain": "choose",
-}
-
-
 def extraction(source: str, line: int, name: str | None = None) -> Extraction | None:
     """The block of the function defined at ``line`` to extract first, sized to one session
     (:data:`_SESSION_LINES`): an ``if``/``elif`` chain, else the block that takes the most
@@ -290,16 +269,15 @@ def extraction(source: str, line: int, name: str | None = None) -> Extraction | 
         return None
     _, kind, owner, start, end = best
     subject = _subject(owner)
-    if len(subject) < 3:  # `i`, `j`, `ch`: a loop counter names nothing
-        subject = _stored(func, start, end) or _snake(getattr(func, "name", ""))
     assigned = _assigned(owner) if kind == "if/elif chain" else ""
-    if kind == "condition":
-        helper = f"is_{subject}" if subject else "applies"
-    elif assigned:
-        helper = f"{assigned}_for_{subject}" if subject and subject != assigned else assigned
-    else:
-        helper = f"{_VERB.get(kind, 'do')}_{subject or 'step'}"
-    return Extraction(kind, start, end, re.sub(r"_+", "_", helper).strip("_"))
+    helper: str | None = None
+    if assigned:
+        helper = (
+            f"{assigned}_for_{subject}" if len(subject) >= 3 and subject != assigned else assigned
+        )
+    elif kind == "loop" and len(subject) >= 3:  # `i`, `j`, `ch`: a loop counter names nothing
+        helper = f"process_{subject}"
+    return Extraction(kind, start, end, re.sub(r"_+", "_", helper).strip("_") if helper else None)
 
 
 def _in(body: list[ast.stmt], line: int) -> bool:
@@ -430,3 +408,15 @@ def reraises_later(source: str, line: int) -> bool:
             for node in ast.walk(func)
         )
     return False
+
+
+def body_start(source: str, line: int) -> int | None:
+    """The first line of the body of the ``if``/``while`` whose test starts at ``line``:
+    coverage.py's arc into it is the branch taken when the condition is true."""
+    tree = _parse(source)
+    if tree is None:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.If, ast.While)) and node.test.lineno == line and node.body:
+            return node.body[0].lineno
+    return None

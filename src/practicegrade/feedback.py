@@ -24,8 +24,9 @@ titles and steps) is a :class:`~practicegrade.model.Code` part, never formatted 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from practicegrade import expr
@@ -39,6 +40,7 @@ from practicegrade.changefeedback import (
     change_praise,
     change_summary,
     complexity_steps,
+    is_test_path,
     lint_steps,
     untested_steps,
 )
@@ -283,7 +285,7 @@ def _strengths(ctx: FeedbackContext, limit: int) -> list[FeedbackItem]:
         direction = better_direction(ctx.config, metric)
         return delta is not None and delta != 0 and (delta > 0) != (direction == "higher")
 
-    files = [f for f in ctx.coverage() if f.statements]
+    files = [f for f in ctx.coverage() if f.statements and not is_test_path(f.file)]
     if "coverage.line_pct" in met and files and not worse("coverage.line_pct"):
         full = sum(1 for f in files if not f.missing_lines)
         crit = met["coverage.line_pct"]
@@ -350,7 +352,34 @@ def _pragmas(ctx: FeedbackContext) -> list[FeedbackItem]:
         return []
     comments = "comment excludes" if count == 1 else "comments exclude"
     text = compose(f"{count} ", Code("pragma: no cover"), f" {comments} code from coverage.")
+    comparison = ctx.report.comparison
+    if comparison is not None:  # on a pull request, only the pragmas it writes are news
+        added = _pragmas_added(ctx, comparison.changed_lines)
+        if not added:
+            return []
+        text = compose(
+            f"This change adds {plural(added, 'comment')} ",
+            Code("pragma: no cover"),
+            f" ({count} in the project): the lines under {'it' if added == 1 else 'them'} "
+            "leave the coverage numbers without a test.",
+        )
     return [FeedbackItem("observed", _competency_of(ctx, "coverage.line_pct"), text, rank=70)]
+
+
+_PRAGMA = re.compile(r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)")
+"""coverage.py's default exclusion comment."""
+
+
+def _pragmas_added(ctx: FeedbackContext, changed: Mapping[str, Sequence[int]]) -> int:
+    """How many of the change's lines carry ``# pragma: no cover``."""
+    added = 0
+    for file, lines in changed.items():
+        text = ctx.source(file) if ctx.source and file.endswith(".py") else None
+        if text is None:
+            continue
+        rows = text.splitlines()
+        added += sum(1 for n in lines if 0 < n <= len(rows) and _PRAGMA.search(rows[n - 1]))
+    return added
 
 
 LEFT_OUT_OBSERVED_PCT = 25.0
@@ -581,6 +610,7 @@ def _change_feedback(
         metric_owner=lambda metric: _competency_of(ctx, metric),
         graded=ctx.report.repo.source,
         generated=frozenset(ctx.report.repo.generated),
+        coverage={f.file: f for f in ctx.coverage()},
     )
     split = complexity_steps(view, _competency_of(ctx, "complexity.cc_max"))
     split_at = {(i.evidence.file or "", i.evidence.function or "") for i in split}
@@ -617,11 +647,15 @@ def _change_feedback(
         )
         if made_worse and about_change and not _is_noisy(item.evidence.metric or ""):
             steps.append(replace(item, rank=RANK_REGRESSION))
-        else:
+        elif sum(1 for i in steps if i.backlog) < MAX_BACKLOG:
             steps.append(replace(item, rank=90, backlog=True))
     praise = change_praise(view, ctx.report.metrics, ctx.base)
     return change_summary(view), steps, praise
 
+
+MAX_BACKLOG = 2
+"""Old hotspots a pull request's comment lists (collapsed): the worst two are a plan for
+later; a longer list buries the change's own steps under work it never asked for."""
 
 _TEST_OUTCOMES = frozenset({"tests.failed", "tests.errors"})
 
@@ -653,7 +687,9 @@ def build_feedback(
         change, steps, praise = _change_feedback(ctx, criterion_steps)
         praise = [*praise, *reached] if report.comparison.changed_lines else praise
     praise = [*praise, *(i for i in bench_verdicts(ctx) if i.category == "praise")]
-    if not praise:  # nothing the change improved: strengths measured against the targets
+    if not praise and report.comparison is None:  # a first grading: strengths, measured
+        # against the targets. On a pull request a project-wide strength the change did not
+        # move is no praise of the change: nothing is better than boilerplate.
         praise = _strengths(ctx, MAX_STRENGTHS)
     steps = [*steps, *security.suggestions(ctx, steps)]
     praise = [*security.praise(ctx), *praise]

@@ -45,6 +45,7 @@ from practicegrade.prose import (
     compose,
     fmt,
     goal_text,
+    helper_named,
     input_making,
     line_ranges,
     lines_phrase,
@@ -468,9 +469,9 @@ def _split_function_step(
             Code(top.file),
             " from ",
             Code(top.name),
-            f" (cc {top.cc}) into a helper such as ",
-            Code(f"{block.name}()"),
-            f" ({plural(block.lines, 'line')}), and give it a test of its own.",
+            f" (cc {top.cc})",
+            *helper_named(block.name, block.lines),
+            ", and give it a test of its own.",
         )
         return _Step(step, why, top.file, top.line, top.name, effort=block.lines)
     step = compose(

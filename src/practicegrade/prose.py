@@ -135,6 +135,15 @@ def input_making(conditions: Sequence[str], total: int) -> tuple[Part, ...]:
     return tuple(parts)
 
 
+def helper_named(name: str | None, lines: int) -> tuple[Part, ...]:
+    """`` into a helper such as `cost_for_kind()` (8 lines)``, or, with no name the code
+    vouches for, `` into a helper named for what it does (8 lines)``."""
+    size = f" ({plural(lines, 'line')})"
+    if name is None:
+        return (f" into a helper named for what it does{size}",)
+    return (" into a helper such as ", Code(f"{name}()"), size)
+
+
 def plural(count: int, noun: str) -> str:
     suffix = "es" if noun.endswith(("ch", "sh", "s", "x")) else "s"
     return f"{count} {noun}{'' if count == 1 else suffix}"

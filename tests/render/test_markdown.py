@@ -492,3 +492,19 @@ def test_a_failed_gate_the_base_fails_too_says_so_in_the_verdict() -> None:
     assert "`tests.failed` is 2 (gate `== 0`), as on `main`" in verdict
     assert "`coverage.line_pct` is 48.5 (gate `>= 60`)" in verdict
     assert "`coverage.line_pct` is 48.5 (gate `>= 60`), as on" not in verdict
+
+
+def test_a_pass_with_an_unmeasured_gate_claims_only_the_measured_ones() -> None:
+    rep = reports.passing()
+    assert rep.evaluation is not None
+    comps = list(rep.evaluation.competencies)
+    gated = next((i, j) for i, c in enumerate(comps) for j, k in enumerate(c.criteria) if k.gate)
+    comp = comps[gated[0]]
+    crits = list(comp.criteria)
+    crits[gated[1]] = dataclasses.replace(crits[gated[1]], value=None, status="gap")
+    comps[gated[0]] = dataclasses.replace(comp, criteria=tuple(crits))
+    evaluation = dataclasses.replace(rep.evaluation, competencies=tuple(comps))
+    md = render_comment(dataclasses.replace(rep, evaluation=evaluation))
+    assert md.splitlines()[1].startswith("### ✅ practicegrade: all measured gates pass")
+    assert f"**Not checked:** the gates on `{crits[gated[1]].metric}`: not measured" in md
+    assert "all measured gates pass" not in render_comment(rep)

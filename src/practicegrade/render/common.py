@@ -46,6 +46,24 @@ VERDICT_TITLE = {
 }
 
 
+def unchecked_gates(ev: Evaluation) -> list[str]:
+    """Metrics with a gate that were not measured: a pass says nothing about them."""
+    return [
+        cr.metric
+        for comp in ev.competencies
+        for cr in comp.criteria
+        if cr.gate is not None and cr.value is None and not cr.gate_failed
+    ]
+
+
+def verdict_title(ev: Evaluation) -> str:
+    """ "All gates pass", or "All measured gates pass" when a gated metric was not measured
+    (no tests found): a green tick must not claim a gate nothing checked."""
+    if ev.verdict == "pass" and unchecked_gates(ev):
+        return "All measured gates pass"
+    return VERDICT_TITLE[ev.verdict]
+
+
 def metric_sort_key(key: str) -> tuple[int, str]:
     """Canonical order first, then anything else (benchmarks) alphabetically."""
     return (_RANK.get(key, len(_RANK)), key)

@@ -33,12 +33,12 @@ from typing import Any
 
 from practicegrade.model import CompetencyResult, Report, TestCase, plain
 from practicegrade.render.common import (
-    VERDICT_TITLE,
     failed_gates,
     fmt_value,
     lead_steps,
     progress,
     short_sha,
+    verdict_title,
 )
 from practicegrade.render.escape import visible
 
@@ -94,7 +94,7 @@ def _case_test(n: int, case: TestCase) -> dict[str, Any]:
 def _output(report: Report) -> str:
     """The submission-level text: verdict, failed gates, then up to three next steps."""
     ev = report.evaluation
-    lines = [f"practicegrade: {VERDICT_TITLE[ev.verdict]}" if ev else "practicegrade: measured"]
+    lines = [f"practicegrade: {verdict_title(ev)}" if ev else "practicegrade: measured"]
     for _, cr in failed_gates(ev)[:10]:
         lines.append(
             f"- gate failed: {visible(cr.metric, 80)} is {fmt_value(cr.metric, cr.value)}"

@@ -35,7 +35,6 @@ from practicegrade.model import (
 )
 from practicegrade.render.common import (
     KEY_METRICS,
-    VERDICT_TITLE,
     change_word,
     failed_gates,
     feedback_by_category,
@@ -46,6 +45,7 @@ from practicegrade.render.common import (
     short_sha,
     sorted_metrics,
     targets_by_metric,
+    verdict_title,
 )
 from practicegrade.render.escape import neutralise, visible
 
@@ -466,7 +466,7 @@ def _verdict(report: Report) -> dict[str, Any]:
     failed = failed_gates(ev)
     return {
         "kind": ev.verdict,
-        "title": VERDICT_TITLE[ev.verdict],
+        "title": verdict_title(ev),
         "failed": len(failed),
         "detail": [
             {

@@ -30,9 +30,9 @@ from practicegrade.model import (
     FeedbackItem,
     LintMessage,
     Report,
+    plain,
 )
 from practicegrade.render.common import (
-    VERDICT_TITLE,
     MetricTarget,
     change_word,
     failed_gates,
@@ -45,6 +45,8 @@ from practicegrade.render.common import (
     short_sha,
     sorted_metrics,
     targets_by_metric,
+    unchecked_gates,
+    verdict_title,
 )
 from practicegrade.render.escape import md_code, md_fence, md_row, render_text_md, safe_token
 from practicegrade.rubric import failed_on_base
@@ -157,10 +159,15 @@ def _verdict(report: Report) -> list[str]:
             "",
         ]
     lines = [
-        f"### {_VERDICT_ICON[ev.verdict]} practicegrade: {VERDICT_TITLE[ev.verdict].lower()}"
+        f"### {_VERDICT_ICON[ev.verdict]} practicegrade: {verdict_title(ev).lower()}"
         + _score(report),
         "",
     ]
+    unchecked = unchecked_gates(ev)
+    if unchecked:
+        names = ", ".join(_c(m) for m in unchecked[:5])
+        more = f" and {len(unchecked) - 5} more" if len(unchecked) > 5 else ""
+        lines += [f"**Not checked:** the gates on {names}{more}: not measured (see below).", ""]
     failed = failed_gates(ev)
     if failed:
         base = report.comparison.base_metrics if report.comparison else {}
@@ -512,7 +519,8 @@ def _feedback_rest(report: Report) -> list[str]:
             body += _step_bullet(item)
         body += _more(min(len(items), _CAP_SUGGESTIONS_MORE), len(items), "steps")
         lines += _details(summary, body)
-    observed = groups["observed"]
+    # The metrics section's own "Not measured:" line already says what was not measured.
+    observed = [i for i in groups["observed"] if not plain(i.text).startswith("Not measured: ")]
     if observed:
         body = []
         for item in observed[:_CAP_LIST]:

@@ -19,7 +19,6 @@ import click
 from practicegrade.model import NOT_RUN, FeedbackItem, Report, plain
 from practicegrade.render.common import (
     KEY_METRICS,
-    VERDICT_TITLE,
     change_word,
     failed_gates,
     feedback_by_category,
@@ -29,6 +28,7 @@ from practicegrade.render.common import (
     short_sha,
     sorted_metrics,
     targets_by_metric,
+    verdict_title,
 )
 from practicegrade.render.escape import term_safe
 from practicegrade.toolchange import comparison_sentence
@@ -69,7 +69,7 @@ def _header(report: Report, color: bool) -> list[str]:
         head = _style("practicegrade: measured (no competence model evaluated)", color, bold=True)
     else:
         word, fg = _VERDICT[ev.verdict]
-        head = f"{_style(word, color, fg=fg, bold=True)}  {VERDICT_TITLE[ev.verdict]}"
+        head = f"{_style(word, color, fg=fg, bold=True)}  {verdict_title(ev)}"
         if ev.verdict == "warn":
             head += ": nothing is blocked"
         head = f"practicegrade {head}"
