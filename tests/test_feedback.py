@@ -828,20 +828,20 @@ def test_an_unused_argument_of_a_method_is_a_question_not_an_order() -> None:
         "W0613",
         "warning",
         "Unused argument 'path'",
-        "Finder.find_spec",
+        "Finder.search",
     )
     rep = _with_change(new_lint=(message,), complexity_changes=(), patch=())
     rep = dataclasses.replace(
         rep,
         complexity=ComplexityDetails(
             functions=(
-                FunctionComplexity("src/app/new.py", "Finder.find_spec", "method", 3, 8, 2, "A"),
+                FunctionComplexity("src/app/new.py", "Finder.search", "method", 3, 8, 2, "A"),
             )
         ),
     )
     step = next(i for i in of(feedback(BASE_CONFIG, rep), "suggestion") if not i.backlog)
     assert plain(step.next_step or ()).startswith(
-        "Check whether Finder.find_spec (src/app/new.py:4) needs its unused argument path:"
+        "Check whether Finder.search (src/app/new.py:4) needs its unused argument path:"
     )
 
 
@@ -1055,8 +1055,11 @@ def test_a_new_condition_without_a_test_is_the_next_step() -> None:
         changed_lines={"src/app/fmt.py": (2,)},
         patch=(PatchFile("src/app/fmt.py", 1, ()),),
     )
+    measured = FileCoverage("src/app/fmt.py", 2, 2, (), 0, 0, 0, (), 100.0, None)
     rep = dataclasses.replace(
-        rep, complexity=ComplexityDetails(functions=(fn("src/app/fmt.py", "fmt", 1, 2),))
+        rep,
+        complexity=ComplexityDetails(functions=(fn("src/app/fmt.py", "fmt", 1, 2),)),
+        tests=TestDetails(coverage=(measured,)),
     )
     items = feedback(BASE_CONFIG, rep, {"src/app/fmt.py": source})
     lead = [i for i in of(items, "suggestion") if not i.backlog]
@@ -1320,3 +1323,50 @@ def test_messages_no_step_can_fix_are_no_step(symbol: str, obj: str, step: bool)
     rep = _with_change(new_lint=(message,), complexity_changes=(), patch=())
     steps = [plain(i.next_step or ()) for i in of(feedback(BASE_CONFIG, rep), "suggestion")]
     assert any(symbol in s or "unused argument" in s for s in steps) is step
+
+
+def test_a_new_parameter_whose_every_use_the_tests_run_both_ways_is_no_step() -> None:
+    source = (
+        "def fmt(value, strict=False):\n    if strict and value < 0:\n"
+        "        raise ValueError(value)\n    return value\n"
+    )
+    rep = _signer_change(
+        behaviour=(BehaviourChange("src/app/fmt.py", "fmt", 1, "keyword parameter", "strict"),),
+        changed_lines={"src/app/fmt.py": (1, 2, 3)},
+        patch=(PatchFile("src/app/fmt.py", 2, ()),),
+    )
+
+    def steps(partial: tuple[tuple[int, int], ...]) -> list[str]:
+        covered = FileCoverage(
+            "src/app/fmt.py", 4, 4, (), 0, 2, 2 - len(partial), partial, 100.0, 100.0
+        )
+        head = dataclasses.replace(
+            rep,
+            complexity=ComplexityDetails(functions=(fn("src/app/fmt.py", "fmt", 1, 3),)),
+            tests=TestDetails(coverage=(covered,)),
+        )
+        items = feedback(BASE_CONFIG, head, {"src/app/fmt.py": source})
+        return [plain(i.next_step or ()) for i in of(items, "suggestion") if not i.backlog]
+
+    assert not any("strict" in s for s in steps(())), "every use of strict ran both ways"
+    assert any("with strict set" in s for s in steps(((2, 3),))), "strict never raised"
+
+
+def test_fixed_failing_tests_are_praised_once() -> None:
+    config = Config(
+        competencies=(Competency("t", "Tests", criteria=(Criterion("tests.failed", "== 0"),)),)
+    )
+    rep = _with_change()
+    assert rep.comparison is not None
+    head = dataclasses.replace(
+        rep,
+        metrics={**rep.metrics, "tests.failed": 0.0},
+        comparison=dataclasses.replace(
+            rep.comparison,
+            base_metrics={**rep.comparison.base_metrics, "tests.failed": 2.0},
+            deltas={**rep.comparison.deltas, "tests.failed": -2.0},
+        ),
+    )
+    praise = [plain(i.text) for i in of(feedback(config, head), "praise")]
+    assert "Fixes the 2 failing tests: the suite is green." in praise
+    assert not any(p.startswith("Reached the target for failing tests") for p in praise)

@@ -109,7 +109,23 @@ class ChangeView:
         found = self.coverage.get(file)
         if found is None or not found.branches or line in found.missing_lines:
             return False
+        text = self.source(file) if self.source else None
+        if text is None or body_start(text, line) is None:
+            return False  # an `x if c else y` or `a and b`: coverage.py sees no branch there
         return not any(start == line for start, _ in found.partial_branches)
+
+    def runs_every_way(self, fn: FunctionComplexity) -> bool:
+        """Whether the tests run every changed line of ``fn`` and take every branch among
+        them both ways: a new parameter's every use is exercised, so a step saying nothing
+        checks it would be a guess against the evidence."""
+        found = self.coverage.get(fn.file)
+        if found is None or not found.branches:
+            return False
+        lines = {n for n in self.changed_code(fn.file) if fn.line <= n <= fn.endline}
+        return bool(lines) and not (
+            lines & set(found.missing_lines)
+            or any(start in lines for start, _ in found.partial_branches)
+        )
 
     def changed(self, file: str) -> set[int]:
         return set(self.comparison.changed_lines.get(file, ()))
@@ -577,8 +593,13 @@ def behaviour_steps(view: ChangeView, competency: str | None) -> list[FeedbackIt
             continue
         if view.environment_only(change.file, change.line):
             continue
-        if change.kind == "condition" and view.both_ways(change.file, change.line):
-            continue  # the old tests already take the new branch both ways
+        if change.kind == "condition" and (
+            change.file not in view.coverage or view.both_ways(change.file, change.line)
+        ):
+            continue  # unmeasured, or the old tests already take the new branch both ways
+        fn = view.head_function(change.file, change.function)
+        if "parameter" in change.kind and fn is not None and view.runs_every_way(fn):
+            continue
         step = _behaviour_step(view, change)
         if step is None:
             continue

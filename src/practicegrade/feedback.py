@@ -685,7 +685,9 @@ def build_feedback(
         change, steps, praise = _first_grading(ctx), criterion_steps, reached
     else:
         change, steps, praise = _change_feedback(ctx, criterion_steps)
-        praise = [*praise, *reached] if report.comparison.changed_lines else praise
+        if report.comparison.changed_lines:  # a target reached, unless already praised
+            praised = {i.evidence.metric for i in praise}
+            praise = [*praise, *(i for i in reached if i.evidence.metric not in praised)]
     praise = [*praise, *(i for i in bench_verdicts(ctx) if i.category == "praise")]
     if not praise and report.comparison is None:  # a first grading: strengths, measured
         # against the targets. On a pull request a project-wide strength the change did not
