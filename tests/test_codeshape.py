@@ -11,6 +11,7 @@ from practicegrade.codeshape import (
     guards,
     in_import_fallback,
     reraises_later,
+    sole_statement_of_a_block,
 )
 from practicegrade.lintexamples import lint_example, lint_why, symbols
 from practicegrade.model import TestChange
@@ -174,3 +175,22 @@ def test_an_exception_kept_to_raise_after_cleaning_up_is_reraised() -> None:
     assert reraises_later(source, 5)
     assert not reraises_later(source, 15), "kept, never raised: swallowed"
     assert not reraises_later(source, 3), "no except clause on that line"
+
+
+def test_a_return_alone_in_its_except_block_is_its_whole_body() -> None:
+    source = textwrap.dedent(
+        """
+        def drain(items, *exceptions):
+            try:
+                yield from items
+            except exceptions:
+                return
+
+
+        def total(items):
+            count = sum(items)
+            return
+        """
+    ).lstrip()
+    assert sole_statement_of_a_block(source, 5)
+    assert not sole_statement_of_a_block(source, 10), "the end of a function: deletable"

@@ -33,6 +33,7 @@ from practicegrade.codeshape import (
     in_import_fallback,
     is_mixin,
     reraises_later,
+    sole_statement_of_a_block,
     under_environment_switch,
 )
 from practicegrade.diffshape import code_lines, raiser, references
@@ -94,25 +95,20 @@ class ChangeView:
     coverage: Mapping[str, FileCoverage] = field(default_factory=dict)
     """The head's coverage by file (with branch arcs): which way a condition went."""
 
-    def untaken_way(self, file: str, line: int) -> str:
-        """``"false"`` when the tests only ever took the branch at ``line`` into its body
-        (the arc coverage.py saw missing leads elsewhere), else ``"true"``."""
+    def untaken_way(self, file: str, line: int) -> str | None:
+        """Which way no test takes the ``if``/``while`` at ``line``: ``"true"`` when
+        coverage.py saw the arc into its body missing, ``"false"`` when the missing arc
+        leads past it; ``None`` without that evidence (both ways ran, the file was not
+        measured, or a ternary, which has no arc of its own)."""
         found = self.coverage.get(file)
         text = self.source(file) if self.source else None
         start = body_start(text, line) if text is not None else None
-        missing = [end for begin, end in (found.partial_branches if found else ()) if begin == line]
-        return "false" if start is not None and missing and start not in missing else "true"
-
-    def both_ways(self, file: str, line: int) -> bool:
-        """Whether the tests took a branch at ``line`` both ways (coverage.py's arcs): some
-        test runs each case of it, so "nothing runs the new case" would be false."""
-        found = self.coverage.get(file)
-        if found is None or not found.branches or line in found.missing_lines:
-            return False
-        text = self.source(file) if self.source else None
-        if text is None or body_start(text, line) is None:
-            return False  # an `x if c else y` or `a and b`: coverage.py sees no branch there
-        return not any(start == line for start, _ in found.partial_branches)
+        if found is None or start is None or line in found.missing_lines:
+            return None
+        missing = [end for begin, end in found.partial_branches if begin == line]
+        if not missing:
+            return None
+        return "true" if start in missing else "false"
 
     def runs_every_way(self, fn: FunctionComplexity) -> bool:
         """Whether the tests run every changed line of ``fn`` and take every branch among
@@ -593,10 +589,8 @@ def behaviour_steps(view: ChangeView, competency: str | None) -> list[FeedbackIt
             continue
         if view.environment_only(change.file, change.line):
             continue
-        if change.kind == "condition" and (
-            change.file not in view.coverage or view.both_ways(change.file, change.line)
-        ):
-            continue  # unmeasured, or the old tests already take the new branch both ways
+        if change.kind == "condition" and view.untaken_way(change.file, change.line) is None:
+            continue  # no evidence that a case of it goes untested
         fn = view.head_function(change.file, change.function)
         if "parameter" in change.kind and fn is not None and view.runs_every_way(fn):
             continue
@@ -614,7 +608,7 @@ def behaviour_steps(view: ChangeView, competency: str | None) -> list[FeedbackIt
             FeedbackItem(
                 "suggestion",
                 competency,
-                _behaviour_text(change),
+                _behaviour_text(view, change),
                 evidence,
                 step,
                 rank=RANK_BEHAVIOUR,
@@ -623,7 +617,7 @@ def behaviour_steps(view: ChangeView, competency: str | None) -> list[FeedbackIt
     return items[:MAX_BEHAVIOUR_STEPS]
 
 
-def _behaviour_text(change: BehaviourChange) -> Text:
+def _behaviour_text(view: ChangeView, change: BehaviourChange) -> Text:
     where = code_at(change.file, change.line)
     unreached = (
         ", and no test this change adds or edits calls it: the old tests may run the line, "
@@ -640,14 +634,14 @@ def _behaviour_text(change: BehaviourChange) -> Text:
             unreached,
         )
     if change.kind == "condition":
+        way = view.untaken_way(change.file, change.line) or "true"
         return compose(
             Code(change.function),
             " now branches on ",
             Code(change.detail),
             " (",
             where,
-            ")",
-            unreached,
+            f"), and no test makes it {way}: coverage.py saw that branch never taken.",
         )
     return compose(
         Code(change.function),
@@ -697,7 +691,7 @@ def _behaviour_step(view: ChangeView, change: BehaviourChange) -> Text | None:
             fn,
             " with input that makes ",
             Code(change.detail),
-            f" {view.untaken_way(change.file, change.line)} (line {change.line}), "
+            f" {view.untaken_way(change.file, change.line) or 'true'} (line {change.line}), "
             "and check the result.",
         )
     return compose(
@@ -795,15 +789,19 @@ def _no_step(message: LintMessage) -> bool:
 
 def _false_alarm(view: ChangeView, message: LintMessage) -> bool:
     """A message the code around it answers: ``no-member`` on ``super()`` in a class with
-    no bases (a mixin), or ``broad-exception-caught`` on a clause whose exception the
-    function raises again after cleaning up (:func:`~practicegrade.codeshape.reraises_later`)."""
-    if message.symbol not in ("no-member", "broad-exception-caught") or view.source is None:
+    no bases (a mixin), ``broad-exception-caught`` on a clause whose exception the
+    function raises again after cleaning up (:func:`~practicegrade.codeshape.reraises_later`),
+    or a ``useless-return`` that is all its ``except`` block holds."""
+    symbols = ("no-member", "broad-exception-caught", "useless-return")
+    if message.symbol not in symbols or view.source is None:
         return False
     source = view.source(message.path)
     if source is None:
         return False
     if message.symbol == "broad-exception-caught":
         return reraises_later(source, message.line)
+    if message.symbol == "useless-return":
+        return sole_statement_of_a_block(source, message.line)
     found = _SUPER_OF.match(message.message)
     return found is not None and is_mixin(source, found.group(1))
 
@@ -908,6 +906,7 @@ def change_praise(
     inside = _lines_in_functions(view)
     if (
         inside >= MIN_PATCH_PRAISE
+        and value_of(metrics, "coverage.patch_pct") is not None  # measured, not vacuous
         and not any(p.uncovered_lines for p in patch)
         and view.comparison.test_changes
         and not behaviour_steps(view, None)

@@ -420,3 +420,22 @@ def body_start(source: str, line: int) -> int | None:
         if isinstance(node, (ast.If, ast.While)) and node.test.lineno == line and node.body:
             return node.body[0].lineno
     return None
+
+
+def sole_statement_of_a_block(source: str, line: int) -> bool:
+    """Whether the statement at ``line`` is alone in an ``except``/``if``/``else`` block:
+    deleting it (pylint's advice for a ``useless-return``) would leave the block empty,
+    so the ``return`` is the clearest way to say "stop here"."""
+    tree = _parse(source)
+    if tree is None:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ExceptHandler):
+            bodies = [node.body]
+        elif isinstance(node, (ast.If, ast.Try)):
+            bodies = [node.body, node.orelse]
+        else:
+            continue
+        if any(len(body) == 1 and body[0].lineno == line for body in bodies):
+            return True
+    return False
