@@ -11,7 +11,7 @@ from practicegrade.codeshape import (
     guards,
     in_import_fallback,
     reraises_later,
-    sole_statement_of_a_block,
+    return_alone_in_a_block,
 )
 from practicegrade.lintexamples import lint_example, lint_why, symbols
 from practicegrade.model import TestChange
@@ -192,5 +192,5 @@ def test_a_return_alone_in_its_except_block_is_its_whole_body() -> None:
             return
         """
     ).lstrip()
-    assert sole_statement_of_a_block(source, 5)
-    assert not sole_statement_of_a_block(source, 10), "the end of a function: deletable"
+    assert return_alone_in_a_block(source, 1), "pylint reports it at the def line"
+    assert not return_alone_in_a_block(source, 8), "the end of a function: deletable"

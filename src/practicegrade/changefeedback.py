@@ -33,7 +33,7 @@ from practicegrade.codeshape import (
     in_import_fallback,
     is_mixin,
     reraises_later,
-    sole_statement_of_a_block,
+    return_alone_in_a_block,
     under_environment_switch,
 )
 from practicegrade.diffshape import code_lines, raiser, references
@@ -801,7 +801,7 @@ def _false_alarm(view: ChangeView, message: LintMessage) -> bool:
     if message.symbol == "broad-exception-caught":
         return reraises_later(source, message.line)
     if message.symbol == "useless-return":
-        return sole_statement_of_a_block(source, message.line)
+        return return_alone_in_a_block(source, message.line)
     found = _SUPER_OF.match(message.message)
     return found is not None and is_mixin(source, found.group(1))
 

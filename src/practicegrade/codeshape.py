@@ -422,20 +422,25 @@ def body_start(source: str, line: int) -> int | None:
     return None
 
 
-def sole_statement_of_a_block(source: str, line: int) -> bool:
-    """Whether the statement at ``line`` is alone in an ``except``/``if``/``else`` block:
-    deleting it (pylint's advice for a ``useless-return``) would leave the block empty,
-    so the ``return`` is the clearest way to say "stop here"."""
+def return_alone_in_a_block(source: str, def_line: int) -> bool:
+    """Whether the function defined at ``def_line`` (where pylint reports its
+    ``useless-return``) ends in a bare ``return`` that is alone in an ``except``/``if``/
+    ``else`` block: deleting it would leave the block empty, so the ``return`` is the
+    clearest way to say "stop here"."""
     tree = _parse(source)
     if tree is None:
         return False
-    for node in ast.walk(tree):
+    func = next((node for _, node in _functions(tree) if node.lineno == def_line), None)
+    if func is None:
+        return False
+    for node in ast.walk(func):
         if isinstance(node, ast.ExceptHandler):
             bodies = [node.body]
         elif isinstance(node, (ast.If, ast.Try)):
             bodies = [node.body, node.orelse]
         else:
             continue
-        if any(len(body) == 1 and body[0].lineno == line for body in bodies):
-            return True
+        for body in bodies:
+            if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is None:
+                return True
     return False
