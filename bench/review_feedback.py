@@ -184,6 +184,30 @@ def build_venv(r: Range) -> Path:
     return python
 
 
+NOBODY = 65534
+
+
+def _as_a_user(repo: Path, out: Path, env: dict[str, str]) -> list[str]:
+    """The prefix that runs the grade as ``nobody`` when this script runs as root.
+
+    A CI runner is no root: as root, a project's tests of ``chmod 0o000`` files (or of
+    ``PermissionError``) fail, and the review would blame the change for it. The repository
+    and the output folder are handed to ``nobody``; the virtualenvs only need reading."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        return []
+    home = out / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    _chown(NOBODY, repo, out)
+    env["HOME"] = str(home)
+    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"]
+
+
+def _chown(uid: int, *tops: Path) -> None:
+    for top in tops:
+        for path in (top, *top.rglob("*")):
+            os.chown(path, uid, uid, follow_symlinks=False)
+
+
 def grade(r: Range, repo: Path, python: Path, out: Path) -> dict[str, object]:
     """Grade the head against the base (CI's view: no cache, no notes), artifacts into ``out``."""
     pg = REPO / ".venv" / "bin" / "practicegrade"
@@ -200,7 +224,11 @@ def grade(r: Range, repo: Path, python: Path, out: Path) -> dict[str, object]:
         "main" if r.base else "none",
     ]
     env = {**os.environ, "PRACTICEGRADE_NO_CACHE": "1"}
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [*_as_a_user(repo, out, env), *argv], env=env, capture_output=True, text=True, check=False
+    )
+    if os.geteuid() == 0:
+        _chown(0, repo, out)  # git refuses, as root, a repository another user owns
     if done.returncode not in (0, 1):
         raise SystemExit(f"grade failed for {r.key} ({done.returncode}):\n{done.stderr[-3000:]}")
     report = json.loads((out / "artifacts" / "report.json").read_text(encoding="utf-8"))
