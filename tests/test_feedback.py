@@ -1093,6 +1093,10 @@ def test_patch_coverage_praise_needs_tested_lines_inside_functions() -> None:
         "Every changed line inside functions runs in the tests (9 lines), and the change "
         "brings tests of its own." in praise
     )
+    with_test = {**source, "tests/test_p.py": "def test_parse():\n    assert parse('x')\n"}
+    praise = [plain(i.text) for i in of(feedback(BASE_CONFIG, rep, with_test), "praise")]
+    assert any(p.startswith("Adds the test test_parse, which calls parse") for p in praise)
+    assert not any("Every changed line" in p for p in praise), "its tests are praised already"
     unmeasured = dataclasses.replace(rep, metrics={**GOOD})
     praise = [plain(i.text) for i in of(feedback(BASE_CONFIG, unmeasured, source), "praise")]
     assert not any("Every changed line" in p for p in praise), "no patch coverage: no claim"
@@ -1137,7 +1141,7 @@ def test_polish_lint_is_listed_after_real_mistakes_and_never_leads() -> None:
         "src/app/new.py", 2, "missing-function-docstring", "convention", "Missing docstring"
     )
     one_method = lint(
-        "src/app/new.py", 5, "too-few-public-methods", "refactor", "Too few public methods"
+        "src/app/new.py", 5, "too-many-public-methods", "refactor", "Too many public methods"
     )
     unused = lint("src/app/new.py", 7, "unused-variable", "warning", "Unused variable 'y'")
     rep = _with_change(new_lint=(docstring, one_method, unused), complexity_changes=(), patch=())
@@ -1147,7 +1151,7 @@ def test_polish_lint_is_listed_after_real_mistakes_and_never_leads() -> None:
         if i.evidence.metric.startswith("lint.") and not i.backlog
     ]
     symbols = [codes(i.next_step)[0] for i in steps]
-    assert symbols == ["unused-variable", "too-few-public-methods"], "at most two, polish last"
+    assert symbols == ["unused-variable", "too-many-public-methods"], "at most two, polish last"
     assert steps[0].rank < MINOR_RANK <= steps[1].rank
 
 
@@ -1283,8 +1287,8 @@ def test_on_a_pull_request_only_the_pragmas_it_writes_are_observed() -> None:
 
     assert not any("pragma" in o for o in observed(clean)), "old pragmas are not this change's"
     assert (
-        "This change adds 1 comment pragma: no cover (3 in the project): the lines under it "
-        "leave the coverage numbers without a test."
+        "1 line this change adds or edits carries pragma: no cover (3 in the project): the "
+        "code under it counts as covered without a test."
     ) in observed(marked)
 
 
@@ -1314,6 +1318,7 @@ def test_a_pull_requests_backlog_holds_the_worst_two_old_hotspots() -> None:
     ("symbol", "obj", "step"),
     [
         ("fixme", "build", False),
+        ("too-few-public-methods", "Mixin", False),
         ("unused-argument", "Finder.find_spec", False),
         ("unused-argument", "Box.__exit__", False),
         ("unused-argument", "Box.resize", True),
@@ -1372,3 +1377,19 @@ def test_fixed_failing_tests_are_praised_once() -> None:
     praise = [plain(i.text) for i in of(feedback(config, head), "praise")]
     assert "Fixes the 2 failing tests: the suite is green." in praise
     assert not any(p.startswith("Reached the target for failing tests") for p in praise)
+
+
+def test_a_one_line_change_outside_functions_is_quoted() -> None:
+    rep = _with_change(
+        changed_lines={"src/app/types.py": (3,)},
+        files_changed=("src/app/types.py",),
+        patch=(),
+        new_lint=(),
+        complexity_changes=(),
+    )
+    source = {"src/app/types.py": "import os\n\nfrom typing import Final\n"}
+    change = [plain(i.text) for i in of(feedback(BASE_CONFIG, rep, source), "change")]
+    assert change[0] == (
+        "This change changes a line to from typing import Final in src/app/types.py "
+        "(1 changed line of code)."
+    )

@@ -19,7 +19,7 @@ from practicegrade.grade import GradeRequest, grade
 from practicegrade.model import Report, SecurityIssue, plain
 from practicegrade.render.sarif import sarif_log
 from practicegrade.security_advice import ADVICE, GENERIC, advice_for
-from practicegrade.securityfeedback import placeholder_secret
+from practicegrade.securityfeedback import false_alarm, placeholder_secret
 from tests.helpers.repos import SAMPLE_PROJECT, commit_files, init_repo
 
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
@@ -184,3 +184,15 @@ def test_a_placeholder_is_no_hardcoded_password(value: str, code: str, placehold
         f"Possible hardcoded password: '{value}'",
     )
     assert placeholder_secret(issue, code) is placeholder
+
+
+def test_an_assert_false_marking_the_unreachable_is_no_step() -> None:
+    def b101(code: str) -> bool:
+        issue = SecurityIssue(
+            "a.py", 1, "B101", "assert_used", "low", "high", "Use of assert detected."
+        )
+        return false_alarm(issue, code)
+
+    assert b101("        assert False, 'unreachable'")
+    assert b101("    assert 0")
+    assert not b101("    assert amount > 0, 'amount must be positive'")

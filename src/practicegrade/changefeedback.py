@@ -269,6 +269,21 @@ def _added_moved_removed(
     return moved, new, gone
 
 
+def _outside_clause(view: ChangeView, code: Mapping[str, set[int]]) -> tuple[Part, ...]:
+    """``changes `from typing import Final` in `a.py``` for a change of one or two lines
+    outside functions (an import, a constant): quoted, as a reviewer would say it; else
+    ``edits code outside functions in `a.py```."""
+    quoted = [
+        (f, t) for f, lines in code.items() for n in sorted(lines) if (t := view.line_text(f, n))
+    ]
+    if 0 < len(quoted) <= 2 and all(len(t) <= 80 for _, t in quoted):
+        parts: list[Part] = ["changes a line to " if len(quoted) == 1 else "changes lines to "]
+        for i, (file, text) in enumerate(quoted):
+            parts += [" and " if i else "", Code(text), " in ", Code(file)]
+        return tuple(parts)
+    return ("edits code outside functions in ", *_names(list(code)))
+
+
 def change_summary(view: ChangeView) -> list[FeedbackItem]:
     """What the change did, in at most two sentences: source first, then tests.
 
@@ -314,7 +329,7 @@ def change_summary(view: ChangeView) -> list[FeedbackItem]:
     code_count = sum(len(lines) for lines in code.values())
     outside = sum(1 for f, lines in code.items() for n in lines if view.enclosing(f, n) is None)
     if not clauses and code_count:
-        clauses.append(("edits code outside functions in ", *_names(list(code))))
+        clauses.append(_outside_clause(view, code))
     if clauses:
         size = f" ({plural(code_count, 'changed line')} of code"
         if 0 < outside < code_count:
@@ -777,9 +792,11 @@ they do not use cannot be removed."""
 
 
 def _no_step(message: LintMessage) -> bool:
-    """Messages no step can fix: a ``TODO`` is a note, not a mistake (``fixme``), and an
-    unused argument of a dunder or import hook is fixed by the protocol that calls it."""
-    if message.symbol == "fixme":
+    """Messages no step can fix: a ``TODO`` is a note, not a mistake (``fixme``); a class
+    with one method (a mixin, a descriptor, a stub) is often just right
+    (``too-few-public-methods``); and an unused argument of a dunder or import hook is
+    fixed by the protocol that calls it."""
+    if message.symbol in ("fixme", "too-few-public-methods"):
         return True
     method = message.obj.rsplit(".", 1)[-1]
     return message.symbol == "unused-argument" and (
@@ -905,8 +922,10 @@ def change_praise(
     patch = view.comparison.patch
     inside = _lines_in_functions(view)
     if (
-        inside >= MIN_PATCH_PRAISE
+        not tests_praise  # the change's tests are praised already: once is enough
+        and inside >= MIN_PATCH_PRAISE
         and value_of(metrics, "coverage.patch_pct") is not None  # measured, not vacuous
+        and not pragmas_on(view.source, view.comparison.changed_lines)  # excluded: never ran
         and not any(p.uncovered_lines for p in patch)
         and view.comparison.test_changes
         and not behaviour_steps(view, None)
@@ -1025,6 +1044,22 @@ def _changed_functions(view: ChangeView) -> dict[tuple[str, str], str]:
     return found
 
 
+PRAGMA = re.compile(r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)")
+"""coverage.py's default exclusion comment."""
+
+
+def pragmas_on(source: SourceReader | None, changed: Mapping[str, Sequence[int]]) -> int:
+    """How many of the ``changed`` lines (added or edited) carry ``# pragma: no cover``."""
+    found = 0
+    for file, lines in changed.items():
+        text = source(file) if source and file.endswith(".py") else None
+        if text is None:
+            continue
+        rows = text.splitlines()
+        found += sum(1 for n in lines if 0 < n <= len(rows) and PRAGMA.search(rows[n - 1]))
+    return found
+
+
 def _test_only_praise(view: ChangeView, metrics: Mapping[str, float]) -> list[FeedbackItem]:
     """A change that touches no graded source and adds tests or assertions that pass: it
     checks more of what the code does, which is the whole of its point."""
@@ -1083,8 +1118,8 @@ def _tests_praise(view: ChangeView) -> list[FeedbackItem]:
             f": the code this change {verb} comes with a test of its own.",
         )
     else:
-        text = compose(
-            f"Adds {len(hits)} tests that call the code this change writes, e.g. ",
+        text = compose(  # no count: a test that reaches the code indirectly is not seen
+            "New tests call the code this change writes, e.g. ",
             Code(first),
             " for ",
             Code(function),

@@ -24,9 +24,8 @@ titles and steps) is a :class:`~practicegrade.model.Code` part, never formatted 
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import replace
 
 from practicegrade import expr
@@ -42,6 +41,7 @@ from practicegrade.changefeedback import (
     complexity_steps,
     is_test_path,
     lint_steps,
+    pragmas_on,
     untested_steps,
 )
 from practicegrade.config import Config, Criterion
@@ -354,32 +354,17 @@ def _pragmas(ctx: FeedbackContext) -> list[FeedbackItem]:
     text = compose(f"{count} ", Code("pragma: no cover"), f" {comments} code from coverage.")
     comparison = ctx.report.comparison
     if comparison is not None:  # on a pull request, only the pragmas it writes are news
-        added = _pragmas_added(ctx, comparison.changed_lines)
+        added = pragmas_on(ctx.source, comparison.changed_lines)
         if not added:
             return []
+        lines = "1 line" if added == 1 else f"{added} lines"
         text = compose(
-            f"This change adds {plural(added, 'comment')} ",
+            f"{lines} this change adds or edits {'carries' if added == 1 else 'carry'} ",
             Code("pragma: no cover"),
-            f" ({count} in the project): the lines under {'it' if added == 1 else 'them'} "
-            "leave the coverage numbers without a test.",
+            f" ({count} in the project): the code under {'it' if added == 1 else 'them'} "
+            "counts as covered without a test.",
         )
     return [FeedbackItem("observed", _competency_of(ctx, "coverage.line_pct"), text, rank=70)]
-
-
-_PRAGMA = re.compile(r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)")
-"""coverage.py's default exclusion comment."""
-
-
-def _pragmas_added(ctx: FeedbackContext, changed: Mapping[str, Sequence[int]]) -> int:
-    """How many of the change's lines carry ``# pragma: no cover``."""
-    added = 0
-    for file, lines in changed.items():
-        text = ctx.source(file) if ctx.source and file.endswith(".py") else None
-        if text is None:
-            continue
-        rows = text.splitlines()
-        added += sum(1 for n in lines if 0 < n <= len(rows) and _PRAGMA.search(rows[n - 1]))
-    return added
 
 
 LEFT_OUT_OBSERVED_PCT = 25.0

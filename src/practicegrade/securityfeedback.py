@@ -75,7 +75,7 @@ def criterion_step(ctx: FeedbackContext, metric: str) -> tuple[Text, str, Securi
     real = [
         i
         for i in (*(comparison.new_security if comparison else ()), *details.issues)
-        if i.severity == level and not placeholder_secret(i, _flagged_line(ctx, i))
+        if i.severity == level and not false_alarm(i, _flagged_line(ctx, i))
     ]
     new = [i for i in real if comparison and i in comparison.new_security]
     pool = new or [i for i in real if i in details.issues]
@@ -135,12 +135,24 @@ def placeholder_secret(issue: SecurityIssue, code: str) -> bool:
     return not value or (len(value) < 8 and not _SECRET_NAME.search(code))
 
 
+_UNREACHABLE = re.compile(r"\s*assert\s+(False|0)\b")
+
+
+def false_alarm(issue: SecurityIssue, code: str) -> bool:
+    """A result no step should chase: a placeholder bandit took for a password, or an
+    ``assert False`` that marks a branch as unreachable (removing it under ``-O`` changes
+    nothing a test could see)."""
+    if issue.test_id == "B101" and _UNREACHABLE.match(code):
+        return True
+    return placeholder_secret(issue, code)
+
+
 def worth_a_suggestion(issue: SecurityIssue, code: str = "") -> bool:
     """High and medium results; low ones when we know the fix (a password in the code,
     ``except: pass``), but not bandit's notes that a module was imported (``B4xx``), nor
     a placeholder it took for a password (:func:`placeholder_secret`, ``code`` being the
     flagged line)."""
-    if placeholder_secret(issue, code):
+    if false_alarm(issue, code):
         return False
     if issue.severity != "low":
         return True
