@@ -187,7 +187,7 @@ def build_venv(r: Range) -> Path:
 NOBODY = 65534
 
 
-def _as_a_user(repo: Path, out: Path, env: dict[str, str]) -> list[str]:
+def _as_a_user(repo: Path, out: Path, python: Path, env: dict[str, str]) -> list[str]:
     """The prefix that runs the grade as ``nobody`` when this script runs as root.
 
     A CI runner is no root: as root, a project's tests of ``chmod 0o000`` files (or of
@@ -195,11 +195,20 @@ def _as_a_user(repo: Path, out: Path, env: dict[str, str]) -> list[str]:
     and the output folder are handed to ``nobody``; the virtualenvs only need reading."""
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
         return []
+    prefix = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"]
+    tools = [str(REPO / ".venv" / "bin" / "python"), str(python)]
+    reachable = subprocess.run([*prefix, *tools[:1], "-c", "pass"], check=False).returncode == 0
+    reachable = (
+        reachable and subprocess.run([*prefix, tools[1], "-c", "pass"], check=False).returncode == 0
+    )
+    if not reachable:
+        say("nobody cannot run the interpreters (is /root 0700?): grading as root")
+        return []
     home = out / "home"
     home.mkdir(parents=True, exist_ok=True)
     _chown(NOBODY, repo, out)
     env["HOME"] = str(home)
-    return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"]
+    return prefix
 
 
 def _chown(uid: int, *tops: Path) -> None:
@@ -225,7 +234,11 @@ def grade(r: Range, repo: Path, python: Path, out: Path) -> dict[str, object]:
     ]
     env = {**os.environ, "PRACTICEGRADE_NO_CACHE": "1"}
     done = subprocess.run(
-        [*_as_a_user(repo, out, env), *argv], env=env, capture_output=True, text=True, check=False
+        [*_as_a_user(repo, out, python, env), *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if os.geteuid() == 0:
         _chown(0, repo, out)  # git refuses, as root, a repository another user owns
