@@ -192,3 +192,13 @@ def test_references_are_the_names_a_test_uses() -> None:
     names = references(TESTS_HEAD, [4, 20])
     assert {"first", "raises", "StopIteration", "fresh"} <= names
     assert "many" not in names
+
+
+def test_a_parameter_that_replaces_another_is_no_added_parameter() -> None:
+    base = "def tags(linux, arch):\n    return [linux, arch]\n"
+    head = "def tags(archs):\n    return list(archs)\n"
+    assert behaviour_changes("m.py", base, head, [1, 2]) == []
+    added = "def tags(linux, arch, archs=()):\n    return [linux, arch, *archs]\n"
+    assert behaviour_changes("m.py", base, added, [1, 2]) == [
+        BehaviourChange("m.py", "tags", 1, "keyword parameter", "archs")
+    ]

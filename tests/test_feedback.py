@@ -1393,3 +1393,34 @@ def test_a_one_line_change_outside_functions_is_quoted() -> None:
         "This change changes a line to from typing import Final in src/app/types.py "
         "(1 changed line of code)."
     )
+
+
+def test_old_pylint_messages_are_no_backlog_of_a_pull_request() -> None:
+    config = Config(
+        competencies=(Competency("c", "Clean", criteria=(Criterion("lint.score", ">= 9.9"),)),)
+    )
+    old = lint("src/app/old.py", 40, "arguments-renamed", "warning", "Parameter renamed")
+    rep = dataclasses.replace(
+        _with_change(new_lint=(), complexity_changes=(), patch=()),
+        lint=LintDetails(messages=(old,)),
+    )
+    first = of(feedback(config, dataclasses.replace(rep, comparison=None)), "suggestion")
+    assert any("arguments-renamed" in plain(i.next_step or ()) for i in first)
+    steps = of(feedback(config, rep), "suggestion")
+    assert not any("arguments-renamed" in plain(i.next_step or ()) for i in steps)
+
+
+def test_no_else_raise_on_a_try_is_no_step_on_an_if_it_is() -> None:
+    source = (
+        "def name(value):\n    try:\n        check(value)\n    except ValueError as exc:\n"
+        "        raise Invalid(value) from exc\n    else:\n        return value\n"
+    )
+
+    def steps(line: int) -> list[str]:
+        message = lint("src/app/new.py", line, "no-else-raise", "refactor", "Unnecessary else")
+        rep = _with_change(new_lint=(message,), complexity_changes=(), patch=())
+        items = feedback(BASE_CONFIG, rep, {"src/app/new.py": source})
+        return [plain(i.next_step or ()) for i in of(items, "suggestion")]
+
+    assert not any("no-else-raise" in s for s in steps(2)), "line 2 is the try"
+    assert any("no-else-raise" in s for s in steps(4)), "any other line: the step stands"

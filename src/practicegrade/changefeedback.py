@@ -804,11 +804,17 @@ def _no_step(message: LintMessage) -> bool:
     )
 
 
+_NO_ELSE = frozenset({"no-else-raise", "no-else-return", "no-else-continue", "no-else-break"})
+
+
 def _false_alarm(view: ChangeView, message: LintMessage) -> bool:
     """A message the code around it answers: ``no-member`` on ``super()`` in a class with
     no bases (a mixin), ``broad-exception-caught`` on a clause whose exception the
     function raises again after cleaning up (:func:`~practicegrade.codeshape.reraises_later`),
-    or a ``useless-return`` that is all its ``except`` block holds."""
+    a ``useless-return`` that is all its ``except`` block holds, or a ``no-else-*`` on a
+    ``try`` whose ``else`` holds the success path, as the language intends."""
+    if message.symbol in _NO_ELSE:  # try/except/else: `else` is where success goes
+        return (view.line_text(message.path, message.line) or "").startswith("try")
     symbols = ("no-member", "broad-exception-caught", "useless-return")
     if message.symbol not in symbols or view.source is None:
         return False

@@ -142,8 +142,12 @@ def behaviour_changes(
         if old is None or not any(func.lineno <= n <= end for n in lines):
             continue
         old_params = _parameters(old)
-        for param, optional in _parameters(func).items():
-            if param not in old_params and param not in ("self", "cls"):
+        new_params = _parameters(func)
+        # `arch` gone and `archs` new is a changed signature, not an added parameter: the
+        # summary says the function was edited rather than claim an addition.
+        replaced = any(p not in new_params for p in old_params)
+        for param, optional in new_params.items():
+            if param not in old_params and param not in ("self", "cls") and not replaced:
                 line = next(
                     a.lineno
                     for a in [*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs]

@@ -632,11 +632,16 @@ def _change_feedback(
         )
         if made_worse and about_change and not _is_noisy(item.evidence.metric or ""):
             steps.append(replace(item, rank=RANK_REGRESSION))
-        elif sum(1 for i in steps if i.backlog) < MAX_BACKLOG:
+        elif metric not in _NOT_BACKLOG and sum(1 for i in steps if i.backlog) < MAX_BACKLOG:
             steps.append(replace(item, rank=90, backlog=True))
     praise = change_praise(view, ctx.report.metrics, ctx.base)
     return change_summary(view), steps, praise
 
+
+_NOT_BACKLOG = frozenset({"lint.score", "lint.errors", "lint.warnings"})
+"""Old pylint messages are no backlog of a pull request: on code nobody touched they are
+as often deliberate (a parameter order kept for the API, a lazy cache pylint misreads, a
+click command's injected arguments) as they are debt; a first grading lists them."""
 
 MAX_BACKLOG = 2
 """Old hotspots a pull request's comment lists (collapsed): the worst two are a plan for
