@@ -194,3 +194,40 @@ def test_a_return_alone_in_its_except_block_is_its_whole_body() -> None:
     ).lstrip()
     assert return_alone_in_a_block(source, 1), "pylint reports it at the def line"
     assert not return_alone_in_a_block(source, 8), "the end of a function: deletable"
+
+
+def test_the_block_with_the_most_decisions_beats_a_small_chain() -> None:
+    source = textwrap.dedent(
+        """
+        def handle(field, rows):
+            if field.align == "<":
+                pad = "left"
+            elif field.align == ">":
+                pad = "right"
+            out = []
+            for row in rows:
+                if row.a:
+                    out.append(1)
+                if row.b:
+                    out.append(2)
+                if row.c and row.d:
+                    out.append(3)
+                if row.e:
+                    out.append(4)
+            out.append(pad)
+            out.append(field)
+            out.append(rows)
+            out.append(len(rows))
+            out.append(len(out))
+            out.append(None)
+            out.append(0)
+            out.append(1)
+            out.append(2)
+            out.append(3)
+            return out
+        """
+    ).lstrip()
+    block = extraction(source, 1, "handle")
+    assert block is not None
+    assert (block.kind, block.start) == ("loop", 8), "5 decisions out, not the chain's 2"
+    assert block.name == "process_row"

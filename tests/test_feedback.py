@@ -1133,7 +1133,9 @@ def test_the_summary_counts_graded_code_lines_only() -> None:
         complexity=ComplexityDetails(functions=(fn("src/app/parser.py", "parse", 1, 1),)),
     )
     change = [plain(i.text) for i in of(feedback(BASE_CONFIG, rep, source), "change")]
-    assert change == ["This change edits parse (1 changed line of code)."]
+    assert change == [
+        "This change edits parse to say return text.split() (1 changed line of code)."
+    ]
 
 
 def test_polish_lint_is_listed_after_real_mistakes_and_never_leads() -> None:
@@ -1424,3 +1426,33 @@ def test_no_else_raise_on_a_try_is_no_step_on_an_if_it_is() -> None:
 
     assert not any("no-else-raise" in s for s in steps(2)), "line 2 is the try"
     assert any("no-else-raise" in s for s in steps(4)), "any other line: the step stands"
+
+
+def test_a_hotspot_this_interpreter_never_defines_is_no_step() -> None:
+    config = Config(
+        competencies=(
+            Competency("c", "Simple", criteria=(Criterion("complexity.cc_max", "<= 10"),)),
+        )
+    )
+    compat = FileCoverage("src/app/compat.py", 20, 5, (10, 11, 12), 0, 0, 0, (), 25.0, None)
+    rep = dataclasses.replace(
+        failing_report(),
+        metrics={"complexity.cc_max": 17.0},
+        complexity=ComplexityDetails(
+            functions=(fn("src/app/compat.py", "print_", 10, 17), fn("src/app/a.py", "f", 1, 12))
+        ),
+        tests=TestDetails(coverage=(compat,)),
+    )
+    (step,) = of(feedback(config, rep), "suggestion")
+    assert step.evidence.function == "f", "print_'s def never ran: another interpreter's code"
+    unimported = dataclasses.replace(compat, covered_lines=0, missing_lines=tuple(range(1, 21)))
+    rep = dataclasses.replace(rep, tests=TestDetails(coverage=(unimported,)))
+    (step,) = of(feedback(config, rep), "suggestion")
+    assert step.evidence.function == "print_", "an untested module's hotspot stays"
+
+
+def test_a_pylint_score_just_over_its_target_is_no_strength() -> None:
+    for score, praised in ((8.2, False), (9.4, True)):
+        rep = dataclasses.replace(passing_report(), metrics={**GOOD, "lint.score": score})
+        praise = [plain(i.text) for i in of(feedback(default_config(), rep), "praise")]
+        assert any(p.startswith("pylint scores the code") for p in praise) is praised

@@ -284,6 +284,31 @@ def _outside_clause(view: ChangeView, code: Mapping[str, set[int]]) -> tuple[Par
     return ("edits code outside functions in ", *_names(list(code)))
 
 
+SMALL_CHANGE = 6
+"""Changed lines of code up to which the summary quotes what an edit now says."""
+
+
+def _edited_clause(
+    view: ChangeView,
+    edited: Sequence[FunctionComplexity],
+    code: Mapping[str, set[int]],
+    size: int,
+) -> tuple[Part, ...]:
+    """``edits `Version.replace` to say `cls = type(self)```: in a small change the new line
+    says what the edit does better than the function's name; else ``edits `a`, `b```."""
+    if size > SMALL_CHANGE or len(edited) > 2:
+        return ("edits ", *_names([f.name for f in edited]))
+    parts: list[Part] = ["edits "]
+    for i, fn in enumerate(edited):
+        lines = sorted(n for n in code.get(fn.file, ()) if fn.line < n <= fn.endline)
+        texts = [t for n in lines if (t := view.line_text(fn.file, n))]
+        quoted = next((t for t in texts if len(t) <= 70 and not t.startswith(("@", "def "))), None)
+        parts += [" and " if i else "", Code(fn.name)]
+        if quoted is not None:
+            parts += [" to say ", Code(quoted)]
+    return tuple(parts)
+
+
 def change_summary(view: ChangeView) -> list[FeedbackItem]:
     """What the change did, in at most two sentences: source first, then tests.
 
@@ -323,7 +348,7 @@ def change_summary(view: ChangeView) -> list[FeedbackItem]:
         clauses.append(("adds ", *_names([a.name for a in new]), *where))
     clauses += _behaviour_clauses(behaviour)
     if edited:
-        clauses.append(("edits ", *_names([f.name for f in edited])))
+        clauses.append(_edited_clause(view, edited, code, sum(len(v) for v in code.values())))
     if gone:
         clauses.append(("removes ", *_names([r.name for r in gone])))
     code_count = sum(len(lines) for lines in code.values())
@@ -429,10 +454,8 @@ def complexity_steps(view: ChangeView, competency: str | None) -> list[FeedbackI
             f"target <= {view.cc_target:g}): each branch is one more path to understand and test.",
         )
         step = _split_step(view, change, fn)
-        evidence = Evidence(
+        evidence = Evidence(  # no value: the function's cc is in the text, not the metric's
             metric="complexity.cc_max",
-            value=float(change.after or 0),
-            delta=None if change.before is None else float((change.after or 0) - change.before),
             file=change.file,
             line=line,
             function=change.name,
@@ -1114,6 +1137,9 @@ def _tests_praise(view: ChangeView) -> list[FeedbackItem]:
             hits.append((test.name, *calls[0]))
     if not hits:
         return []
+    # a test of a function the change adds is the clearest example (an edited one's test
+    # may only rewrite an old test)
+    hits.sort(key=lambda hit: hit[2] != "adds")
     first, function, verb = hits[0]
     if len(hits) == 1:
         text = compose(

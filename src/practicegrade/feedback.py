@@ -310,7 +310,9 @@ def _strengths(ctx: FeedbackContext, limit: int) -> list[FeedbackItem]:
             f"target ({goal_text(crit.target)}; the highest is {functions[0].cc})."
         )
         items.append(_about(ctx, "praise", "complexity.cc_max", text))
-    if "lint.score" in met and not worse("lint.score"):
+    score = met["lint.score"].value if "lint.score" in met else None
+    # 8.2 against a target of 8 is a pass, not a strength: praise takes a clear margin
+    if score is not None and score >= LINT_STRENGTH and not worse("lint.score"):
         crit = met["lint.score"]
         text = compose(
             f"pylint scores the code {fmt(crit.metric, crit.value or 0.0)} "
@@ -366,6 +368,9 @@ def _pragmas(ctx: FeedbackContext) -> list[FeedbackItem]:
         )
     return [FeedbackItem("observed", _competency_of(ctx, "coverage.line_pct"), text, rank=70)]
 
+
+LINT_STRENGTH = 9.0
+"""A pylint score praised as a strength: at most one message in ten statements' worth."""
 
 LEFT_OUT_OBSERVED_PCT = 25.0
 """A project coverage setting that leaves out more of the source than this is an item."""
