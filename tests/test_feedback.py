@@ -1445,6 +1445,13 @@ def test_a_hotspot_this_interpreter_never_defines_is_no_step() -> None:
     )
     (step,) = of(feedback(config, rep), "suggestion")
     assert step.evidence.function == "f", "print_'s def never ran: another interpreter's code"
+    alone = dataclasses.replace(
+        rep,
+        complexity=ComplexityDetails(
+            functions=(fn("src/app/compat.py", "print_", 10, 17), fn("src/app/a.py", "f", 1, 7))
+        ),
+    )
+    assert not of(feedback(config, alone), "suggestion"), "f (cc 7) is within the target"
     unimported = dataclasses.replace(compat, covered_lines=0, missing_lines=tuple(range(1, 21)))
     rep = dataclasses.replace(rep, tests=TestDetails(coverage=(unimported,)))
     (step,) = of(feedback(config, rep), "suggestion")

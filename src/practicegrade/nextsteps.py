@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from practicegrade.changefeedback import cc_target
 from practicegrade.codeshape import (
     environment_only,
     extraction,
@@ -176,6 +177,10 @@ class _Step:
     function: str | None = None
     effort: int = 30
     """Roughly how many lines the learner has to write or read: ranks a first grading's steps."""
+
+
+NO_STEP = _Step((), "")
+"""A concrete answer that there is nothing to do: no bank step fills in."""
 
 
 def _coverage_step(ctx: FeedbackContext, metric: str) -> _Step | None:
@@ -431,9 +436,11 @@ def _complexity_step(ctx: FeedbackContext, metric: str) -> _Step | None:
     if metric in {"complexity.mi_min", "complexity.mi_mean"}:
         return _maintainability_step(ctx)
     coverage = {f.file: f for f in ctx.coverage()}
-    return _split_function_step(
-        [f for f in ctx.functions() if not _never_defined(f, coverage)], ctx.source
-    )
+    target = cc_target([(k.metric, k.target) for c in ctx.config.competencies for k in c.criteria])
+    defined = [f for f in ctx.functions() if not _never_defined(f, coverage)]
+    if not defined or defined[0].cc <= target:
+        return NO_STEP  # the functions above the target exist only on another interpreter
+    return _split_function_step(defined, ctx.source)
 
 
 def _never_defined(fn: FunctionComplexity, coverage: Mapping[str, FileCoverage]) -> bool:
@@ -566,10 +573,13 @@ def _bank_step(comp: Competency | None, metric: str) -> Text:
 
 def _suggestion(
     ctx: FeedbackContext, comp: CompetencyResult, crit: CriterionResult
-) -> FeedbackItem:
-    """Where the criterion stands and why it matters; the next step says what to do."""
+) -> FeedbackItem | None:
+    """Where the criterion stands and why it matters; the next step says what to do
+    (``None``: the data says there is nothing this code can do, :data:`NO_STEP`)."""
     assert crit.value is not None
     concrete = _concrete(ctx, crit)
+    if concrete is NO_STEP:
+        return None
     step = concrete.step if concrete else _bank_step(ctx.competency(comp.id), crit.metric)
     why = concrete.why if concrete else ""
     goal = goal_text(crit.target or crit.gate)
@@ -637,7 +647,9 @@ def suggestions(ctx: FeedbackContext) -> list[FeedbackItem]:
         primary.append(first_test)
     for comp in _order(ctx.evaluation):
         for i, crit in enumerate(_unmet(comp)):
-            (primary if i == 0 else secondary).append(_suggestion(ctx, comp, crit))
+            item = _suggestion(ctx, comp, crit)
+            if item is not None:
+                (primary if i == 0 else secondary).append(item)
     seen: set[Text | None] = set()
     unique = []
     for item in (*primary, *secondary):
