@@ -1463,3 +1463,30 @@ def test_a_pylint_score_just_over_its_target_is_no_strength() -> None:
         rep = dataclasses.replace(passing_report(), metrics={**GOOD, "lint.score": score})
         praise = [plain(i.text) for i in of(feedback(default_config(), rep), "praise")]
         assert any(p.startswith("pylint scores the code") for p in praise) is praised
+
+
+def test_untested_lines_only_another_interpreter_runs_are_left_out_of_a_step() -> None:
+    source = (
+        "PY2 = False\n\n\ndef ensure(s):\n    if PY2:\n        return s.encode()\n"
+        "    if not s:\n        return ''\n    return s\n"
+    )
+    config = Config(
+        competencies=(
+            Competency("t", "Tests", criteria=(Criterion("coverage.line_pct", ">= 99"),)),
+        )
+    )
+    covered = FileCoverage("src/app/compat.py", 8, 6, (6, 8), 0, 0, 0, (), 75.0, None)
+    rep = dataclasses.replace(
+        failing_report(),
+        metrics={"coverage.line_pct": 75.0},
+        complexity=ComplexityDetails(functions=(fn("src/app/compat.py", "ensure", 4, 3),)),
+        tests=TestDetails(coverage=(covered,)),
+    )
+    steps = [
+        plain(i.next_step or ())
+        for i in of(feedback(config, rep, {"src/app/compat.py": source}), "suggestion")
+    ]
+    assert any(
+        "with input that makes not s true, so that its untested line 8 runs" in s for s in steps
+    )
+    assert not any("PY2" in s for s in steps)

@@ -210,7 +210,10 @@ def _function_lines_step(ctx: FeedbackContext) -> _Step | None:
     if ctx.source is not None:  # lines only another interpreter or platform runs: no step
         for key in list(groups):
             text = ctx.source(key[0])
-            if text is not None and environment_only(guards(text, groups[key])[0]):
+            if text is None:
+                continue
+            groups[key] = [n for n in groups[key] if not under_environment_switch(text, n)]
+            if not groups[key] or environment_only(guards(text, groups[key])[0]):
                 del groups[key]
     if not groups:
         return None
