@@ -347,7 +347,11 @@ def test_growth_is_fitted_and_a_worse_class_is_a_finding_with_numbers(tmp_path: 
     assert quadratic is not None
     assert linear is not None
     assert (quadratic.best, quadratic.worse, quadratic.expected) == ("n^2", True, "n")
-    assert (linear.best, linear.worse) == ("n", False)
+    # A list's sum is linear, but on a loaded machine its small timings can fit n log n as
+    # well (CI saw it once on Python 3.10): either is "not worse than expected", the claim
+    # under test. The classes themselves are held to 20 of 20 in tests/test_growth.py.
+    assert linear.best in ("n", "n log n")
+    assert linear.worse is False
     assert quadratic.sizes == (50, 100, 200, 400)
     assert result.metrics["bench.dedupe.growth"] == quadratic.exponent
     assert 1.6 < quadratic.exponent < 2.4
