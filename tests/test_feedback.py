@@ -1250,6 +1250,24 @@ def test_a_test_this_change_broke_is_a_next_step_wherever_it_lives() -> None:
         assert step.backlog is backlog
 
 
+def _fmt_steps(
+    rep: Report, source: str, cc: int, partial: tuple[tuple[int, int], ...]
+) -> list[str]:
+    """The lead steps for ``fmt`` in ``src/app/fmt.py`` (every line run, two branches of
+    which ``partial`` were never taken)."""
+    statements = source.count("\n") - 1
+    covered = FileCoverage(
+        "src/app/fmt.py", statements, statements, (), 0, 2, 2 - len(partial), partial, 100.0, 100.0
+    )
+    head = dataclasses.replace(
+        rep,
+        complexity=ComplexityDetails(functions=(fn("src/app/fmt.py", "fmt", 1, cc),)),
+        tests=TestDetails(coverage=(covered,)),
+    )
+    items = feedback(BASE_CONFIG, head, {"src/app/fmt.py": source})
+    return [plain(i.next_step or ()) for i in of(items, "suggestion") if not i.backlog]
+
+
 def test_a_new_condition_the_tests_take_both_ways_is_no_step() -> None:
     source = "def fmt(value):\n    if 1 < value < 2:\n        return 2\n    return int(value)\n"
     rep = _signer_change(
@@ -1259,16 +1277,7 @@ def test_a_new_condition_the_tests_take_both_ways_is_no_step() -> None:
     )
 
     def steps(partial: tuple[tuple[int, int], ...]) -> list[str]:
-        covered = FileCoverage(
-            "src/app/fmt.py", 3, 3, (), 0, 2, 2 - len(partial), partial, 100.0, 100.0
-        )
-        head = dataclasses.replace(
-            rep,
-            complexity=ComplexityDetails(functions=(fn("src/app/fmt.py", "fmt", 1, 2),)),
-            tests=TestDetails(coverage=(covered,)),
-        )
-        items = feedback(BASE_CONFIG, head, {"src/app/fmt.py": source})
-        return [plain(i.next_step or ()) for i in of(items, "suggestion") if not i.backlog]
+        return _fmt_steps(rep, source, 2, partial)
 
     assert not any("1 < value < 2" in s for s in steps(())), "both ways ran: a test reaches it"
     never_true = "calls fmt with input that makes 1 < value < 2 true (line 2)"
@@ -1346,16 +1355,7 @@ def test_a_new_parameter_whose_every_use_the_tests_run_both_ways_is_no_step() ->
     )
 
     def steps(partial: tuple[tuple[int, int], ...]) -> list[str]:
-        covered = FileCoverage(
-            "src/app/fmt.py", 4, 4, (), 0, 2, 2 - len(partial), partial, 100.0, 100.0
-        )
-        head = dataclasses.replace(
-            rep,
-            complexity=ComplexityDetails(functions=(fn("src/app/fmt.py", "fmt", 1, 3),)),
-            tests=TestDetails(coverage=(covered,)),
-        )
-        items = feedback(BASE_CONFIG, head, {"src/app/fmt.py": source})
-        return [plain(i.next_step or ()) for i in of(items, "suggestion") if not i.backlog]
+        return _fmt_steps(rep, source, 3, partial)
 
     assert not any("strict" in s for s in steps(())), "every use of strict ran both ways"
     assert any("with strict set" in s for s in steps(((2, 3),))), "strict never raised"

@@ -36,6 +36,7 @@ from practicegrade.codeshape import (
     return_alone_in_a_block,
     under_environment_switch,
 )
+from practicegrade.collectors._pytest_coverage import PRAGMA_NO_COVER
 from practicegrade.diffshape import code_lines, raiser, references
 from practicegrade.lintexamples import lint_example, lint_why
 from practicegrade.model import (
@@ -627,12 +628,13 @@ def behaviour_steps(view: ChangeView, competency: str | None) -> list[FeedbackIt
             continue
         if view.environment_only(change.file, change.line):
             continue
-        if change.kind == "condition" and view.untaken_way(change.file, change.line) is None:
+        way = view.untaken_way(change.file, change.line)
+        if change.kind == "condition" and way is None:
             continue  # no evidence that a case of it goes untested
         fn = view.head_function(change.file, change.function)
         if "parameter" in change.kind and fn is not None and view.runs_every_way(fn):
             continue
-        step = _behaviour_step(view, change)
+        step = _behaviour_step(view, change, way or "true")
         if step is None:
             continue
         seen.add(key)
@@ -646,7 +648,7 @@ def behaviour_steps(view: ChangeView, competency: str | None) -> list[FeedbackIt
             FeedbackItem(
                 "suggestion",
                 competency,
-                _behaviour_text(view, change),
+                _behaviour_text(change, way or "true"),
                 evidence,
                 step,
                 rank=RANK_BEHAVIOUR,
@@ -655,7 +657,9 @@ def behaviour_steps(view: ChangeView, competency: str | None) -> list[FeedbackIt
     return items[:MAX_BEHAVIOUR_STEPS]
 
 
-def _behaviour_text(view: ChangeView, change: BehaviourChange) -> Text:
+def _behaviour_text(change: BehaviourChange, way: str) -> Text:
+    """What the change did and why no test vouches for it; ``way``: the value of a
+    condition no test gives it."""
     where = code_at(change.file, change.line)
     unreached = (
         ", and no test this change adds or edits calls it: the old tests may run the line, "
@@ -672,7 +676,6 @@ def _behaviour_text(view: ChangeView, change: BehaviourChange) -> Text:
             unreached,
         )
     if change.kind == "condition":
-        way = view.untaken_way(change.file, change.line) or "true"
         return compose(
             Code(change.function),
             " now branches on ",
@@ -692,7 +695,7 @@ def _behaviour_text(view: ChangeView, change: BehaviourChange) -> Text:
     )
 
 
-def _behaviour_step(view: ChangeView, change: BehaviourChange) -> Text | None:
+def _behaviour_step(view: ChangeView, change: BehaviourChange, way: str) -> Text | None:
     """The test to write, named by the function, the line and the case; ``None`` when
     the case cannot be said in a readable sentence."""
     fn = Code(change.function)
@@ -729,8 +732,7 @@ def _behaviour_step(view: ChangeView, change: BehaviourChange) -> Text | None:
             fn,
             " with input that makes ",
             Code(change.detail),
-            f" {view.untaken_way(change.file, change.line) or 'true'} (line {change.line}), "
-            "and check the result.",
+            f" {way} (line {change.line}), and check the result.",
         )
     return compose(
         "Write a test that calls ",
@@ -959,10 +961,9 @@ def change_praise(
         and view.comparison.test_changes
         and not behaviour_steps(view, None)
     ):
-        brings = "" if tests_praise else ", and the change brings tests of its own"
         text = compose(
-            f"Every changed line inside functions runs in the tests ({plural(inside, 'line')})"
-            f"{brings}."
+            "Every changed line inside functions runs in the tests "
+            f"({plural(inside, 'line')}), and the change brings tests of its own."
         )
         items.append(
             FeedbackItem(
@@ -1073,10 +1074,6 @@ def _changed_functions(view: ChangeView) -> dict[tuple[str, str], str]:
     return found
 
 
-PRAGMA = re.compile(r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)")
-"""coverage.py's default exclusion comment."""
-
-
 def pragmas_on(source: SourceReader | None, changed: Mapping[str, Sequence[int]]) -> int:
     """How many of the ``changed`` lines (added or edited) carry ``# pragma: no cover``."""
     found = 0
@@ -1085,7 +1082,7 @@ def pragmas_on(source: SourceReader | None, changed: Mapping[str, Sequence[int]]
         if text is None:
             continue
         rows = text.splitlines()
-        found += sum(1 for n in lines if 0 < n <= len(rows) and PRAGMA.search(rows[n - 1]))
+        found += sum(1 for n in lines if 0 < n <= len(rows) and PRAGMA_NO_COVER.search(rows[n - 1]))
     return found
 
 

@@ -16,6 +16,7 @@ import ast
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from practicegrade.model import TestChange
 
@@ -23,7 +24,10 @@ _SESSION_LINES = (4, 40)
 """An extraction a learner can do, test and review in one sitting: 4 to 40 lines."""
 
 
+@lru_cache(maxsize=16)
 def _parse(source: str) -> ast.Module | None:
+    """The module's tree, parsed once per text: feedback asks about many lines of one file
+    (a guard per untested line), and nothing here changes a tree it is given."""
     try:
         return ast.parse(source)
     except (SyntaxError, ValueError):

@@ -198,14 +198,11 @@ def _function_lines_step(ctx: FeedbackContext) -> _Step | None:
     functions = ctx.functions()
     groups: dict[tuple[str, int, str], list[int]] = {}
     for cov in ctx.coverage():
-        missing = set(cov.missing_lines)
         for line in cov.missing_lines:
             inside = [f for f in functions if f.file == cov.file and f.line <= line <= f.endline]
             fn = min(inside, key=lambda f: (f.endline - f.line, -f.line), default=None)
-            # A def that never ran in a module that did: the function is defined only on
-            # another interpreter or platform, and no test here can call it.
-            defined_elsewhere = fn is not None and fn.line in missing and cov.covered_lines > 0
-            if fn is not None and not defined_elsewhere:
+            # A def that never ran in a module that did: no test here can call it.
+            if fn is not None and not _never_defined(fn, cov):
                 groups.setdefault((fn.file, fn.line, fn.name), []).append(line)
     if ctx.source is not None:  # lines only another interpreter or platform runs: no step
         for key in list(groups):
@@ -440,17 +437,16 @@ def _complexity_step(ctx: FeedbackContext, metric: str) -> _Step | None:
         return _maintainability_step(ctx)
     coverage = {f.file: f for f in ctx.coverage()}
     target = cc_target([(k.metric, k.target) for c in ctx.config.competencies for k in c.criteria])
-    defined = [f for f in ctx.functions() if not _never_defined(f, coverage)]
+    defined = [f for f in ctx.functions() if not _never_defined(f, coverage.get(f.file))]
     if not defined or defined[0].cc <= target:
         return NO_STEP  # the functions above the target exist only on another interpreter
     return _split_function_step(defined, ctx.source)
 
 
-def _never_defined(fn: FunctionComplexity, coverage: Mapping[str, FileCoverage]) -> bool:
+def _never_defined(fn: FunctionComplexity, found: FileCoverage | None) -> bool:
     """Whether the tests imported ``fn``'s module but never ran its ``def``: it is defined
     only on another interpreter (six's ``print_`` for Python 2.5), so splitting it is work
     no test can check."""
-    found = coverage.get(fn.file)
     return found is not None and found.covered_lines > 0 and fn.line in found.missing_lines
 
 
